@@ -1,0 +1,817 @@
+"""The Go board as one flat int64 array and the @njit functions that act on it.
+
+Why one flat array: search and the feature encoder run in compiled code and
+need to copy, pass and undo positions without Python objects.  A board is a
+single ``np.int64`` vector (``new_state``); copying it is one memcpy, and any
+compiled function can take it as an argument.
+
+Layout (Leela Zero's FastBoard, KataGo's board.h):
+
+* points live in a padded 1-D grid of stride ``W = N + 2`` with a wall
+  border, so the four neighbours of ``p`` are ``p-1, p+1, p-W, p+W``;
+  point ``(x, y)`` (x = column from the left, y = row from the bottom,
+  both from 0) is ``(y + 1) * W + x + 1``;
+* every section (colour, chain links, ...) has the fixed length ``MAXM``
+  (the padded 25x25 grid) so section offsets are compile-time constants;
+* chains are circular linked lists (``NEXT``) with a head (``HEAD``); the
+  head carries the liberty count (``LIBS``) and stone count (``SIZE``), all
+  kept incrementally;
+* ``NBR`` packs, for every point, how many neighbours are empty, black and
+  white (4 bits each), which makes eye and legality tests a few loads;
+* the empty points are kept as a list with positions (``EMPTY_LIST`` /
+  ``EMPTY_IDX``) so a random playout draws moves in O(1);
+* ``MOVED`` remembers the move number at which each stone was played (for
+  the "turns since" feature).
+
+Every write that changes the position goes through ``_w`` which, given a
+non-empty journal, records the old value: ``undo_to`` rolls a position back
+to a mark.  Ladder reading plays and takes back moves this way instead of
+copying boards; playouts pass an empty journal and pay one branch.
+
+Rules handled here: occupied points, simple ko, suicide (illegal, or
+multi-stone suicide allowed when ``H_SUICIDE`` is set), captures, passes.
+Positional superko needs the game history, so it lives one level up
+(``engine.game``) using ``hash_after``.
+"""
+
+import numpy as np
+from numba import njit
+
+EMPTY, BLACK, WHITE, WALL = 0, 1, 2, 3
+PASS = -1
+MIN_SIZE, MAX_SIZE = 2, 25
+MAXW = MAX_SIZE + 2
+MAXM = MAXW * MAXW
+
+# header slots
+H_N = 0          # board size
+H_W = 1          # stride = N + 2
+H_TOMOVE = 2     # colour to move
+H_KO = 3         # point the side to move may not play (simple ko), or -1
+H_HASH = 4       # Zobrist hash of the stones (positional: no side to move)
+H_PASSES = 5     # consecutive passes so far
+H_MOVENUM = 6    # moves played (passes included)
+H_CAP = 7        # H_CAP + c - 1: stones captured BY colour c (prisoners)
+H_LAST = 9       # last move (point, PASS, or -2 for none)
+H_LAST2 = 10     # the move before it
+H_NEMPTY = 11    # number of empty points (length of the empty list)
+H_SUICIDE = 12   # 1: multi-stone suicide is legal
+H_STAMP = 13     # marker stamp for scratch sets (not part of the position)
+HDR = 16
+
+COLOR = HDR
+NEXT = COLOR + MAXM
+HEAD = NEXT + MAXM
+LIBS = HEAD + MAXM
+SIZE = LIBS + MAXM
+NBR = SIZE + MAXM
+EMPTY_LIST = NBR + MAXM
+EMPTY_IDX = EMPTY_LIST + MAXM
+MOVED = EMPTY_IDX + MAXM
+MARK = MOVED + MAXM
+STATE_LEN = MARK + MAXM
+
+NO_MOVE = -2
+
+# Zobrist keys: one per (colour, point); fixed seed so hashes are stable
+# across processes (datasets and tests may store them).
+ZOBRIST = np.random.default_rng(0x7E46E4).integers(
+    -(2 ** 63), 2 ** 63 - 1, size=(3, MAXM), dtype=np.int64)
+ZOBRIST[0, :] = 0
+
+# neighbour-count packing in NBR: 4 bits per colour (EMPTY, BLACK, WHITE)
+_NB_SHIFT_EMPTY = 0
+_NB_ONE = np.int64(1)
+
+
+# --------------------------------------------------------------------------
+# construction and small accessors
+# --------------------------------------------------------------------------
+
+@njit(cache=True)
+def new_state(n, allow_suicide=False):
+    """An empty ``n`` x ``n`` board, black to move."""
+    if n < MIN_SIZE or n > MAX_SIZE:
+        raise ValueError("board size out of range")
+    s = np.zeros(STATE_LEN, dtype=np.int64)
+    w = n + 2
+    s[H_N] = n
+    s[H_W] = w
+    s[H_TOMOVE] = BLACK
+    s[H_KO] = -1
+    s[H_LAST] = NO_MOVE
+    s[H_LAST2] = NO_MOVE
+    s[H_SUICIDE] = 1 if allow_suicide else 0
+    for p in range(MAXM):
+        s[COLOR + p] = WALL
+        s[EMPTY_IDX + p] = -1
+        s[MOVED + p] = -1
+    k = 0
+    for y in range(n):
+        for x in range(n):
+            p = (y + 1) * w + x + 1
+            s[COLOR + p] = EMPTY
+            s[EMPTY_LIST + k] = p
+            s[EMPTY_IDX + p] = k
+            k += 1
+    s[H_NEMPTY] = k
+    for y in range(n):
+        for x in range(n):
+            p = (y + 1) * w + x + 1
+            e = 0
+            for q in (p - 1, p + 1, p - w, p + w):
+                if s[COLOR + q] == EMPTY:
+                    e += 1
+            s[NBR + p] = e
+    return s
+
+
+@njit(cache=True, inline='always')
+def _w(s, j, i, v):
+    """Write ``s[i] = v``, journalling the old value when ``j`` is live."""
+    if j.shape[0] != 0:
+        t = j[0]
+        j[t] = i
+        j[t + 1] = s[i]
+        j[0] = t + 2
+    s[i] = v
+
+
+@njit(cache=True)
+def new_journal(capacity=1 << 16):
+    """A journal for ``_w``/``undo_to``: slot 0 is the top, then pairs."""
+    j = np.zeros(2 * capacity + 1, dtype=np.int64)
+    j[0] = 1
+    return j
+
+
+@njit(cache=True)
+def journal_mark(j):
+    return j[0]
+
+
+@njit(cache=True)
+def journal_room(j):
+    """Free pairs left in the journal."""
+    return (j.shape[0] - j[0]) // 2
+
+
+@njit(cache=True)
+def undo_to(s, j, mark):
+    """Restore every value written since ``mark`` (latest first)."""
+    t = j[0]
+    while t > mark:
+        t -= 2
+        s[j[t]] = j[t + 1]
+    j[0] = mark
+
+
+@njit(cache=True, inline='always')
+def point(s, x, y):
+    return (y + 1) * s[H_W] + x + 1
+
+
+@njit(cache=True, inline='always')
+def nb_count(s, p, c):
+    """How many neighbours of ``p`` have colour ``c`` (EMPTY/BLACK/WHITE)."""
+    return (s[NBR + p] >> (4 * c)) & 15
+
+
+@njit(cache=True, inline='always')
+def chain_libs(s, p):
+    """Liberty count of the chain through stone ``p``."""
+    return s[LIBS + s[HEAD + p]]
+
+
+@njit(cache=True, inline='always')
+def chain_size(s, p):
+    return s[SIZE + s[HEAD + p]]
+
+
+@njit(cache=True, inline='always')
+def _new_stamp(s):
+    s[H_STAMP] += 1
+    return s[H_STAMP]
+
+
+# --------------------------------------------------------------------------
+# legality and queries
+# --------------------------------------------------------------------------
+
+@njit(cache=True)
+def is_legal(s, p, c):
+    """Legal under simple ko and the board's suicide rule (not superko)."""
+    if p == PASS:
+        return True
+    if p < 0 or p >= MAXM or s[COLOR + p] != EMPTY:
+        return False
+    if p == s[H_KO] and c == s[H_TOMOVE]:
+        return False
+    if nb_count(s, p, EMPTY) > 0:
+        return True
+    w = s[H_W]
+    o = 3 - c
+    own_neighbour = False
+    for q in (p - 1, p + 1, p - w, p + w):
+        cq = s[COLOR + q]
+        if cq == c:
+            own_neighbour = True
+            if s[LIBS + s[HEAD + q]] > 1:
+                return True
+        elif cq == o:
+            if s[LIBS + s[HEAD + q]] == 1:
+                return True
+    # suicide: only multi-stone suicide may be allowed (a lone stone
+    # removing itself would recreate the position: a disguised pass)
+    return s[H_SUICIDE] == 1 and own_neighbour
+
+
+@njit(cache=True)
+def is_eye(s, p, c):
+    """``p`` is an empty point that is a true eye of colour ``c``.
+
+    All four neighbours are ``c`` or wall, and the diagonals hold at most
+    one opponent stone in the middle of the board and none on the edge or
+    in the corner (the usual playout definition)."""
+    if s[COLOR + p] != EMPTY:
+        return False
+    if nb_count(s, p, EMPTY) != 0 or nb_count(s, p, 3 - c) != 0:
+        return False
+    w = s[H_W]
+    o = 3 - c
+    bad = 0
+    edge = 0
+    for q in (p - w - 1, p - w + 1, p + w - 1, p + w + 1):
+        cq = s[COLOR + q]
+        if cq == o:
+            bad += 1
+        elif cq == WALL:
+            edge = 1
+    if edge:
+        return bad == 0
+    return bad < 2
+
+
+@njit(cache=True)
+def captures_by(s, p, c):
+    """Opponent stones a move by ``c`` at empty ``p`` would capture."""
+    w = s[H_W]
+    o = 3 - c
+    total = 0
+    h0 = -1
+    h1 = -1
+    h2 = -1
+    for q in (p - 1, p + 1, p - w, p + w):
+        if s[COLOR + q] == o:
+            h = s[HEAD + q]
+            if s[LIBS + h] == 1 and h != h0 and h != h1 and h != h2:
+                total += s[SIZE + h]
+                if h0 < 0:
+                    h0 = h
+                elif h1 < 0:
+                    h1 = h
+                else:
+                    h2 = h
+    return total
+
+
+@njit(cache=True)
+def chain_liberties(s, p, out):
+    """Write the liberties of the chain through ``p`` into ``out``; return
+    how many (``out`` needs room for all, at most the board's empties)."""
+    stamp = _new_stamp(s)
+    w = s[H_W]
+    n = 0
+    q = p
+    while True:
+        for r in (q - 1, q + 1, q - w, q + w):
+            if s[COLOR + r] == EMPTY and s[MARK + r] != stamp:
+                s[MARK + r] = stamp
+                out[n] = r
+                n += 1
+        q = s[NEXT + q]
+        if q == p:
+            break
+    return n
+
+
+@njit(cache=True)
+def chain_stones(s, p, out):
+    """Write the stones of the chain through ``p`` into ``out``; return n."""
+    n = 0
+    q = p
+    while True:
+        out[n] = q
+        n += 1
+        q = s[NEXT + q]
+        if q == p:
+            break
+    return n
+
+
+@njit(cache=True)
+def libs_after(s, p, c, cap):
+    """Liberties of the chain a move by ``c`` at empty ``p`` would form,
+    after its captures, counted up to ``cap`` (returns ``min(libs, cap)``).
+
+    Counts without playing: the empty neighbours of p, the liberties of the
+    own chains it joins, and the captured stones that touch the new chain.
+    """
+    w = s[H_W]
+    o = 3 - c
+    # fast lower bound: a joined chain keeps all its liberties but p
+    for q in (p - 1, p + 1, p - w, p + w):
+        if s[COLOR + q] == c and s[LIBS + s[HEAD + q]] - 1 >= cap:
+            return cap
+    stamp = _new_stamp(s)
+    s[MARK + p] = stamp
+    n = 0
+    # own chains joined: mark their heads with -stamp via a small list
+    heads = np.empty(4, dtype=np.int64)
+    nh = 0
+    for q in (p - 1, p + 1, p - w, p + w):
+        cq = s[COLOR + q]
+        if cq == EMPTY:
+            if s[MARK + q] != stamp:
+                s[MARK + q] = stamp
+                n += 1
+        elif cq == c:
+            h = s[HEAD + q]
+            seen = False
+            for k in range(nh):
+                if heads[k] == h:
+                    seen = True
+            if not seen:
+                heads[nh] = h
+                nh += 1
+    if n >= cap:
+        return cap
+    for k in range(nh):
+        h = heads[k]
+        r = h
+        while True:
+            for t in (r - 1, r + 1, r - w, r + w):
+                if s[COLOR + t] == EMPTY and s[MARK + t] != stamp:
+                    s[MARK + t] = stamp
+                    n += 1
+                    if n >= cap:
+                        return cap
+            r = s[NEXT + r]
+            if r == h:
+                break
+    # captured opponent chains: their stones adjacent to p or a joined chain
+    for q in (p - 1, p + 1, p - w, p + w):
+        if s[COLOR + q] == o and s[LIBS + s[HEAD + q]] == 1:
+            h = s[HEAD + q]
+            r = h
+            while True:
+                if s[MARK + r] != stamp:
+                    touches = False
+                    for t in (r - 1, r + 1, r - w, r + w):
+                        if t == p:
+                            touches = True
+                        elif s[COLOR + t] == c:
+                            ht = s[HEAD + t]
+                            for k in range(nh):
+                                if heads[k] == ht:
+                                    touches = True
+                    if touches:
+                        s[MARK + r] = stamp
+                        n += 1
+                        if n >= cap:
+                            return cap
+                r = s[NEXT + r]
+                if r == h:
+                    break
+    return n
+
+
+@njit(cache=True)
+def size_after(s, p, c):
+    """Stones in the chain a move by ``c`` at ``p`` would form."""
+    w = s[H_W]
+    total = 1
+    h0 = -1
+    h1 = -1
+    h2 = -1
+    for q in (p - 1, p + 1, p - w, p + w):
+        if s[COLOR + q] == c:
+            h = s[HEAD + q]
+            if h != h0 and h != h1 and h != h2:
+                total += s[SIZE + h]
+                if h0 < 0:
+                    h0 = h
+                elif h1 < 0:
+                    h1 = h
+                else:
+                    h2 = h
+    return total
+
+
+@njit(cache=True)
+def hash_after(s, p, c):
+    """Zobrist hash of the position after a legal move by ``c`` at ``p``
+    (captures and suicide applied), computed without playing it."""
+    if p == PASS:
+        return s[H_HASH]
+    w = s[H_W]
+    o = 3 - c
+    h = s[H_HASH] ^ ZOBRIST[c, p]
+    captured = 0
+    seen0 = -1
+    seen1 = -1
+    seen2 = -1
+    for q in (p - 1, p + 1, p - w, p + w):
+        if s[COLOR + q] == o:
+            hd = s[HEAD + q]
+            if s[LIBS + hd] == 1 and hd != seen0 and hd != seen1 and hd != seen2:
+                if seen0 < 0:
+                    seen0 = hd
+                elif seen1 < 0:
+                    seen1 = hd
+                else:
+                    seen2 = hd
+                r = hd
+                while True:
+                    h ^= ZOBRIST[o, r]
+                    captured += 1
+                    r = s[NEXT + r]
+                    if r == hd:
+                        break
+    if captured == 0 and nb_count(s, p, EMPTY) == 0:
+        # no capture, no empty neighbour: suicide unless an own chain
+        # keeps another liberty; if suicide, the own chains vanish too
+        alive = False
+        for q in (p - 1, p + 1, p - w, p + w):
+            if s[COLOR + q] == c and s[LIBS + s[HEAD + q]] > 1:
+                alive = True
+        if not alive:
+            h ^= ZOBRIST[c, p]
+            stamp = _new_stamp(s)
+            for q in (p - 1, p + 1, p - w, p + w):
+                if s[COLOR + q] == c:
+                    hd = s[HEAD + q]
+                    if s[MARK + hd] != stamp:
+                        s[MARK + hd] = stamp
+                        r = hd
+                        while True:
+                            h ^= ZOBRIST[c, r]
+                            r = s[NEXT + r]
+                            if r == hd:
+                                break
+    return h
+
+
+# --------------------------------------------------------------------------
+# making moves
+# --------------------------------------------------------------------------
+
+@njit(cache=True, inline='always')
+def _nb_add(s, j, p, c, sign):
+    """A stone of colour c appears (sign=1) or leaves (sign=-1) at p."""
+    w = s[H_W]
+    delta = sign * ((_NB_ONE << (4 * c)) - _NB_ONE)
+    for q in (p - 1, p + 1, p - w, p + w):
+        _w(s, j, NBR + q, s[NBR + q] + delta)
+
+
+@njit(cache=True, inline='always')
+def _empty_remove(s, j, p):
+    k = s[EMPTY_IDX + p]
+    last = s[H_NEMPTY] - 1
+    lp = s[EMPTY_LIST + last]
+    _w(s, j, EMPTY_LIST + k, lp)
+    _w(s, j, EMPTY_IDX + lp, k)
+    _w(s, j, EMPTY_IDX + p, -1)
+    _w(s, j, H_NEMPTY, last)
+
+
+@njit(cache=True, inline='always')
+def _empty_add(s, j, p):
+    k = s[H_NEMPTY]
+    _w(s, j, EMPTY_LIST + k, p)
+    _w(s, j, EMPTY_IDX + p, k)
+    _w(s, j, H_NEMPTY, k + 1)
+
+
+@njit(cache=True)
+def _remove_chain(s, j, h):
+    """Take the chain with head ``h`` off the board; return its size."""
+    w = s[H_W]
+    c = s[COLOR + h]
+    removed = 0
+    r = h
+    while True:
+        nxt = s[NEXT + r]
+        _w(s, j, COLOR + r, EMPTY)
+        _w(s, j, HEAD + r, 0)
+        _w(s, j, H_HASH, s[H_HASH] ^ ZOBRIST[c, r])
+        _w(s, j, MOVED + r, -1)
+        _nb_add(s, j, r, c, -1)
+        _empty_add(s, j, r)
+        removed += 1
+        r = nxt
+        if r == h:
+            break
+    # every removed stone is one new liberty for each distinct chain next to it
+    r = h
+    while True:
+        nxt = s[NEXT + r]
+        h0 = -1
+        h1 = -1
+        h2 = -1
+        for q in (r - 1, r + 1, r - w, r + w):
+            cq = s[COLOR + q]
+            if cq == BLACK or cq == WHITE:
+                hq = s[HEAD + q]
+                if hq != h0 and hq != h1 and hq != h2:
+                    _w(s, j, LIBS + hq, s[LIBS + hq] + 1)
+                    if h0 < 0:
+                        h0 = hq
+                    elif h1 < 0:
+                        h1 = hq
+                    else:
+                        h2 = hq
+        r = nxt
+        if r == h:
+            break
+    return removed
+
+
+@njit(cache=True)
+def _merge(s, j, big, small):
+    """Merge chain ``small`` into chain ``big`` (both heads)."""
+    w = s[H_W]
+    _w(s, j, SIZE + big, s[SIZE + big] + s[SIZE + small])
+    r = small
+    while True:
+        for q in (r - 1, r + 1, r - w, r + w):
+            if s[COLOR + q] == EMPTY:
+                shared = False
+                for t in (q - 1, q + 1, q - w, q + w):
+                    if s[HEAD + t] == big and s[COLOR + t] != EMPTY:
+                        shared = True
+                        break
+                if not shared:
+                    _w(s, j, LIBS + big, s[LIBS + big] + 1)
+        _w(s, j, HEAD + r, big)
+        r = s[NEXT + r]
+        if r == small:
+            break
+    nb = s[NEXT + big]
+    _w(s, j, NEXT + big, s[NEXT + small])
+    _w(s, j, NEXT + small, nb)
+
+
+@njit(cache=True)
+def play(s, j, p, c):
+    """Play a move the caller knows is legal (``is_legal``); ``p`` may be
+    PASS.  Returns the number of opponent stones captured."""
+    _w(s, j, H_LAST2, s[H_LAST])
+    _w(s, j, H_LAST, p)
+    _w(s, j, H_TOMOVE, 3 - c)
+    _w(s, j, H_MOVENUM, s[H_MOVENUM] + 1)
+    if p == PASS:
+        _w(s, j, H_PASSES, s[H_PASSES] + 1)
+        if s[H_KO] != -1:
+            _w(s, j, H_KO, -1)
+        return 0
+    if s[H_PASSES] != 0:
+        _w(s, j, H_PASSES, 0)
+    w = s[H_W]
+    o = 3 - c
+    # every on-board neighbour is an opponent: a capture of one stone here
+    # leaves a lone stone in atari, i.e. a ko
+    eyeplay = nb_count(s, p, c) == 0 and nb_count(s, p, EMPTY) == 0
+    _w(s, j, COLOR + p, c)
+    _w(s, j, HEAD + p, p)
+    _w(s, j, NEXT + p, p)
+    _w(s, j, SIZE + p, 1)
+    _w(s, j, LIBS + p, nb_count(s, p, EMPTY))
+    _w(s, j, MOVED + p, s[H_MOVENUM] - 1)
+    _w(s, j, H_HASH, s[H_HASH] ^ ZOBRIST[c, p])
+    _empty_remove(s, j, p)
+    _nb_add(s, j, p, c, 1)
+    # p was a liberty of each distinct neighbouring chain
+    h0 = -1
+    h1 = -1
+    h2 = -1
+    for q in (p - 1, p + 1, p - w, p + w):
+        cq = s[COLOR + q]
+        if cq == BLACK or cq == WHITE:
+            hq = s[HEAD + q]
+            if hq != h0 and hq != h1 and hq != h2:
+                _w(s, j, LIBS + hq, s[LIBS + hq] - 1)
+                if h0 < 0:
+                    h0 = hq
+                elif h1 < 0:
+                    h1 = hq
+                else:
+                    h2 = hq
+    captured = 0
+    cap_point = -1
+    for q in (p - 1, p + 1, p - w, p + w):
+        cq = s[COLOR + q]
+        if cq == o:
+            if s[LIBS + s[HEAD + q]] == 0:
+                captured += _remove_chain(s, j, s[HEAD + q])
+                cap_point = q
+        elif cq == c:
+            hp = s[HEAD + p]
+            hq = s[HEAD + q]
+            if hp != hq:
+                if s[SIZE + hp] >= s[SIZE + hq]:
+                    _merge(s, j, hp, hq)
+                else:
+                    _merge(s, j, hq, hp)
+    if captured:
+        _w(s, j, H_CAP + c - 1, s[H_CAP + c - 1] + captured)
+    hp = s[HEAD + p]
+    if s[LIBS + hp] == 0:
+        # multi-stone suicide (only reached when the rules allow it)
+        lost = _remove_chain(s, j, hp)
+        _w(s, j, H_CAP + o - 1, s[H_CAP + o - 1] + lost)
+    ko = -1
+    if captured == 1 and eyeplay:
+        ko = cap_point
+    if s[H_KO] != ko:
+        _w(s, j, H_KO, ko)
+    return captured
+
+
+# --------------------------------------------------------------------------
+# scoring
+# --------------------------------------------------------------------------
+
+@njit(cache=True)
+def area_owner(s, dead, out):
+    """Tromp-Taylor ownership: ``out[p]`` = BLACK/WHITE for stones and for
+    empty regions that reach only that colour, EMPTY otherwise (dame).
+    ``dead[p] != 0`` marks stones to treat as removed (empty) first."""
+    w = s[H_W]
+    n = s[H_N]
+    stack = np.empty(MAXM, dtype=np.int64)
+    region = np.empty(MAXM, dtype=np.int64)
+    seen = np.zeros(MAXM, dtype=np.bool_)
+    for y in range(n):
+        for x in range(n):
+            p = (y + 1) * w + x + 1
+            c = s[COLOR + p]
+            if c != EMPTY and dead[p] == 0:
+                out[p] = c
+                continue
+            if seen[p]:
+                continue
+            # flood the region of empty (or dead) points from p
+            sp = 0
+            nr = 0
+            stack[sp] = p
+            sp += 1
+            seen[p] = True
+            reach = 0
+            while sp > 0:
+                sp -= 1
+                r = stack[sp]
+                region[nr] = r
+                nr += 1
+                for q in (r - 1, r + 1, r - w, r + w):
+                    cq = s[COLOR + q]
+                    if cq == WALL:
+                        continue
+                    if cq == EMPTY or dead[q] != 0:
+                        if not seen[q]:
+                            seen[q] = True
+                            stack[sp] = q
+                            sp += 1
+                    else:
+                        reach |= cq
+            owner = EMPTY
+            if reach == BLACK or reach == WHITE:
+                owner = reach
+            for k in range(nr):
+                out[region[k]] = owner
+    return out
+
+
+@njit(cache=True)
+def area_score(s):
+    """Black's area minus White's (stones plus surrounded empty points),
+    komi not included."""
+    n = s[H_N]
+    w = s[H_W]
+    dead = np.zeros(MAXM, dtype=np.int64)
+    own = np.zeros(MAXM, dtype=np.int64)
+    area_owner(s, dead, own)
+    score = 0
+    for y in range(n):
+        for x in range(n):
+            o = own[(y + 1) * w + x + 1]
+            if o == BLACK:
+                score += 1
+            elif o == WHITE:
+                score -= 1
+    return score
+
+
+@njit(cache=True)
+def territory_score(s, dead):
+    """Black's territory plus prisoners minus White's, komi not included.
+
+    Dead stones (``dead[p] != 0``) are removed and counted as prisoners;
+    territory is the empty points of regions that reach one colour only."""
+    n = s[H_N]
+    w = s[H_W]
+    own = np.zeros(MAXM, dtype=np.int64)
+    area_owner(s, dead, own)
+    score = s[H_CAP + BLACK - 1] - s[H_CAP + WHITE - 1]
+    for y in range(n):
+        for x in range(n):
+            p = (y + 1) * w + x + 1
+            c = s[COLOR + p]
+            if c != EMPTY and dead[p] == 0:
+                continue
+            if c == BLACK:
+                score -= 1  # a dead black stone is White's prisoner
+            elif c == WHITE:
+                score += 1
+            if own[p] == BLACK:
+                score += 1
+            elif own[p] == WHITE:
+                score -= 1
+    return score
+
+
+# --------------------------------------------------------------------------
+# random playouts
+# --------------------------------------------------------------------------
+
+@njit(cache=True, inline='always')
+def xorshift(rng):
+    """xorshift64*: a tiny fast generator whose state is ``rng[0]``."""
+    x = rng[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    rng[0] = x
+    return x * np.uint64(0x2545F4914F6CDD1D)
+
+
+@njit(cache=True, inline='always')
+def randint(rng, n):
+    """Uniform integer in [0, n) (n small; modulo bias negligible)."""
+    return np.int64((xorshift(rng) >> np.uint64(33)) % np.uint64(n))
+
+
+@njit(cache=True)
+def random_move(s, c, rng):
+    """A uniformly random legal move for ``c`` that does not fill one of its
+    own true eyes, or PASS when there is none (simple ko, no superko).
+
+    Draws from the empty list, swapping rejected points to its end so each
+    point is tried at most once; reordering the list changes nothing else.
+    """
+    n = s[H_NEMPTY]
+    while n > 0:
+        k = randint(rng, n)
+        p = s[EMPTY_LIST + k]
+        if not is_eye(s, p, c) and is_legal(s, p, c):
+            return p
+        n -= 1
+        lp = s[EMPTY_LIST + n]
+        s[EMPTY_LIST + k] = lp
+        s[EMPTY_IDX + lp] = k
+        s[EMPTY_LIST + n] = p
+        s[EMPTY_IDX + p] = n
+    return PASS
+
+
+@njit(cache=True)
+def random_playout(s, rng, max_moves):
+    """Play random moves on ``s`` (modified in place) until two passes in a
+    row or ``max_moves``; return the number of moves played."""
+    nj = np.zeros(0, dtype=np.int64)
+    moves = 0
+    while moves < max_moves and s[H_PASSES] < 2:
+        c = s[H_TOMOVE]
+        p = random_move(s, c, rng)
+        play(s, nj, p, c)
+        moves += 1
+    return moves
+
+
+@njit(cache=True)
+def playouts(s0, count, seed):
+    """Run ``count`` random playouts from ``s0``; return (black wins with
+    komi ignored counted as area > 0, total moves played)."""
+    rng = np.empty(1, dtype=np.uint64)
+    rng[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    s = s0.copy()
+    wins = 0
+    total = 0
+    limit = 3 * s0[H_N] * s0[H_N] + 50
+    for _ in range(count):
+        s[:] = s0
+        total += random_playout(s, rng, limit)
+        if area_score(s) > 0:
+            wins += 1
+    return wins, total
