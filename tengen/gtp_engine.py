@@ -1,0 +1,432 @@
+"""The Go commands of tengen's GTP engine: game state, rules, clock, player.
+
+Loaded by ``gtp_server`` only when the first Go command arrives, because
+importing ``engine`` imports Numba; ``name`` and ``protocol_version`` answer
+before that.
+
+Every command runs as a transaction (``_guarded``): the game, komi, rules
+and clock are saved before it and put back when it fails, so a failing
+command never half-changes the game, and the player is told to start over
+(``new_game``) if its view may have moved on.
+"""
+
+import logging
+import math
+import re
+import time
+
+import numpy as np
+
+from engine.board import BLACK, WHITE, PASS
+from engine.clock import Clock, TimeControl
+from engine.coords import CoordinateError, format_gtp, parse_gtp, all_points, to_xy
+from engine.game import Game, IllegalMove, fixed_handicap_points, result_string, rules_named
+from engine.ascii import to_ascii
+from engine.player import RESIGN
+from engine.sgf import SGFError, game_to_sgf, load_sgf, save_sgf
+from engine.status import StatusConfig, chains, final_score, stone_status
+
+from .gtp_protocol import GtpError
+
+log = logging.getLogger(__name__)
+
+_COLORS = {"b": BLACK, "black": BLACK, "w": WHITE, "white": WHITE}
+_COLOR_NAMES = {BLACK: "black", WHITE: "white"}
+_INT = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+# GoGui's analyze menu for the built-in commands ("type/label/command")
+_GOGUI_BUILTIN = [
+    "string/Final Score/final_score",
+    "plist/Dead Stones/final_status_list dead",
+    "plist/Seki Stones/final_status_list seki",
+    "string/Show Board/showboard",
+]
+
+
+def parse_int(word):
+    if not _INT.fullmatch(word):
+        raise GtpError("syntax error")
+    return int(word)
+
+
+def parse_number(word):
+    """A finite decimal number (no ``nan``, ``inf`` or ``1_000``)."""
+    if not _FLOAT.fullmatch(word):
+        raise GtpError("syntax error")
+    value = float(word)
+    if not math.isfinite(value):
+        raise GtpError("syntax error")
+    return value
+
+
+def parse_color(word):
+    color = _COLORS.get(word.lower())
+    if color is None:
+        raise GtpError("invalid color")
+    return color
+
+
+def _arity(args, *counts):
+    if len(args) not in counts:
+        raise GtpError("syntax error")
+
+
+class GtpEngine:
+    """Game state and the handlers of the Go commands.  ``config`` is the
+    ``gtp_server.EngineConfig``; ``player`` an ``engine.player.Player``."""
+
+    def __init__(self, config, player):
+        self.config = config
+        self.rules = rules_named(config.rules)
+        self.komi = float(config.komi)
+        self.game = Game(config.size, self.komi, self.rules)
+        self.clock = Clock()
+        self.player = player
+        self.status_config = StatusConfig(playouts=config.status_playouts,
+                                          seed=1 if config.seed is None else config.seed)
+
+    # ---- registration ---------------------------------------------------
+    def handlers(self):
+        return {
+            "boardsize": self.boardsize,
+            "clear_board": self.clear_board,
+            "komi": self.set_komi,
+            "play": self.play,
+            "genmove": self.genmove,
+            "reg_genmove": self.reg_genmove,
+            "kgs-genmove_cleanup": self.genmove_cleanup,
+            "undo": self.undo,
+            "showboard": self.showboard,
+            "fixed_handicap": self.fixed_handicap,
+            "place_free_handicap": self.place_free_handicap,
+            "set_free_handicap": self.set_free_handicap,
+            "final_score": self.final_score,
+            "final_status_list": self.final_status_list,
+            "time_settings": self.time_settings,
+            "time_left": self.time_left,
+            "kgs-time_settings": self.kgs_time_settings,
+            "kgs-rules": self.kgs_rules,
+            "loadsgf": self.loadsgf,
+            "printsgf": self.printsgf,
+            "gogui-analyze_commands": self.gogui_analyze_commands,
+        }
+
+    def register(self, server):
+        for name, func in self.handlers().items():
+            server.register(name, self._guarded(func))
+        for pc in self.player.analysis_commands():
+            if pc.name in server.commands:
+                raise ValueError(f"player command {pc.name!r} clashes with a GTP command")
+            server.register(pc.name, self._guarded(self._player_command(pc)), streaming=pc.streaming)
+
+    def _player_command(self, pc):
+        def run(args, stream=None):
+            return pc.run(self.game, args, stream)
+        return run
+
+    def _guarded(self, func):
+        def run(args, stream=None):
+            saved = (self.game.copy(), self.komi, self.rules, self.clock.copy())
+            try:
+                return func(args) if stream is None else func(args, stream)
+            except Exception:
+                old_game = self.game
+                self.game, self.komi, self.rules, self.clock = saved
+                if not _same_game(old_game, self.game):
+                    try:
+                        self.player.new_game(self.game)
+                    except Exception:
+                        log.exception("player could not reset after a failed command")
+                raise
+        return run
+
+    # ---- helpers --------------------------------------------------------
+    def _vertex(self, word):
+        try:
+            return parse_gtp(word, self.game.size)
+        except CoordinateError:
+            raise GtpError("invalid coordinate") from None
+
+    def _fmt(self, p):
+        return format_gtp(p, self.game.size)
+
+    def _new_game(self, game):
+        self.game = game
+        self.clock.reset()
+        self.player.new_game(game)
+
+    def _board_empty(self):
+        if self.game.moves or self.game.setup:
+            raise GtpError("board not empty")
+
+    # ---- setting up -----------------------------------------------------
+    def boardsize(self, args):
+        _arity(args, 1)
+        n = parse_int(args[0])
+        if not 2 <= n <= 25:
+            raise GtpError("unacceptable size")
+        self._new_game(Game(n, self.komi, self.rules))
+        return ""
+
+    def clear_board(self, args):
+        _arity(args, 0)
+        self._new_game(Game(self.game.size, self.komi, self.rules))
+        return ""
+
+    def set_komi(self, args):
+        _arity(args, 1)
+        self.komi = parse_number(args[0])
+        self.game.komi = self.komi
+        self.player.new_game(self.game)
+        return ""
+
+    def kgs_rules(self, args):
+        """``kgs-rules chinese|japanese|aga|new_zealand``: the game so far is
+        replayed under the new rules (and refused if it breaks them)."""
+        _arity(args, 1)
+        try:
+            rules = rules_named(args[0])
+        except ValueError:
+            raise GtpError("unknown rules") from None
+        old = self.game
+        game = Game(old.size, old.komi, rules)
+        try:
+            if old.setup or old.first_to_move != BLACK:
+                game.set_setup(dict(old.setup), old.first_to_move)
+            game.handicap = old.handicap
+            for c, p in old.moves:
+                game.play(p, c)
+        except IllegalMove as e:
+            raise GtpError(f"the game so far breaks these rules ({e.reason})") from None
+        self.rules = rules
+        self.game = game
+        self.player.new_game(game)
+        return ""
+
+    def fixed_handicap(self, args):
+        _arity(args, 1)
+        n = parse_int(args[0])
+        self._board_empty()
+        try:
+            points = fixed_handicap_points(n, self.game.size)
+        except ValueError:
+            raise GtpError("invalid number of stones") from None
+        self.game.place_handicap(points)
+        self.player.new_game(self.game)
+        return " ".join(self._fmt(p) for p in points)
+
+    def place_free_handicap(self, args):
+        """The fixed points where GTP defines them; beyond that (or on small
+        boards) each next stone goes where it is farthest from the others."""
+        _arity(args, 1)
+        n = parse_int(args[0])
+        self._board_empty()
+        size = self.game.size
+        if not 2 <= n <= size * size - 1:
+            raise GtpError("invalid number of stones")
+        points = spread_points(n, size)
+        self.game.place_handicap(points)
+        self.player.new_game(self.game)
+        return " ".join(self._fmt(p) for p in points)
+
+    def set_free_handicap(self, args):
+        self._board_empty()
+        size = self.game.size
+        try:
+            points = [parse_gtp(v, size) for v in args]
+        except CoordinateError:
+            raise GtpError("bad vertex list") from None
+        if (PASS in points or len(set(points)) != len(points)
+                or not 2 <= len(points) <= size * size - 1):
+            raise GtpError("bad vertex list")
+        try:
+            self.game.place_handicap(points)
+        except ValueError:
+            raise GtpError("bad vertex list") from None
+        self.player.new_game(self.game)
+        return ""
+
+    def loadsgf(self, args):
+        """``loadsgf FILE [MOVE]``: the position before move number MOVE
+        (default: after the last move); size and komi from the file."""
+        _arity(args, 1, 2)
+        upto = None
+        if len(args) == 2:
+            number = parse_int(args[1])
+            if number < 1:
+                raise GtpError("syntax error")
+            upto = number - 1
+        try:
+            game = load_sgf(args[0]).to_game(rules=self.rules, upto=upto)
+        except SGFError as e:
+            log.warning("loadsgf: %s", e)
+            raise GtpError("cannot load file") from None
+        self.komi = game.komi
+        self._new_game(game)
+        return ""
+
+    def printsgf(self, args):
+        """``printsgf`` answers the game as SGF; ``printsgf FILE`` writes it."""
+        _arity(args, 0, 1)
+        if not args:
+            return game_to_sgf(self.game)
+        try:
+            save_sgf(self.game, args[0])
+        except OSError as e:
+            raise GtpError(f"cannot save file: {e.strerror or e}") from None
+        return ""
+
+    # ---- moves ----------------------------------------------------------
+    def play(self, args):
+        _arity(args, 2)
+        color = parse_color(args[0])
+        p = self._vertex(args[1])
+        try:
+            self.game.play(p, color)
+        except IllegalMove:
+            raise GtpError("illegal move") from None
+        self.player.played(self.game, color, p)
+        return ""
+
+    def _generate(self, args, commit, cleanup=False):
+        _arity(args, 1)
+        color = parse_color(args[0])
+        start = time.monotonic()
+        move = self.player.genmove(self.game, color, self.clock, cleanup=cleanup)
+        if commit:
+            self.clock.charge(color, time.monotonic() - start)
+        if move == RESIGN:
+            return "resign"
+        if not isinstance(move, (int, np.integer)):
+            raise GtpError(f"player returned {move!r}, not a move")
+        move = int(move)
+        reason = self.game.why_illegal(move, color)
+        if reason:
+            raise GtpError(f"player chose an illegal move ({reason})")
+        if commit:
+            self.game.play(move, color)
+            self.player.played(self.game, color, move)
+        return self._fmt(move)
+
+    def genmove(self, args):
+        return self._generate(args, commit=True)
+
+    def reg_genmove(self, args):
+        return self._generate(args, commit=False)
+
+    def genmove_cleanup(self, args):
+        return self._generate(args, commit=True, cleanup=True)
+
+    def undo(self, args):
+        _arity(args, 0)
+        if not self.game.undo():
+            raise GtpError("cannot undo")
+        self.player.undone(self.game)
+        return ""
+
+    # ---- looking at the game --------------------------------------------
+    def showboard(self, args):
+        _arity(args, 0)
+        g = self.game
+        last = "none" if not g.moves else self._fmt(g.moves[-1][1])
+        info = (f"{_COLOR_NAMES[g.to_move]} to move, move {g.move_number}, last {last}, "
+                f"captures black {g.captures(BLACK)} white {g.captures(WHITE)}, "
+                f"komi {g.komi:g}, rules {g.rules.name}")
+        return "\n" + to_ascii(g, coordinates=True) + "\n" + info
+
+    def final_score(self, args):
+        _arity(args, 0)
+        return result_string(final_score(self.game, self.status_config))
+
+    def final_status_list(self, args):
+        """One line per chain with the asked status."""
+        _arity(args, 1)
+        wanted = args[0].lower()
+        if wanted not in ("alive", "dead", "seki"):
+            raise GtpError("syntax error")
+        status = stone_status(self.game, self.status_config)
+        return "\n".join(" ".join(self._fmt(p) for p in chain)
+                         for chain in chains(self.game) if status[chain[0]] == wanted)
+
+    def gogui_analyze_commands(self, args):
+        _arity(args, 0)
+        extra = [f"{pc.gogui}/{pc.name}" for pc in self.player.analysis_commands() if pc.gogui]
+        return "\n".join(_GOGUI_BUILTIN + extra)
+
+    # ---- time -----------------------------------------------------------
+    def time_settings(self, args):
+        _arity(args, 3)
+        main, byo = parse_number(args[0]), parse_number(args[1])
+        stones = parse_int(args[2])
+        try:
+            self.clock.set_control(TimeControl.from_gtp(main, byo, stones))
+        except ValueError:
+            raise GtpError("syntax error") from None
+        return ""
+
+    def kgs_time_settings(self, args):
+        """``kgs-time_settings none | absolute MAIN | byoyomi MAIN PERIOD
+        PERIODS | canadian MAIN PERIOD STONES``."""
+        if not args:
+            raise GtpError("syntax error")
+        system = args[0].lower()
+        counts = {"none": 1, "absolute": 2, "byoyomi": 4, "canadian": 4}
+        if system not in counts or len(args) != counts[system]:
+            raise GtpError("syntax error")
+        try:
+            if system == "none":
+                control = TimeControl()
+            elif system == "absolute":
+                control = TimeControl("absolute", parse_number(args[1]))
+            elif system == "byoyomi":
+                control = TimeControl("byoyomi", parse_number(args[1]), parse_number(args[2]),
+                                      periods=parse_int(args[3]))
+            else:
+                control = TimeControl("canadian", parse_number(args[1]), parse_number(args[2]),
+                                      period_stones=parse_int(args[3]))
+        except ValueError:
+            raise GtpError("syntax error") from None
+        self.clock.set_control(control)
+        return ""
+
+    def time_left(self, args):
+        _arity(args, 3)
+        color = parse_color(args[0])
+        seconds, stones = parse_number(args[1]), parse_int(args[2])
+        try:
+            self.clock.time_left(color, seconds, stones)
+        except ValueError:
+            raise GtpError("syntax error") from None
+        return ""
+
+
+def _same_game(a, b):
+    return (a.size == b.size and a.komi == b.komi and a.rules == b.rules
+            and a.setup == b.setup and a.first_to_move == b.first_to_move and a.moves == b.moves)
+
+
+def spread_points(n, size):
+    """``n`` handicap points: GTP's fixed points when it defines them for
+    ``n``, else as many of them as fit and then, one at a time, the point
+    farthest (Euclidean) from all chosen ones, nearer the centre on ties."""
+    limit = 0 if size < 7 else (9 if size % 2 == 1 and size >= 9 else 4)
+    chosen = fixed_handicap_points(min(n, limit), size) if limit >= 2 and n >= 2 else []
+    points = all_points(size)
+    xy = np.array([to_xy(p, size) for p in points], dtype=np.float64)
+    centre = (size - 1) / 2
+    # tie-break: a tiny penalty for the distance from the centre
+    penalty = 1e-6 * ((xy[:, 0] - centre) ** 2 + (xy[:, 1] - centre) ** 2)
+    far = np.full(len(points), 1e9)  # nothing chosen yet: the centre wins
+    index = {p: i for i, p in enumerate(points)}
+    for p in chosen:
+        far = np.minimum(far, ((xy - xy[index[p]]) ** 2).sum(axis=1))
+    taken = np.zeros(len(points), dtype=bool)
+    taken[[index[p] for p in chosen]] = True
+    while len(chosen) < n:
+        score = np.where(taken, -np.inf, far - penalty)
+        i = int(np.argmax(score))
+        chosen.append(points[i])
+        taken[i] = True
+        far = np.minimum(far, ((xy - xy[i]) ** 2).sum(axis=1))
+    return chosen
