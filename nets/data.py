@@ -1,0 +1,282 @@
+"""Training positions from SGF games: a corpus in memory, windows of
+encoded positions, and a resumable, deterministic stream of batches.
+
+Why this shape:
+
+* the games themselves are small (a move is two bytes), so a whole corpus of
+  100,000 games is kept as flat arrays (``Corpus``) after one pass over the
+  archives; positions are re-created by replaying, never stored on disk;
+* the stream takes the games in a random order, a window of games at a time,
+  replays and encodes every chosen position of the window in compiled code
+  (``encode_games``), applies a random symmetry of the square to each,
+  packs the planes into bits (48 x 361 bits = 2,166 bytes a position) and
+  shuffles the window; consecutive positions of one game therefore land far
+  apart, and one window of 1,000 games holds about 200,000 positions;
+* everything is a function of (seed, epoch, window), so the stream's state
+  is three integers: a resumed run sees exactly the batches it would have.
+
+Policy positions are every move of a game; value positions are a few per
+game (AlphaGo: successive positions share one outcome, and training on all
+of them overfits), labelled +1 if the player to move went on to win.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from engine import board as B
+from .features import encode
+from .symmetry import transform_index, transform_planes
+
+
+@dataclass
+class Corpus:
+    """All games of one board size as flat arrays (CSR by game)."""
+    size: int
+    points: np.ndarray    # int16 board points (PASS = -1) of every move
+    colors: np.ndarray    # int8 colour of every move
+    offsets: np.ndarray   # int64, game g's moves are offsets[g]:offsets[g+1]
+    setup_points: np.ndarray
+    setup_colors: np.ndarray
+    setup_offsets: np.ndarray
+    winner: np.ndarray    # int8 per game: BLACK, WHITE or 0 (unknown/draw)
+    skipped: int = 0      # games not read (malformed, other size)
+
+    @property
+    def games(self):
+        return len(self.offsets) - 1
+
+    @property
+    def moves(self):
+        return int(self.offsets[-1])
+
+
+def load_corpus(paths, size=19, max_games=None, progress=False):
+    """Read games of ``size`` from SGF files, directories or archives."""
+    from engine.sgf import ReadStats, iter_records
+
+    stats = ReadStats()
+    pts, cols, offs = [], [], [0]
+    spts, scols, soffs = [], [], [0]
+    winners = []
+    other = 0
+    records = iter_records(paths, stats)
+    if progress:
+        from tqdm import tqdm
+        records = tqdm(records, desc="reading games", unit=" games")
+    for rec in records:
+        if rec.size != size:
+            other += 1
+            continue
+        for c, p in rec.moves:
+            pts.append(p)
+            cols.append(c)
+        offs.append(len(pts))
+        for p, c in rec.setup.items():
+            spts.append(p)
+            scols.append(c)
+        soffs.append(len(spts))
+        winners.append(rec.winner or 0)
+        if max_games is not None and len(winners) >= max_games:
+            break
+    return Corpus(size, np.array(pts, np.int16), np.array(cols, np.int8),
+                  np.array(offs, np.int64), np.array(spts, np.int16),
+                  np.array(scols, np.int8), np.array(soffs, np.int64),
+                  np.array(winners, np.int8), stats.skipped + other)
+
+
+@njit(cache=True, nogil=True)
+def _start(n, spts, scols, so0, so1):
+    s = B.new_state(n)
+    nj = np.zeros(0, dtype=np.int64)
+    for k in range(so0, so1):
+        p = np.int64(spts[k])
+        c = np.int64(scols[k])
+        if B.is_legal(s, p, c):
+            B.play(s, nj, p, c)
+    if so1 > so0:
+        for k in range(so0, so1):
+            s[B.MOVED + spts[k]] = -100
+        s[B.H_MOVENUM] = 0
+        s[B.H_LAST] = B.NO_MOVE
+        s[B.H_LAST2] = B.NO_MOVE
+        s[B.H_KO] = -1
+        # after a handicap setup White moves first
+        s[B.H_TOMOVE] = B.WHITE
+    return s
+
+
+@njit(cache=True, nogil=True)
+def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, games, pick,
+                 out, out_move, out_value):
+    """Replay ``games`` and encode the positions where ``pick`` (one flag
+    per move of the corpus) is set: planes into ``out``, the move played
+    (policy index) into ``out_move``, and +1/-1/0 into ``out_value`` (the
+    player to move won / lost / unknown).  A game stops at an illegal move.
+    Returns the number of positions written."""
+    m = 0
+    nj = np.zeros(0, dtype=np.int64)
+    w = n + 2
+    for gi in range(games.shape[0]):
+        g = games[gi]
+        s = _start(n, spts, scols, soffs[g], soffs[g + 1])
+        for k in range(offs[g], offs[g + 1]):
+            p = np.int64(pts[k])
+            c = np.int64(cols[k])
+            s[B.H_TOMOVE] = c  # the recorded mover, even after a missing pass
+            if not B.is_legal(s, p, c):
+                break
+            if pick[k] and m < out.shape[0]:
+                encode(s, out[m])
+                if p == B.PASS:
+                    out_move[m] = n * n
+                else:
+                    out_move[m] = (p // w - 1) * n + p % w - 1
+                wn = winner[g]
+                out_value[m] = 0 if wn == 0 else (1 if wn == c else -1)
+                m += 1
+            B.play(s, nj, p, c)
+    return m
+
+
+@dataclass
+class Window:
+    """Encoded, symmetrised, shuffled positions, planes packed in bits."""
+    packed: np.ndarray   # (M, bytes) uint8
+    move: np.ndarray     # (M,) int64 policy index
+    value: np.ndarray    # (M,) float32 in {-1, 0, 1}
+    planes: int
+    size: int
+
+    def __len__(self):
+        return len(self.move)
+
+    def planes_of(self, idx):
+        """Unpacked uint8 planes (len(idx), planes, n, n)."""
+        n = self.size
+        bits = np.unpackbits(self.packed[idx], axis=1, count=self.planes * n * n)
+        return bits.reshape(len(idx), self.planes, n, n)
+
+
+def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
+                 chunk_games=64):
+    """Encode the chosen positions of ``games`` (all of them, or ``per_game``
+    random ones per game), each under a random symmetry, shuffled."""
+    n = corpus.size
+    offs = corpus.offsets
+    pick = np.zeros(corpus.moves, dtype=np.bool_)
+    for g in games:
+        a, b = offs[g], offs[g + 1]
+        if per_game is None:
+            pick[a:b] = True
+        elif b > a:
+            chosen = rng.choice(b - a, size=min(per_game, b - a), replace=False)
+            pick[a + chosen] = True
+    packed, moves, values = [], [], []
+    for i in range(0, len(games), chunk_games):
+        part = np.asarray(games[i:i + chunk_games], dtype=np.int64)
+        count = int(sum(pick[offs[g]:offs[g + 1]].sum() for g in part))
+        if count == 0:
+            continue
+        out = np.zeros((count, planes, n, n), dtype=np.uint8)
+        om = np.zeros(count, dtype=np.int64)
+        ov = np.zeros(count, dtype=np.int8)
+        m = encode_games(n, corpus.points, corpus.colors, offs, corpus.setup_points,
+                         corpus.setup_colors, corpus.setup_offsets, corpus.winner,
+                         part, pick, out, om, ov)
+        out, om, ov = out[:m], om[:m], ov[:m]
+        if symmetries:
+            ks = rng.integers(0, 8, size=m)
+            for k in range(1, 8):
+                sel = np.nonzero(ks == k)[0]
+                if len(sel):
+                    out[sel] = transform_planes(out[sel], k)
+                    om[sel] = transform_index(om[sel], k, n)
+        packed.append(np.packbits(out.reshape(m, -1), axis=1))
+        moves.append(om)
+        values.append(ov.astype(np.float32))
+    if not packed:
+        return Window(np.zeros((0, (planes * n * n + 7) // 8), np.uint8),
+                      np.zeros(0, np.int64), np.zeros(0, np.float32), planes, n)
+    packed = np.concatenate(packed)
+    moves = np.concatenate(moves)
+    values = np.concatenate(values)
+    order = rng.permutation(len(moves))
+    return Window(packed[order], moves[order], values[order], planes, n)
+
+
+class PositionStream:
+    """Batches for training, endlessly, in a deterministic order.
+
+    The games are permuted once per epoch; the epoch is cut into windows of
+    ``window_games`` games; a window is encoded and shuffled as a whole.
+    ``state()`` / ``restore()`` capture the position in the stream as
+    (epoch, window, offset)."""
+
+    def __init__(self, corpus, planes, batch_size, seed=0, window_games=1000,
+                 per_game=None, need_winner=False):
+        self.corpus = corpus
+        self.planes = planes
+        self.batch_size = batch_size
+        self.seed = seed
+        self.window_games = window_games
+        self.per_game = per_game
+        eligible = np.arange(corpus.games)
+        if need_winner:
+            eligible = eligible[corpus.winner != 0]
+        if len(eligible) == 0:
+            raise ValueError("no games to train on")
+        self.eligible = eligible
+        self.epoch, self.window_index, self.offset = 0, 0, 0
+        self._window = None
+
+    def state(self):
+        return {"epoch": self.epoch, "window": self.window_index, "offset": self.offset}
+
+    def restore(self, state):
+        self.epoch, self.window_index, self.offset = state["epoch"], state["window"], state["offset"]
+        self._window = None
+
+    @property
+    def windows_per_epoch(self):
+        return -(-len(self.eligible) // self.window_games)
+
+    def _load_window(self):
+        order = np.random.default_rng([self.seed, self.epoch]).permutation(self.eligible)
+        a = self.window_index * self.window_games
+        games = order[a:a + self.window_games]
+        rng = np.random.default_rng([self.seed, self.epoch, self.window_index, 1])
+        self._window = build_window(self.corpus, games, self.planes, rng, self.per_game)
+
+    def next_batch(self):
+        """(planes uint8 (B, P, n, n), move int64 (B,), value float32 (B,))."""
+        while True:
+            if self._window is None:
+                self._load_window()
+            if self.offset + self.batch_size <= len(self._window):
+                break
+            self.offset = 0
+            self.window_index += 1
+            self._window = None
+            if self.window_index >= self.windows_per_epoch:
+                self.window_index = 0
+                self.epoch += 1
+        w = self._window
+        idx = np.arange(self.offset, self.offset + self.batch_size)
+        self.offset += self.batch_size
+        return w.planes_of(idx), w.move[idx], w.value[idx]
+
+
+def fixed_sample(corpus, planes, positions, per_game=4, need_winner=False, seed=12345):
+    """A fixed, reproducible set of about ``positions`` positions for
+    validation, ``per_game`` from each of as many games as that takes
+    (no symmetries)."""
+    rng = np.random.default_rng(seed)
+    eligible = np.arange(corpus.games)
+    if need_winner:
+        eligible = eligible[corpus.winner != 0]
+    games = rng.permutation(eligible)[:-(-positions // per_game)]
+    w = build_window(corpus, np.sort(games), planes, rng, per_game=per_game, symmetries=False)
+    keep = min(positions, len(w))
+    return Window(w.packed[:keep], w.move[:keep], w.value[:keep], planes, w.size)

@@ -1,0 +1,229 @@
+"""The policy and value networks, and the model files that hold them.
+
+Both follow AlphaGo (Silver et al. 2016): a 5x5 convolution then 3x3
+convolutions, all with ReLU, over the feature planes.  Two departures, both
+so that one network serves every board size:
+
+* the policy head's per-point bias is a table indexed by the point's
+  distances to the two nearest edges (symmetric under the 8 symmetries, as
+  training with random symmetries makes a per-point bias anyway), and the
+  pass logit comes from the globally averaged trunk;
+* the value head averages over the board (global average pooling) before
+  its 256-unit layer, instead of a fully-connected layer over 19x19 points.
+
+Batch normalisation is optional for training; ``fold_batchnorm`` turns a
+trained network into a plain convolutional one for inference and shipping.
+
+A model file is a safetensors file whose metadata holds the config (JSON):
+architecture, width, feature-set version and training provenance.  Loading
+never unpickles, and a file that does not match the config is an error.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .features import FEATURE_SET_VERSION, POLICY_PLANES, VALUE_PLANES, check_feature_set
+
+MAX_EDGE_DISTANCE = 13  # covers 25x25 boards: distances 0..12
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used: unreadable, wrong kind, or its
+    weights do not match the architecture it declares."""
+
+
+@dataclass
+class NetConfig:
+    kind: str = "policy"              # "policy" or "value"
+    width: int = 64                   # filters per convolution (k)
+    layers: int = 13                  # convolution layers in all (AlphaGo: 13)
+    planes: int = POLICY_PLANES       # input planes
+    batchnorm: bool = False           # only while training; folded for inference
+    value_hidden: int = 256
+    value_channels: int = 32
+    feature_set: str = FEATURE_SET_VERSION
+    provenance: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.kind not in ("policy", "value"):
+            raise ValueError(f"unknown network kind {self.kind!r}")
+        if self.layers < 3:
+            raise ValueError("a network needs at least 3 layers")
+
+
+def policy_config(**kw):
+    return NetConfig(kind="policy", planes=POLICY_PLANES, **kw)
+
+
+def value_config(**kw):
+    return NetConfig(kind="value", planes=VALUE_PLANES, **kw)
+
+
+def _edge_index(n, device=None):
+    """For each point of an n x n board, the index of its bias entry:
+    (a, b) = sorted distances to the nearest vertical and horizontal edge."""
+    d = torch.arange(n, device=device)
+    d = torch.minimum(d, n - 1 - d)
+    a = d.view(n, 1).expand(n, n)
+    b = d.view(1, n).expand(n, n)
+    lo, hi = torch.minimum(a, b), torch.maximum(a, b)
+    return (lo * MAX_EDGE_DISTANCE + hi).reshape(-1)
+
+
+class Trunk(nn.Module):
+    """5x5 convolution, then (layers - 2) 3x3 convolutions, all with ReLU;
+    the last layer of each network is its head."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        k = cfg.width
+        convs = [nn.Conv2d(cfg.planes, k, 5, padding=2, bias=not cfg.batchnorm)]
+        convs += [nn.Conv2d(k, k, 3, padding=1, bias=not cfg.batchnorm)
+                  for _ in range(cfg.layers - 2)]
+        self.convs = nn.ModuleList(convs)
+        self.norms = nn.ModuleList(nn.BatchNorm2d(k) for _ in convs) if cfg.batchnorm else None
+
+    def forward(self, x):
+        for i, conv in enumerate(self.convs):
+            x = conv(x)
+            if self.norms is not None:
+                x = self.norms[i](x)
+            x = F.relu(x)
+        return x
+
+
+class PolicyNet(nn.Module):
+    """Logits over the n*n points (row-major, y*n + x) plus pass (last)."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.trunk = Trunk(cfg)
+        self.head = nn.Conv2d(cfg.width, 1, 1, bias=False)
+        self.point_bias = nn.Parameter(torch.zeros(MAX_EDGE_DISTANCE * MAX_EDGE_DISTANCE))
+        self.pass_logit = nn.Linear(cfg.width, 1)
+        self._bias_index = {}
+
+    def forward(self, x):
+        n = x.shape[-1]
+        h = self.trunk(x)
+        logits = self.head(h).flatten(1)
+        idx = self._bias_index.get((n, x.device))
+        if idx is None:
+            idx = self._bias_index[(n, x.device)] = _edge_index(n, x.device)
+        logits = logits + self.point_bias[idx].to(logits.dtype)
+        p = self.pass_logit(h.mean(dim=(2, 3)))
+        return torch.cat([logits, p.to(logits.dtype)], dim=1)
+
+
+class ValueNet(nn.Module):
+    """tanh value in [-1, 1] for the player to move."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.trunk = Trunk(cfg)
+        self.head = nn.Conv2d(cfg.width, cfg.value_channels, 1)
+        self.fc = nn.Linear(cfg.value_channels, cfg.value_hidden)
+        self.out = nn.Linear(cfg.value_hidden, 1)
+
+    def forward(self, x):
+        h = F.relu(self.head(self.trunk(x)))
+        h = F.relu(self.fc(h.mean(dim=(2, 3))))
+        return torch.tanh(self.out(h)).squeeze(1)
+
+
+def build(cfg):
+    return PolicyNet(cfg) if cfg.kind == "policy" else ValueNet(cfg)
+
+
+@torch.no_grad()
+def fold_batchnorm(net):
+    """A copy of ``net`` without batch normalisation: each BatchNorm (in
+    eval mode: running statistics) folded into the convolution before it."""
+    cfg = net.cfg
+    if not cfg.batchnorm:
+        return net
+    plain_cfg = NetConfig(**{**asdict(cfg), "batchnorm": False})
+    plain = build(plain_cfg)
+    state = {k: v for k, v in net.state_dict().items() if not k.startswith("trunk.")}
+    for i, (conv, bn) in enumerate(zip(net.trunk.convs, net.trunk.norms)):
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        state[f"trunk.convs.{i}.weight"] = conv.weight * scale.view(-1, 1, 1, 1)
+        state[f"trunk.convs.{i}.bias"] = bn.bias - bn.running_mean * scale
+    plain.load_state_dict(state)
+    return plain
+
+
+def config_to_json(cfg):
+    return json.dumps(asdict(cfg), sort_keys=True)
+
+
+def config_from_json(text):
+    try:
+        data = json.loads(text)
+        return NetConfig(**data)
+    except (TypeError, ValueError) as e:
+        raise ModelFileError(f"model config is not valid: {e}") from e
+
+
+def save_model(net, path):
+    """Write ``net`` (batch norm folded) as a safetensors file, atomically."""
+    import os
+    import tempfile
+
+    from safetensors.torch import save_file
+
+    net = fold_batchnorm(net)
+    tensors = {k: v.detach().float().contiguous().cpu() for k, v in net.state_dict().items()}
+    meta = {"format": "tengen-net", "config": config_to_json(net.cfg)}
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata=meta)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load_model(path, kind=None):
+    """Load a network from a safetensors model file, checking that it is a
+    tengen network of the expected ``kind`` and feature set and that its
+    weights match the declared architecture exactly."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        raise ModelFileError(f"{path}: not a readable safetensors model file ({e})") from e
+    if meta.get("format") != "tengen-net" or "config" not in meta:
+        raise ModelFileError(f"{path}: not a tengen network file (no tengen metadata)")
+    cfg = config_from_json(meta["config"])
+    if kind is not None and cfg.kind != kind:
+        raise ModelFileError(f"{path}: holds a {cfg.kind} network, expected a {kind} network")
+    try:
+        check_feature_set(cfg.feature_set)
+    except ValueError as e:
+        raise ModelFileError(f"{path}: {e}") from e
+    net = build(cfg)
+    expected = net.state_dict()
+    missing = sorted(set(expected) - set(tensors))
+    extra = sorted(set(tensors) - set(expected))
+    if missing or extra:
+        raise ModelFileError(f"{path}: weights do not match the declared architecture "
+                             f"(missing {missing[:3]}, unexpected {extra[:3]})")
+    for k, v in expected.items():
+        if tuple(tensors[k].shape) != tuple(v.shape):
+            raise ModelFileError(f"{path}: tensor {k} has shape {tuple(tensors[k].shape)}, "
+                                 f"expected {tuple(v.shape)}")
+    net.load_state_dict(tensors)
+    net.eval()
+    return net

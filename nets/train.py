@@ -1,0 +1,397 @@
+"""``tengen train policy|value``: supervised training from SGF archives.
+
+A run lives in one directory (``--out``):
+
+* ``checkpoint.pt``: model, optimiser, position in the data stream, counters
+  and the run's config; written atomically (temporary file + rename) every
+  ``--checkpoint-minutes``, at every validation, on Ctrl-C / SIGTERM and at
+  the end, so a ``kill -9`` loses at most one interval.  ``--resume``
+  continues exactly where it stopped: the data stream is a deterministic
+  function of (seed, epoch, window) and the learning rate a function of
+  the positions seen.
+* ``model.safetensors`` (latest) and ``best.safetensors`` (best validation),
+  batch norm folded, with the provenance in their metadata;
+* ``metrics.csv`` and ``tb/`` (TensorBoard): loss, top-1, learning rate.
+
+Checkpoints are read with ``torch.load(weights_only=True)``: they hold only
+tensors and plain containers.
+"""
+
+import csv
+import json
+import math
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .data import PositionStream, fixed_sample, load_corpus
+from .features import POLICY_PLANES, VALUE_PLANES
+from .model import NetConfig, build, save_model
+
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tygem-9d"
+VALIDATION_ARCHIVE = "tygem-2011-11.zip"
+
+
+@dataclass
+class TrainConfig:
+    kind: str = "policy"
+    data: list = field(default_factory=list)
+    val: list = field(default_factory=list)
+    out: str = "runs/policy"
+    width: int = 64
+    layers: int = 13
+    batchnorm: bool = False
+    optimizer: str = "sgd"            # sgd (momentum) | adam | adamw
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    batch_size: int = 256
+    bf16: bool = True
+    schedule_positions: int = 60_000_000   # cosine decay horizon
+    warmup_positions: int = 250_000
+    min_lr_fraction: float = 0.02
+    max_positions: int = 0            # stop after this many positions (0: no limit)
+    max_minutes: float = 0.0          # stop after this much wall time in this process (0: no limit)
+    checkpoint_minutes: float = 5.0
+    val_every: int = 1_000_000        # positions between validations
+    val_positions: int = 8192
+    window_games: int = 1000
+    per_game: int = 0                 # positions per game (0: all; value default 4)
+    max_games: int = 0                # read at most this many training games (0: all)
+    seed: int = 0
+    threads: int = 0
+    channels_last: bool = True
+
+    @property
+    def planes(self):
+        return POLICY_PLANES if self.kind == "policy" else VALUE_PLANES
+
+
+def default_archives():
+    """The training archives and the validation archive under ../shared."""
+    files = sorted(DEFAULT_DATA.glob("*.zip"))
+    train = [str(f) for f in files if f.name != VALIDATION_ARCHIVE]
+    val = [str(f) for f in files if f.name == VALIDATION_ARCHIVE]
+    return train, val
+
+
+def learning_rate(cfg, positions):
+    """Linear warm-up, then cosine decay to ``min_lr_fraction`` of ``lr``."""
+    if positions < cfg.warmup_positions:
+        return cfg.lr * max(positions, cfg.batch_size) / cfg.warmup_positions
+    t = min(1.0, (positions - cfg.warmup_positions) /
+            max(1, cfg.schedule_positions - cfg.warmup_positions))
+    lo = cfg.min_lr_fraction
+    return cfg.lr * (lo + (1 - lo) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def make_optimizer(cfg, net):
+    decay, no_decay = [], []
+    for name, p in net.named_parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay},
+              {"params": no_decay, "weight_decay": 0.0}]
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=True)
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(groups, lr=cfg.lr)
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(groups, lr=cfg.lr)
+    raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
+
+
+def to_tensor(planes, channels_last):
+    x = torch.from_numpy(planes).float()
+    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
+
+
+def machine_description():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}"
+
+
+def git_commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, cwd=Path(__file__).parent, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def loss_and_metrics(cfg, net, x, move, value):
+    """(loss, {metric: float}) for one batch."""
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+        out = net(x)
+    out = out.float()
+    if cfg.kind == "policy":
+        loss = F.cross_entropy(out, move)
+        top5 = out.topk(5, dim=1).indices
+        hit1 = (top5[:, 0] == move).float().mean().item()
+        hit5 = (top5 == move.unsqueeze(1)).any(dim=1).float().mean().item()
+        return loss, {"loss": loss.item(), "top1": hit1, "top5": hit5}
+    loss = F.mse_loss(out, value)
+    acc = ((out > 0) == (value > 0)).float().mean().item()
+    return loss, {"loss": loss.item(), "mse": loss.item(), "winner_acc": acc}
+
+
+@torch.inference_mode()
+def validate(cfg, net, sample, batch=512):
+    net.eval()
+    sums, count = {}, 0
+    for a in range(0, len(sample), batch):
+        idx = np.arange(a, min(len(sample), a + batch))
+        x = to_tensor(sample.planes_of(idx), cfg.channels_last)
+        move = torch.from_numpy(sample.move[idx])
+        value = torch.from_numpy(sample.value[idx])
+        _, m = loss_and_metrics(cfg, net, x, move, value)
+        for k, v in m.items():
+            sums[k] = sums.get(k, 0.0) + v * len(idx)
+        count += len(idx)
+    net.train()
+    return {k: v / count for k, v in sums.items()}
+
+
+class Trainer:
+    """One training run: owns the network, optimiser, stream and logs."""
+
+    def __init__(self, cfg, resume=False, progress=True, command=None):
+        self.cfg = cfg
+        self.out = Path(cfg.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.progress = progress
+        self.command = command or " ".join(sys.argv)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        ckpt = None
+        if resume:
+            ckpt = self.load_checkpoint()
+            saved = TrainConfig(**ckpt["config"])
+            # a resumed run keeps its design; only the stopping rules may change
+            for k in ("max_positions", "max_minutes", "checkpoint_minutes", "threads"):
+                setattr(saved, k, getattr(cfg, k))
+            self.cfg = cfg = saved
+        torch.manual_seed(cfg.seed)
+        net_cfg = NetConfig(kind=cfg.kind, width=cfg.width, layers=cfg.layers,
+                            planes=cfg.planes, batchnorm=cfg.batchnorm)
+        self.net = build(net_cfg)
+        if cfg.channels_last:
+            self.net = self.net.to(memory_format=torch.channels_last)
+        self.opt = make_optimizer(cfg, self.net)
+        per_game = cfg.per_game or (4 if cfg.kind == "value" else None)
+        self.corpus = load_corpus(cfg.data, max_games=cfg.max_games or None, progress=progress)
+        self.stream = PositionStream(self.corpus, cfg.planes, cfg.batch_size, cfg.seed,
+                                     cfg.window_games, per_game, need_winner=cfg.kind == "value")
+        self.val_sample = None
+        if cfg.val and cfg.val_positions:
+            val_corpus = load_corpus(cfg.val, max_games=max(50, cfg.val_positions // 2))
+            self.val_sample = fixed_sample(val_corpus, cfg.planes, cfg.val_positions,
+                                           need_winner=cfg.kind == "value")
+        self.positions = 0
+        self.steps = 0
+        self.elapsed = 0.0          # training wall time over all sessions
+        self.best = None
+        self.last_val_at = 0
+        if ckpt is not None:
+            self.net.load_state_dict(ckpt["model"])
+            self.opt.load_state_dict(ckpt["optimizer"])
+            self.stream.restore(ckpt["stream"])
+            self.positions = ckpt["positions"]
+            self.steps = ckpt["steps"]
+            self.elapsed = ckpt["elapsed"]
+            self.best = ckpt.get("best")
+            self.last_val_at = ckpt.get("last_val_at", 0)
+            torch.set_rng_state(ckpt["torch_rng"])
+        self.writer = None
+        self._stop = False
+
+    # ---- persistence --------------------------------------------------
+    def load_checkpoint(self):
+        path = self.out / "checkpoint.pt"
+        if not path.exists():
+            raise FileNotFoundError(f"no checkpoint to resume in {self.out}")
+        return torch.load(path, weights_only=True)
+
+    def save_checkpoint(self):
+        state = {"config": asdict(self.cfg), "model": self.net.state_dict(),
+                 "optimizer": self.opt.state_dict(), "stream": self.stream.state(),
+                 "positions": self.positions, "steps": self.steps, "elapsed": self.elapsed,
+                 "best": self.best, "last_val_at": self.last_val_at,
+                 "torch_rng": torch.get_rng_state()}
+        tmp = self.out / "checkpoint.pt.tmp"
+        torch.save(state, tmp)
+        os.replace(tmp, self.out / "checkpoint.pt")
+
+    def provenance(self, metrics=None):
+        return {"command": self.command, "git_commit": git_commit(),
+                "train_config": asdict(self.cfg), "positions_seen": self.positions,
+                "steps": self.steps, "wall_hours": round(self.elapsed / 3600, 3),
+                "cpu_hours": round(self.elapsed * torch.get_num_threads() / 3600, 3),
+                "machine": machine_description(), "validation": metrics or {},
+                "data": [Path(p).name for p in self.cfg.data],
+                "val_data": [Path(p).name for p in self.cfg.val]}
+
+    def export(self, name, metrics=None):
+        net = build(self.net.cfg)
+        net.load_state_dict(self.net.state_dict())
+        net.eval()
+        net.cfg.provenance = self.provenance(metrics)
+        save_model(net, self.out / name)
+
+    def log(self, split, metrics, lr=None):
+        if self.writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+            self.writer = SummaryWriter(str(self.out / "tb"))
+        for k, v in metrics.items():
+            self.writer.add_scalar(f"{split}/{k}", v, self.positions)
+        if lr is not None:
+            self.writer.add_scalar("lr", lr, self.positions)
+        path = self.out / "metrics.csv"
+        new = not path.exists()
+        with open(path, "a", newline="") as f:
+            w = csv.writer(f)
+            if new:
+                w.writerow(["positions", "hours", "split", "metrics"])
+            w.writerow([self.positions, round(self.elapsed / 3600, 4), split,
+                        json.dumps({k: round(v, 5) for k, v in metrics.items()})])
+
+    # ---- the loop -----------------------------------------------------
+    def _request_stop(self, *_):
+        self._stop = True
+
+    def run(self):
+        cfg = self.cfg
+        old = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        start = time.time()
+        session_start_elapsed = self.elapsed
+        last_ckpt = time.time()
+        bar = None
+        if self.progress:
+            from tqdm import tqdm
+            total = cfg.max_positions or None
+            bar = tqdm(total=total, initial=self.positions, unit="pos", unit_scale=True,
+                       desc=f"train {cfg.kind}", smoothing=0.05)
+        run_metrics = {}
+        try:
+            self.net.train()
+            while not self._stop:
+                if cfg.max_positions and self.positions >= cfg.max_positions:
+                    break
+                if cfg.max_minutes and time.time() - start >= cfg.max_minutes * 60:
+                    break
+                planes, move, value = self.stream.next_batch()
+                x = to_tensor(planes, cfg.channels_last)
+                lr = learning_rate(cfg, self.positions)
+                for g in self.opt.param_groups:
+                    g["lr"] = lr
+                loss, m = loss_and_metrics(cfg, self.net, x, torch.from_numpy(move),
+                                           torch.from_numpy(value))
+                self.opt.zero_grad(set_to_none=True)
+                loss.backward()
+                self.opt.step()
+                self.positions += len(move)
+                self.steps += 1
+                self.elapsed = session_start_elapsed + (time.time() - start)
+                for k, v in m.items():
+                    run_metrics[k] = 0.98 * run_metrics.get(k, v) + 0.02 * v
+                if bar is not None:
+                    bar.update(len(move))
+                    if self.steps % 10 == 0:
+                        bar.set_postfix({k: f"{v:.3f}" for k, v in run_metrics.items()} |
+                                        {"lr": f"{lr:.4f}"}, refresh=False)
+                if self.steps % 50 == 0:
+                    self.log("train", run_metrics, lr)
+                if self.val_sample is not None and self.positions - self.last_val_at >= cfg.val_every:
+                    self.validate_and_export()
+                    last_ckpt = time.time()
+                elif time.time() - last_ckpt >= cfg.checkpoint_minutes * 60:
+                    self.save_checkpoint()
+                    last_ckpt = time.time()
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+            if bar is not None:
+                bar.close()
+        self.validate_and_export()
+        if self.writer is not None:
+            self.writer.close()
+        return self.best
+
+    def validate_and_export(self):
+        metrics = validate(self.cfg, self.net, self.val_sample) if self.val_sample is not None else {}
+        self.last_val_at = self.positions
+        if metrics:
+            self.log("val", metrics)
+            key = "top1" if self.cfg.kind == "policy" else "mse"
+            better = self.best is None or (metrics[key] > self.best[key] if key == "top1"
+                                           else metrics[key] < self.best[key])
+            if better:
+                self.best = dict(metrics, positions=self.positions)
+                self.export("best.safetensors", metrics)
+            print(f"[val] positions {self.positions:,}  " +
+                  "  ".join(f"{k} {v:.4f}" for k, v in metrics.items()), file=sys.stderr, flush=True)
+        self.export("model.safetensors", metrics)
+        self.save_checkpoint()
+
+
+def add_arguments(parser):
+    d = TrainConfig()
+    parser.add_argument("kind", choices=["policy", "value"], help="which network to train")
+    parser.add_argument("--data", nargs="+", help="training SGF files/dirs/archives "
+                        "(default: ../shared/data/tygem-9d except the validation archive)")
+    parser.add_argument("--val", nargs="*", help=f"validation games (default: {VALIDATION_ARCHIVE})")
+    parser.add_argument("--out", help="run directory (default runs/KIND)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    for name in ("width", "layers", "batch_size", "schedule_positions", "warmup_positions",
+                 "max_positions", "val_every", "val_positions", "window_games", "per_game",
+                 "max_games", "seed", "threads"):
+        parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(d, name))
+    for name in ("lr", "momentum", "weight_decay", "max_minutes", "checkpoint_minutes",
+                 "min_lr_fraction"):
+        parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(d, name))
+    parser.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default=d.optimizer)
+    parser.add_argument("--batchnorm", action=argparse_bool(), default=d.batchnorm)
+    parser.add_argument("--bf16", action=argparse_bool(), default=d.bf16,
+                        help="bf16 autocast (default on)")
+    parser.add_argument("--no-progress", action="store_true")
+
+
+def argparse_bool():
+    import argparse
+    return argparse.BooleanOptionalAction
+
+
+def main(args):
+    train, val = default_archives()
+    cfg = TrainConfig(kind=args.kind, data=args.data or train,
+                      val=val if args.val is None else args.val,
+                      out=args.out or f"runs/{args.kind}",
+                      optimizer=args.optimizer, batchnorm=args.batchnorm, bf16=args.bf16)
+    for name in ("width", "layers", "batch_size", "schedule_positions", "warmup_positions",
+                 "max_positions", "val_every", "val_positions", "window_games", "per_game",
+                 "max_games", "seed", "threads", "lr", "momentum", "weight_decay",
+                 "max_minutes", "checkpoint_minutes", "min_lr_fraction"):
+        setattr(cfg, name, getattr(args, name))
+    if not cfg.data:
+        print("no training data: pass --data", file=sys.stderr)
+        return 2
+    trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress)
+    best = trainer.run()
+    print(json.dumps({"positions": trainer.positions, "best": best}))
+    return 0
