@@ -265,7 +265,7 @@ def _codec(root, override):
         return None
     try:
         name = codecs.lookup(ca[0].decode("ascii", "replace").strip()).name
-        b"".decode(name)   # rejects bytes-to-bytes codecs such as base64
+        b"x".decode(name, "replace")   # rejects bytes-to-bytes codecs such as base64
         return name
     except (LookupError, ValueError):
         return None
