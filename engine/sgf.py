@@ -33,6 +33,8 @@ What a record holds, and the choices made where SGF leaves room:
   raises ``SGFError`` when the record is read; legality (occupied, ko,
   suicide, superko) is checked when it is replayed (``to_game``/``replay``,
   Chinese rules by default: positional superko, no suicide).
+  ``iter_records`` checks with simple ko instead (``RECORD_RULES``): expert
+  games from Korean and Japanese servers may legally repeat a position.
 * Comments: ``C`` of each move node; a comment on a node without a move
   joins the previous move's comment (or the root comment before move 1).
 * ``properties``: the other root properties (PB, PW, DT, RU, ...) as
@@ -70,8 +72,8 @@ log = logging.getLogger(__name__)
 MAX_KOMI = 1000.0
 # iter_records checks records with simple ko: most expert games come from
 # Korean and Japanese servers, where repeating a whole-board position is legal
-# (tygem has about 3 such games in 11k); a repetition is a rules difference,
-# not a corrupt record.  Occupied points, suicide and ko are still caught.
+# (21 of tygem's 119k games do); a repetition is a rules difference, not a
+# corrupt record.  Occupied points, suicide and ko are still caught.
 RECORD_RULES = RULE_SETS["korean"]
 MAX_FILE_BYTES = 16 << 20   # one SGF file or archive member; more is not a game record
 

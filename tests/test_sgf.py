@@ -16,7 +16,7 @@ from engine import board as B
 from engine.board import BLACK, WHITE, PASS
 from engine.coords import format_sgf, parse_gtp, to_point
 from engine.game import Game, rules_named
-from engine.sgf import (GameRecord, ReadStats, SGFError, game_to_sgf, iter_records,
+from engine.sgf import (ReadStats, SGFError, game_to_sgf, iter_records,
                         load_sgf, parse_sgf, save_sgf)
 
 
