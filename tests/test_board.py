@@ -17,6 +17,10 @@ from engine.coords import parse_gtp, to_point
 from engine.game import Rules
 
 NOJ = np.zeros(0, dtype=np.int64)
+# the part of a state that is the position (MARK and H_STAMP are scratch)
+KEEP = np.ones(B.STATE_LEN, dtype=bool)
+KEEP[B.MARK:B.MARK + B.MAXM] = False
+KEEP[B.H_STAMP] = False
 
 
 def at(game, vertex):
@@ -202,6 +206,7 @@ def _play_random_game(n, allow_suicide, rng, moves, seen):
     """Play ``moves`` random legal moves (a few passes) checking everything
     after each; ``seen`` counts the rare events met, to show coverage."""
     s = B.new_state(n, allow_suicide)
+    twin = s.copy()           # the same moves without a journal
     ref = Ref(n, allow_suicide)
     j = B.new_journal()
     snaps = []
@@ -232,6 +237,8 @@ def _play_random_game(n, allow_suicide, rng, moves, seen):
         movenum = int(s[B.H_MOVENUM])
         captured = int(B.play(s, j, p, c))
         assert captured == ref.play(p, c)
+        assert B.play(twin, NOJ, p, c) == captured
+        assert np.array_equal(twin[KEEP], s[KEEP])
         check_state(s, ref)
         assert s[B.H_TOMOVE] == 3 - c and s[B.H_LAST] == p and s[B.H_MOVENUM] == movenum + 1
         if p != PASS:
@@ -252,22 +259,20 @@ def _play_random_game(n, allow_suicide, rng, moves, seen):
 def test_random_games_match_reference(allow_suicide):
     """Incremental chains, liberties, neighbour counts, empty list, hash and
     prisoners equal a from-scratch recomputation after every move; the
-    predictions (hash/captures/size/libs_after) equal what ``play`` does;
+    predictions (hash/captures/size/libs_after) equal what ``play`` does,
+    with a journal and without (two compiled variants);
     legality equals the reference's (simple ko = no return to the position
     before the opponent's move); and undo_to restores every earlier state
     exactly (the MARK scratch section and H_STAMP excluded)."""
     rng = np.random.default_rng(20240501 + allow_suicide)
     seen = {"ko": 0, "suicide": 0, "multi-capture": 0, "played suicide": 0}
     plan = [(2, 6), (3, 5), (4, 4), (5, 3), (6, 1), (7, 1), (9, 1), (13, 1)]
-    keep = np.ones(B.STATE_LEN, dtype=bool)
-    keep[B.MARK:B.MARK + B.MAXM] = False
-    keep[B.H_STAMP] = False
     for n, games in plan:
         for _ in range(games):
             s, j, snaps = _play_random_game(n, allow_suicide, rng, min(3 * n * n, 240), seen)
             for mark, snap in reversed(snaps):
                 B.undo_to(s, j, mark)
-                assert np.array_equal(s[keep], snap[keep])
+                assert np.array_equal(s[KEEP], snap[KEEP])
     # the comparison above only means something if these really happened
     assert seen["ko"] and seen["suicide"] and seen["multi-capture"]
     assert bool(seen["played suicide"]) == allow_suicide
@@ -594,3 +599,25 @@ def test_playouts_count_wins_by_area():
         expect_wins += tromp_taylor(col, 5) > 0
     assert (wins, moves) == (expect_wins, expect_moves)
     assert 0 < wins < 50
+
+
+def test_copy_position_restores_a_played_out_state():
+    for n in (2, 9, 25):
+        s0 = from_ascii("\n".join([". " * n] * n)).state.copy()
+        B.play(s0, NOJ, to_point(0, 0, n), BLACK)
+        s = s0.copy()
+        B.random_playout(s, np.array([n + 5], dtype=np.uint64), 3 * n * n)
+        assert not np.array_equal(s, s0)
+        B.copy_position(s, s0)
+        assert np.array_equal(s, s0)
+
+
+def test_raw_view_shares_memory():
+    s = B.new_state(5)
+    v = B.raw_view(s)
+    v[B.H_KO] = 42
+    assert s[B.H_KO] == 42 and v.dtype == np.int64 and v.shape == s.shape
+    r = B.raw_view(np.array([7], dtype=np.uint64))
+    assert r.dtype == np.uint64 and r[0] == 7
+    with pytest.raises(ValueError):
+        B.raw_view(s[::2])
