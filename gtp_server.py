@@ -75,7 +75,8 @@ def build_server(config):
 
     def load_engine(srv):
         from tengen.gtp_engine import GtpEngine
-        GtpEngine(config, make_player(config)).register(srv)
+        srv.engine = GtpEngine(config, make_player(config))
+        srv.engine.register(srv)
     server.late.append(load_engine)
     return server
 
@@ -132,7 +133,7 @@ def main(args):
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, args.log_level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     server = build_server(config_from_args(args))
-    return server.serve(LineReader(sys.stdin.buffer), TextOutput())
+    return server.serve(LineReader(sys.stdin.buffer.raw), TextOutput())
 
 
 if __name__ == "__main__":

@@ -103,9 +103,21 @@ class LineReader:
                              daemon=True).start()
 
     def _pump(self, stream):
+        # chunked reads on the unbuffered stream: a thread blocked in a
+        # buffered readline holds the buffer's lock, and the interpreter
+        # aborts if it finds that lock held at exit (after ``quit``)
+        read = getattr(stream, "read1", None) or stream.read
+        pending = b""
         try:
-            for raw in iter(stream.readline, b""):
-                self.push(raw.decode("utf-8", errors="replace").rstrip("\n"))
+            while True:
+                chunk = read(65536)
+                if not chunk:
+                    break
+                *lines, pending = (pending + chunk).split(b"\n")
+                for raw in lines:
+                    self.push(_decode(raw))
+            if pending:
+                self.push(_decode(pending))
         except (OSError, ValueError) as exc:
             log.warning("reading GTP input failed: %s", exc)
         finally:
@@ -139,6 +151,10 @@ class LineReader:
         seconds pass; returns ``pending()``."""
         with self._cond:
             return self._cond.wait_for(lambda: self._lines or self._closed, timeout)
+
+
+def _decode(raw):
+    return raw.decode("utf-8", errors="replace")
 
 
 class TextOutput:
@@ -202,6 +218,7 @@ class GtpServer:
     def __init__(self):
         self.commands = {}
         self.late = []
+        self.engine = None      # what the late commands act on, for inspection
         self.stopping = False
         self.register("list_commands", self._list_commands)
         self.register("known_command", self._known_command)

@@ -1,0 +1,62 @@
+"""engine.player: the random player and the player interface's defaults."""
+
+from engine.ascii import from_ascii
+from engine.board import BLACK, WHITE, PASS, is_eye
+from engine.clock import Clock
+from engine.game import Game
+from engine.player import Player, PlayerOptions, RandomPlayer, RESIGN
+from engine.coords import parse_gtp
+
+
+def test_random_games_are_legal_and_end():
+    """Random against random on 9x9: every move legal (Game.play raises
+    otherwise), no own eye ever filled, and the game ends by two passes."""
+    for seed in (1, 2):
+        game = Game(9)
+        players = {BLACK: RandomPlayer(PlayerOptions(seed=seed)), WHITE: RandomPlayer(PlayerOptions(seed=seed + 10))}
+        clock = Clock()
+        while not game.is_over:
+            assert len(game.moves) < 1000
+            c = game.to_move
+            p = players[c].genmove(game, c, clock)
+            assert p == PASS or not is_eye(game.state, p, c)
+            game.play(p, c)
+
+
+def test_same_seed_same_moves():
+    def moves(seed):
+        game, player = Game(9), RandomPlayer(PlayerOptions(seed=seed))
+        for _ in range(20):
+            game.play(player.genmove(game, game.to_move, Clock()))
+        return game.moves
+    assert moves(5) == moves(5)
+    assert moves(5) != moves(6)
+
+
+def test_random_player_respects_ko():
+    game = from_ascii("""
+        . . . . .
+        . . . . .
+        . . . . .
+        . O X . .
+        O X . X .
+    """, to_move=WHITE)
+    game.play(parse_gtp("C1", 5), WHITE)       # captures B1: a ko
+    ko = parse_gtp("B1", 5)
+    assert game.why_illegal(ko, BLACK) == "ko"
+    for seed in range(100):
+        p = RandomPlayer(PlayerOptions(seed=seed)).genmove(game, BLACK, Clock())
+        assert p != ko and game.legal(p, BLACK)
+    # white may take the empty point: the same generator does pick it
+    picks = {RandomPlayer(PlayerOptions(seed=s)).genmove(game, WHITE, Clock()) for s in range(100)}
+    assert ko in picks
+
+
+def test_player_defaults():
+    player = Player()
+    game = Game(9)
+    assert player.analysis_commands() == []
+    player.new_game(game)
+    player.played(game, BLACK, PASS)
+    player.undone(game)
+    assert RESIGN not in (PASS, -2) and RESIGN < 0
