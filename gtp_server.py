@@ -133,7 +133,11 @@ def main(args):
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, args.log_level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     server = build_server(config_from_args(args))
-    return server.serve(LineReader(sys.stdin.buffer.raw), TextOutput())
+    try:
+        return server.serve(LineReader(sys.stdin.buffer.raw), TextOutput())
+    except BrokenPipeError:
+        logging.getLogger(__name__).info("the GUI closed our output; stopping")
+        return 0
 
 
 if __name__ == "__main__":

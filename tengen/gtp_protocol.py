@@ -61,7 +61,7 @@ def parse_command(raw):
     if not words:
         return None
     cid = ""
-    if words[0].isdigit():
+    if words[0].isascii() and words[0].isdigit():
         cid = str(int(words[0]))
         words = words[1:]
     if not words:

@@ -48,6 +48,8 @@ def test_parse_command():
     assert (c.id, c.name, c.args) == ("42", "", ())
     c = parse_command("-1 name")       # not an id: a command called "-1"
     assert (c.id, c.name) == ("", "-1")
+    for digits in ("²", "٣"):          # Unicode digits are not ids either
+        assert parse_command(f"{digits} name").id == ""
 
 
 def test_format_response():

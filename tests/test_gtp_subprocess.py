@@ -180,14 +180,18 @@ class Fuzzer:
 
     def garbage(self):
         rng = self.rng
-        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 \t#=?-_.;:'\"()[]{}éü漢" + "".join(CONTROL)
+        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 \t#=?-_.;:'\"()[]{}éü漢²٣" + "".join(CONTROL)
         while True:
             line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
             words = _clean(line).split()
-            if words and words[0].isdigit():
+            if words and _is_id(words[0]):
                 words = words[1:]
             if not words or words[0].lower() not in KNOWN:
                 return line
+
+
+def _is_id(word):
+    return word.isascii() and word.isdigit()
 
 
 def _clean(line):
@@ -216,7 +220,7 @@ def test_fuzz_random_and_malformed_lines(tmp_path):
             words = None
             cid = ""
             cleaned = _clean(line).split()
-            if cleaned and cleaned[0].isdigit():
+            if cleaned and _is_id(cleaned[0]):
                 cid = str(int(cleaned[0]))
         elif r < 0.14:
             line, words, cid = fz.rng.choice(["", "   ", "\t", "# note", "  # note\r"]), None, ""
