@@ -161,8 +161,8 @@ class TextOutput:
     """Where responses go: ``write`` sends text at once (flushed), with
     ``\\n`` line ends whatever the platform; safe from several threads."""
 
-    def __init__(self, binary=None):
-        self._out = binary if binary is not None else sys.stdout.buffer
+    def __init__(self):
+        self._out = sys.stdout.buffer
         self._lock = threading.Lock()
 
     def write(self, text):
@@ -258,7 +258,10 @@ class GtpServer:
         try:
             handler = self.lookup(cmd.name) if cmd.name else None
         except Exception as exc:  # a late registrar failed (bad config...)
-            log.exception("loading commands failed")
+            if isinstance(exc, ValueError):
+                log.error("cannot load the Go commands: %s", exc)
+            else:
+                log.exception("cannot load the Go commands")
             out.write(format_response(cmd.id, _one_line(exc), ok=False))
             return
         if not cmd.name:
@@ -274,10 +277,12 @@ class GtpServer:
             if not isinstance(exc, (GtpError, ValueError)):
                 log.exception("command %r failed", cmd.name)
             if stream is not None and stream.begun:
+                log.warning("command %r stopped: %s", cmd.name, _one_line(exc))
                 out.write("\n")  # end the response already under way
             else:
                 out.write(format_response(cmd.id, _one_line(exc), ok=False))
             return
+        text = "" if text is None else str(text)
         if stream is not None and stream.begun:
             if text:
                 stream.write(text)

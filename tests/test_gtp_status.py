@@ -1,7 +1,7 @@
 """engine.status: the Monte Carlo dead-stone estimate."""
 
 from engine.ascii import from_ascii
-from engine.board import BLACK, WHITE, PASS
+from engine.board import PASS
 from engine.coords import parse_gtp
 from engine.status import StatusConfig, chains, dead_stones, final_score, ownership_counts, stone_status
 
@@ -16,11 +16,6 @@ SEKI = """
     . . . . X . . . .
     . . . . . . . . .
 """
-
-
-def _labels(game, config=StatusConfig()):
-    st = stone_status(game, config)
-    return {tuple(sorted(chain)): st[chain[0]] for chain in chains(game)}
 
 
 def test_seki_dead_and_alive():

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from engine.ascii import to_ascii
-from engine.board import BLACK, WHITE, PASS
+from engine.board import BLACK, WHITE
 from engine.coords import CoordinateError, format_gtp, parse_gtp
 from engine.game import Game, rules_named
 from engine.sgf import parse_sgf
