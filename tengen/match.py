@@ -110,8 +110,10 @@ class GtpClient:
             raise MatchError(f"cannot start {self.label} ({self.command!r}): {e}") from None
         self.lines = queue.Queue()
         self.fresh = True
-        threading.Thread(target=self._pump_stdout, args=(self.proc, self.lines), daemon=True).start()
-        threading.Thread(target=self._pump_stderr, args=(self.proc,), daemon=True).start()
+        self.pumps = [threading.Thread(target=self._pump_stdout, args=(self.proc, self.lines), daemon=True),
+                      threading.Thread(target=self._pump_stderr, args=(self.proc,), daemon=True)]
+        for pump in self.pumps:
+            pump.start()
 
     @staticmethod
     def _pump_stdout(proc, lines):
@@ -175,6 +177,10 @@ class GtpClient:
             except (OSError, subprocess.TimeoutExpired):
                 proc.kill()
                 proc.wait()
+        # the pumps see end of file once the process is gone; wait for them
+        # so no thread is inside a pipe's readline when the interpreter exits
+        for pump in self.pumps:
+            pump.join(timeout=5)
 
     def restart(self, kill=False):
         self.close(kill)
