@@ -117,7 +117,9 @@ class Game:
         s = B.new_state(self.size, self.rules.suicide)
         nj = np.zeros(0, dtype=np.int64)
         for p, c in self.setup.items():
-            if not B.is_legal(s, p, c) or B.play(s, nj, p, c):
+            # a setup stone may neither capture nor vanish (multi-stone
+            # suicide where the rules allow it)
+            if not B.is_legal(s, p, c) or B.play(s, nj, p, c) or s[B.COLOR + p] != c:
                 raise IllegalMove("setup stones without liberties")
         for p in self.setup:
             s[B.MOVED + p] = -100  # placed "long ago" for the history planes
@@ -185,6 +187,8 @@ class Game:
     def why_illegal(self, p, color=None):
         """None if ``color`` may play at ``p`` now, else the reason."""
         c = self.to_move if color is None else color
+        if c not in (BLACK, WHITE):
+            raise ValueError(f"invalid colour {color!r}")
         if p == PASS:
             return None
         n = self.size
@@ -243,7 +247,13 @@ class Game:
         if self.moves:
             raise ValueError("setup stones can only be placed before the first move")
         setup = dict(self.setup)
+        n = self.size
         for p, c in stones.items():
+            x, y = to_xy(p, n)
+            if p == PASS or not (0 <= x < n and 0 <= y < n) or p != to_point(x, y, n):
+                raise ValueError(f"setup point {p!r} is not on the {n}x{n} board")
+            if c not in (EMPTY, BLACK, WHITE):
+                raise ValueError(f"invalid setup colour {c!r}")
             if c == EMPTY:
                 setup.pop(p, None)
             else:
