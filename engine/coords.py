@@ -51,7 +51,7 @@ def parse_gtp(vertex, n):
     v = vertex.strip().upper()
     if v == "PASS":
         return PASS
-    if len(v) < 2 or v[0] not in GTP_COLUMNS or not v[1:].isdigit():
+    if len(v) < 2 or v[0] not in GTP_COLUMNS or not (v[1:].isascii() and v[1:].isdigit()):
         raise CoordinateError(f"invalid coordinate {vertex!r}")
     x = GTP_COLUMNS.index(v[0])
     y = int(v[1:]) - 1
