@@ -9,6 +9,7 @@ import json
 
 TARGETS = {
     "board": "engine.bench",
+    "features": "nets.bench_features",
 }
 
 

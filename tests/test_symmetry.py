@@ -1,0 +1,132 @@
+"""The eight board symmetries (nets.symmetry) against the encoder."""
+
+import numpy as np
+import pytest
+
+from conftest import needs_data
+from engine import board as B
+from engine.board import COLOR, EMPTY
+from engine.coords import to_point, to_xy
+from nets import features as F
+from nets.symmetry import (inverse, transform_planes, transform_index,
+                           transform_policy, index_permutation)
+
+_NOJ = np.zeros(0, dtype=np.int64)
+
+
+def transform_point(p, k, n):
+    if p < 0:
+        return p
+    x, y = to_xy(p, n)
+    i = transform_index(y * n + x, k, n)
+    return to_point(i % n, i // n, n)
+
+
+def transform_state(s, k):
+    """The same position turned by symmetry k: stones, ages, ko point, side
+    to move and move count carried over (chains rebuilt by the engine)."""
+    n = int(s[B.H_N])
+    t = B.new_state(n, bool(s[B.H_SUICIDE]))
+    stones = [(to_point(x, y, n), int(s[COLOR + to_point(x, y, n)]))
+              for y in range(n) for x in range(n)]
+    for p, c in stones:
+        if c != EMPTY:
+            assert B.play(t, _NOJ, transform_point(p, k, n), c) == 0
+    for p, c in stones:
+        if c != EMPTY:
+            t[B.MOVED + transform_point(p, k, n)] = s[B.MOVED + p]
+    for h in (B.H_TOMOVE, B.H_MOVENUM, B.H_PASSES):
+        t[h] = s[h]
+    for h in (B.H_KO, B.H_LAST, B.H_LAST2):
+        t[h] = transform_point(int(s[h]), k, n)
+    return t
+
+
+def random_position(n, moves, seed):
+    s = B.new_state(n)
+    rng = np.array([seed * 0x9E3779B97F4A7C15 % 2 ** 64 + 1], dtype=np.uint64)
+    B.random_playout(s, rng, moves)
+    return s
+
+
+def assert_equivariant(s):
+    x = F.encode_state(s, value=True)
+    for k in range(8):
+        y = F.encode_state(transform_state(s, k), value=True)
+        want = transform_planes(x, k)
+        assert np.array_equal(y, want), (k, np.argwhere(y != want)[:5].tolist())
+
+
+def test_encoding_commutes_with_symmetries_on_random_positions():
+    for i in range(12):
+        n = (7, 9, 13)[i % 3]
+        assert_equivariant(random_position(n, 15 + 11 * i, 200 + i))
+
+
+@needs_data
+def test_encoding_commutes_with_symmetries_on_expert_positions_with_ladders():
+    from nets.bench_features import DEFAULT_ARCHIVE, sample_positions
+    states = sample_positions(DEFAULT_ARCHIVE, 40, 20)
+    ladders = 0
+    for s in states:
+        x = F.encode_state(s)
+        ladders += int(x[F.offset("ladder_capture")].sum() + x[F.offset("ladder_escape")].sum())
+        assert_equivariant(s)
+    assert ladders > 0
+
+
+@pytest.mark.parametrize("n", [5, 9, 19])
+def test_transform_index_agrees_with_transform_planes(n):
+    planes = np.zeros((n * n, n, n), np.uint8)
+    planes.reshape(n * n, n * n)[np.arange(n * n), np.arange(n * n)] = 1   # one-hot
+    for k in range(8):
+        moved = transform_planes(planes, k)
+        idx = transform_index(np.arange(n * n), k, n)
+        assert np.array_equal(np.argmax(moved.reshape(n * n, -1), axis=1), idx)
+        assert transform_index(n * n, k, n) == n * n                       # pass stays
+        assert all(transform_index(int(i), k, n) == int(j) for i, j in zip(range(n * n), idx))
+        assert sorted(idx.tolist()) == list(range(n * n))
+
+
+def test_inverse_undoes_and_the_eight_are_distinct():
+    n = 7
+    a = np.random.default_rng(0).integers(0, 255, (3, n, n))
+    seen = set()
+    for k in range(8):
+        back = transform_planes(transform_planes(a, k), inverse(k))
+        assert np.array_equal(back, a)
+        assert inverse(inverse(k)) == k
+        seen.add(transform_planes(a, k).tobytes())
+        i = np.arange(n * n + 1)
+        assert np.array_equal(transform_index(transform_index(i, k, n), inverse(k), n), i)
+    assert len(seen) == 8
+    assert np.array_equal(transform_planes(a, 0), a)
+
+
+def test_policy_vectors_move_with_their_points():
+    n = 5
+    pol = np.random.default_rng(1).random((2, n * n + 1))
+    for k in range(8):
+        out = transform_policy(pol, k, n)
+        perm = index_permutation(k, n)
+        assert np.array_equal(out[:, perm], pol)
+        assert np.allclose(transform_policy(out, inverse(k), n), pol)
+
+
+def test_torch_tensors_transform_like_arrays():
+    torch = pytest.importorskip("torch")
+    a = np.arange(2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
+    for k in range(8):
+        assert np.array_equal(transform_planes(torch.from_numpy(a), k).numpy(),
+                              transform_planes(a, k))
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        transform_planes(np.zeros((3, 3)), 8)
+    with pytest.raises(ValueError):
+        transform_planes(np.zeros((3, 4)), 1)
+    with pytest.raises(ValueError):
+        transform_index(26, 1, 5)
+    with pytest.raises(ValueError):
+        inverse(-1)
