@@ -57,10 +57,19 @@ def assert_equivariant(s):
         assert np.array_equal(y, want), (k, np.argwhere(y != want)[:5].tolist())
 
 
+def ladder_points(s):
+    x = F.encode_state(s)
+    return int(x[F.offset("ladder_capture")].sum() + x[F.offset("ladder_escape")].sum())
+
+
 def test_encoding_commutes_with_symmetries_on_random_positions():
+    ladders = 0
     for i in range(12):
         n = (7, 9, 13)[i % 3]
-        assert_equivariant(random_position(n, 15 + 11 * i, 200 + i))
+        s = random_position(n, 15 + 11 * i, 200 + i)
+        ladders += ladder_points(s)
+        assert_equivariant(s)
+    assert ladders > 0        # the ladder planes are part of the check
 
 
 @needs_data
@@ -69,8 +78,7 @@ def test_encoding_commutes_with_symmetries_on_expert_positions_with_ladders():
     states = sample_positions(DEFAULT_ARCHIVE, 40, 20)
     ladders = 0
     for s in states:
-        x = F.encode_state(s)
-        ladders += int(x[F.offset("ladder_capture")].sum() + x[F.offset("ladder_escape")].sum())
+        ladders += ladder_points(s)
         assert_equivariant(s)
     assert ladders > 0
 
