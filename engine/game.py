@@ -130,7 +130,8 @@ class Game:
         s[B.H_CAP] = s[B.H_CAP + 1] = 0
         s[B.H_TOMOVE] = self.first_to_move
         self.state = s
-        self._seen = {self._key(self.first_to_move)}
+        self._initial_key = self._key(self.first_to_move)
+        self._seen = {self._initial_key}
         self._keys = []
         moves, self.moves = self.moves, []
         for c, p in moves:
@@ -160,6 +161,12 @@ class Game:
     def captures(self, color):
         """Stones captured so far by ``color``."""
         return int(self.state[B.H_CAP + color - 1])
+
+    def position_hashes(self):
+        """Zobrist hashes of every position of the game so far (setup and
+        current position included), for superko checks in search."""
+        keys = [self._initial_key] + self._keys
+        return [k[0] if isinstance(k, tuple) else k for k in keys]
 
     def color_at(self, p):
         return int(self.state[B.COLOR + p])

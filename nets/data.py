@@ -41,6 +41,7 @@ class Corpus:
     setup_colors: np.ndarray
     setup_offsets: np.ndarray
     winner: np.ndarray    # int8 per game: BLACK, WHITE or 0 (unknown/draw)
+    first: np.ndarray     # int8 per game: the colour to move after the setup
     skipped: int = 0      # games not read (malformed, other size)
 
     @property
@@ -53,19 +54,22 @@ class Corpus:
 
 
 def load_corpus(paths, size=19, max_games=None, progress=False):
-    """Read games of ``size`` from SGF files, directories or archives."""
+    """Read games of ``size`` (None: the size of the first game read) from
+    SGF files, directories or archives; games of other sizes are skipped."""
     from engine.sgf import ReadStats, iter_records
 
     stats = ReadStats()
     pts, cols, offs = [], [], [0]
     spts, scols, soffs = [], [], [0]
-    winners = []
+    winners, first = [], []
     other = 0
     records = iter_records(paths, stats)
     if progress:
         from tqdm import tqdm
         records = tqdm(records, desc="reading games", unit=" games")
     for rec in records:
+        if size is None:
+            size = rec.size
         if rec.size != size:
             other += 1
             continue
@@ -78,16 +82,18 @@ def load_corpus(paths, size=19, max_games=None, progress=False):
             scols.append(c)
         soffs.append(len(spts))
         winners.append(rec.winner or 0)
+        first.append(rec.first_to_move)
         if max_games is not None and len(winners) >= max_games:
             break
-    return Corpus(size, np.array(pts, np.int16), np.array(cols, np.int8),
+    return Corpus(size or 19, np.array(pts, np.int16), np.array(cols, np.int8),
                   np.array(offs, np.int64), np.array(spts, np.int16),
                   np.array(scols, np.int8), np.array(soffs, np.int64),
-                  np.array(winners, np.int8), stats.skipped + other)
+                  np.array(winners, np.int8), np.array(first, np.int8), stats.skipped + other)
 
 
 @njit(cache=True, nogil=True)
-def _start(n, spts, scols, so0, so1):
+def _start(n, spts, scols, so0, so1, first):
+    """The position after a game's setup stones, ``first`` to move."""
     s = B.new_state(n)
     nj = np.zeros(0, dtype=np.int64)
     for k in range(so0, so1):
@@ -102,13 +108,12 @@ def _start(n, spts, scols, so0, so1):
         s[B.H_LAST] = B.NO_MOVE
         s[B.H_LAST2] = B.NO_MOVE
         s[B.H_KO] = -1
-        # after a handicap setup White moves first
-        s[B.H_TOMOVE] = B.WHITE
+    s[B.H_TOMOVE] = first
     return s
 
 
 @njit(cache=True, nogil=True)
-def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, games, pick,
+def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, first, games, pick,
                  out, out_move, out_value):
     """Replay ``games`` and encode the positions where ``pick`` (one flag
     per move of the corpus) is set: planes into ``out``, the move played
@@ -120,7 +125,7 @@ def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, games, pick,
     w = n + 2
     for gi in range(games.shape[0]):
         g = games[gi]
-        s = _start(n, spts, scols, soffs[g], soffs[g + 1])
+        s = _start(n, spts, scols, soffs[g], soffs[g + 1], first[g])
         for k in range(offs[g], offs[g + 1]):
             p = np.int64(pts[k])
             c = np.int64(cols[k])
@@ -184,7 +189,7 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
         ov = np.zeros(count, dtype=np.int8)
         m = encode_games(n, corpus.points, corpus.colors, offs, corpus.setup_points,
                          corpus.setup_colors, corpus.setup_offsets, corpus.winner,
-                         part, pick, out, om, ov)
+                         corpus.first, part, pick, out, om, ov)
         out, om, ov = out[:m], om[:m], ov[:m]
         if symmetries:
             ks = rng.integers(0, 8, size=m)
@@ -215,13 +220,14 @@ class PositionStream:
     (epoch, window, offset)."""
 
     def __init__(self, corpus, planes, batch_size, seed=0, window_games=1000,
-                 per_game=None, need_winner=False):
+                 per_game=None, need_winner=False, symmetries=True):
         self.corpus = corpus
         self.planes = planes
         self.batch_size = batch_size
         self.seed = seed
         self.window_games = window_games
         self.per_game = per_game
+        self.symmetries = symmetries
         eligible = np.arange(corpus.games)
         if need_winner:
             eligible = eligible[corpus.winner != 0]
@@ -247,13 +253,18 @@ class PositionStream:
         a = self.window_index * self.window_games
         games = order[a:a + self.window_games]
         rng = np.random.default_rng([self.seed, self.epoch, self.window_index, 1])
-        self._window = build_window(self.corpus, games, self.planes, rng, self.per_game)
+        self._window = build_window(self.corpus, games, self.planes, rng, self.per_game,
+                                    self.symmetries)
 
     def next_batch(self):
         """(planes uint8 (B, P, n, n), move int64 (B,), value float32 (B,))."""
         while True:
             if self._window is None:
                 self._load_window()
+                if len(self._window) < self.batch_size:
+                    raise ValueError(f"a window of {self.window_games} games holds only "
+                                     f"{len(self._window)} positions, fewer than one batch of "
+                                     f"{self.batch_size}: use more games per window")
             if self.offset + self.batch_size <= len(self._window):
                 break
             self.offset = 0

@@ -16,8 +16,10 @@ from .features import VALUE_PLANES
 from .inference import Networks
 
 
-def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progress=False):
-    corpus = load_corpus(paths)
+def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progress=False,
+             size=None):
+    """Scores on the games of ``size`` (default: the first game's size)."""
+    corpus = load_corpus(paths, size)
     totals = {"positions": 0, "top1": 0.0, "top5": 0.0, "value_positions": 0, "value_se": 0.0,
               "winner_hits": 0.0}
     rng = np.random.default_rng(0)
@@ -28,11 +30,10 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
     games = np.arange(corpus.games)
     for a in range(0, corpus.games, chunk_games):
         w = build_window(corpus, games[a:a + chunk_games], VALUE_PLANES, rng, symmetries=False)
-        order = np.arange(len(w))  # keep game order (build_window shuffles; order is irrelevant)
         for b in range(0, len(w), batch):
             if max_positions and totals["positions"] >= max_positions:
                 break
-            idx = order[b:b + batch]
+            idx = np.arange(b, min(len(w), b + batch))
             if max_positions:
                 idx = idx[:max_positions - totals["positions"]]
             planes = w.planes_of(idx)
@@ -61,6 +62,7 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
     return {
         "positions": n,
         "games": corpus.games,
+        "board_size": corpus.size,
         "top1": totals["top1"] / n if n and nets.policy_net is not None else None,
         "top5": totals["top5"] / n if n and nets.policy_net is not None else None,
         "value_mse": totals["value_se"] / nv if nv else None,
@@ -76,13 +78,15 @@ def add_arguments(parser):
     parser.add_argument("--games", nargs="+", required=True, help="SGF files, dirs or archives")
     parser.add_argument("--max-positions", type=int, default=0)
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--size", type=int, default=None,
+                        help="board size of the games to score (default: the first game's)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def main(args):
     nets = Networks.from_spec(args.model)
     r = evaluate(nets, args.games, args.max_positions or None, args.batch,
-                 progress=not args.json and sys.stderr.isatty())
+                 progress=not args.json and sys.stderr.isatty(), size=args.size)
     if args.json:
         print(json.dumps(r))
     else:

@@ -44,6 +44,7 @@ VALIDATION_ARCHIVE = "tygem-2011-11.zip"
 @dataclass
 class TrainConfig:
     kind: str = "policy"
+    size: int = 19
     data: list = field(default_factory=list)
     val: list = field(default_factory=list)
     out: str = "runs/policy"
@@ -69,6 +70,7 @@ class TrainConfig:
     max_games: int = 0                # read at most this many training games (0: all)
     seed: int = 0
     threads: int = 0
+    symmetries: bool = True           # a random symmetry of the square per position
     channels_last: bool = True
 
     @property
@@ -195,12 +197,14 @@ class Trainer:
             self.net = self.net.to(memory_format=torch.channels_last)
         self.opt = make_optimizer(cfg, self.net)
         per_game = cfg.per_game or (4 if cfg.kind == "value" else None)
-        self.corpus = load_corpus(cfg.data, max_games=cfg.max_games or None, progress=progress)
+        self.corpus = load_corpus(cfg.data, cfg.size, max_games=cfg.max_games or None,
+                                  progress=progress)
         self.stream = PositionStream(self.corpus, cfg.planes, cfg.batch_size, cfg.seed,
-                                     cfg.window_games, per_game, need_winner=cfg.kind == "value")
+                                     cfg.window_games, per_game, need_winner=cfg.kind == "value",
+                                     symmetries=cfg.symmetries)
         self.val_sample = None
         if cfg.val and cfg.val_positions:
-            val_corpus = load_corpus(cfg.val, max_games=max(50, cfg.val_positions // 2))
+            val_corpus = load_corpus(cfg.val, cfg.size, max_games=max(50, cfg.val_positions // 2))
             self.val_sample = fixed_sample(val_corpus, cfg.planes, cfg.val_positions,
                                            need_winner=cfg.kind == "value")
         self.positions = 0
@@ -295,23 +299,12 @@ class Trainer:
                     break
                 if cfg.max_minutes and time.time() - start >= cfg.max_minutes * 60:
                     break
-                planes, move, value = self.stream.next_batch()
-                x = to_tensor(planes, cfg.channels_last)
-                lr = learning_rate(cfg, self.positions)
-                for g in self.opt.param_groups:
-                    g["lr"] = lr
-                loss, m = loss_and_metrics(cfg, self.net, x, torch.from_numpy(move),
-                                           torch.from_numpy(value))
-                self.opt.zero_grad(set_to_none=True)
-                loss.backward()
-                self.opt.step()
-                self.positions += len(move)
-                self.steps += 1
+                m, lr, count = self.step()
                 self.elapsed = session_start_elapsed + (time.time() - start)
                 for k, v in m.items():
                     run_metrics[k] = 0.98 * run_metrics.get(k, v) + 0.02 * v
                 if bar is not None:
-                    bar.update(len(move))
+                    bar.update(count)
                     if self.steps % 10 == 0:
                         bar.set_postfix({k: f"{v:.3f}" for k, v in run_metrics.items()} |
                                         {"lr": f"{lr:.4f}"}, refresh=False)
@@ -332,6 +325,23 @@ class Trainer:
         if self.writer is not None:
             self.writer.close()
         return self.best
+
+    def step(self):
+        """One optimisation step on the next batch: (metrics, lr, positions)."""
+        cfg = self.cfg
+        planes, move, value = self.stream.next_batch()
+        x = to_tensor(planes, cfg.channels_last)
+        lr = learning_rate(cfg, self.positions)
+        for g in self.opt.param_groups:
+            g["lr"] = lr
+        loss, m = loss_and_metrics(cfg, self.net, x, torch.from_numpy(move),
+                                   torch.from_numpy(value))
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        self.positions += len(move)
+        self.steps += 1
+        return m, lr, len(move)
 
     def validate_and_export(self):
         metrics = validate(self.cfg, self.net, self.val_sample) if self.val_sample is not None else {}

@@ -1,0 +1,129 @@
+"""``tengen bench net``: how fast the policy network runs, against a ceiling.
+
+The ceiling is a bare ``torch.nn.Sequential`` of the same convolutions on
+random tensors already in memory; the ratios show what tengen's own
+wrapping costs: for inference, numpy-to-tensor conversion and the
+softmax-ready output; for training, the whole step of ``tengen train``
+(reading a batch from the encoded, shuffled window stream, converting it,
+forward, backward, optimiser) against the bare forward/backward/step.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .features import POLICY_PLANES
+from .inference import MODELS_DIR, POLICY_FILE, Networks, bf16_supported
+from .model import build, policy_config, save_model
+
+
+def add_arguments(parser):
+    parser.add_argument("--model", default=None, help="policy model file (default: the shipped one)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    parser.add_argument("--batch-size", type=int, default=256, help="training batch size")
+    parser.add_argument("--threads", type=int, default=0)
+
+
+def _rate(fn, batch, seconds):
+    fn()
+    fn()
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        fn()
+        count += batch
+    return count / (time.perf_counter() - start)
+
+
+def sequential_like(cfg):
+    layers = [nn.Conv2d(cfg.planes, cfg.width, 5, padding=2), nn.ReLU()]
+    for _ in range(cfg.layers - 2):
+        layers += [nn.Conv2d(cfg.width, cfg.width, 3, padding=1), nn.ReLU()]
+    layers.append(nn.Conv2d(cfg.width, 1, 1))
+    return nn.Sequential(*layers).to(memory_format=torch.channels_last)
+
+
+def _model_path(args, tmp):
+    if args.model:
+        return Path(args.model)
+    default = MODELS_DIR / POLICY_FILE
+    if default.exists():
+        return default
+    path = Path(tmp) / "policy.safetensors"
+    save_model(build(policy_config()), path)
+    return path
+
+
+def run(args):
+    import tempfile
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    bf16 = bf16_supported()
+    n = 19
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _model_path(args, tmp)
+        nets = Networks(policy_path=path, bf16=bf16)
+        cfg = nets.policy_net.cfg
+        bare = sequential_like(cfg).eval()
+        result = {"model": str(path), "width": cfg.width, "layers": cfg.layers, "bf16": bf16,
+                  "threads": torch.get_num_threads()}
+        rng = np.random.default_rng(0)
+        for batch in (1, 16, 128):
+            planes = (rng.random((batch, POLICY_PLANES, n, n)) < 0.3).astype(np.uint8)
+            ours = _rate(lambda: nets.policy(planes), batch, args.seconds)
+            x = torch.rand(batch, POLICY_PLANES, n, n).contiguous(memory_format=torch.channels_last)
+
+            def bare_step():
+                with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+                    bare(x)
+            ceiling = _rate(bare_step, batch, args.seconds)
+            result[f"infer_pos_per_s_b{batch}"] = round(ours)
+            result[f"infer_ceiling_pos_per_s_b{batch}"] = round(ceiling)
+            result[f"infer_ratio_b{batch}"] = round(ours / ceiling, 3)
+        result.update(_training(args, cfg, bare, bf16, n))
+    return result
+
+
+def _training(args, cfg, bare, bf16, n):
+    """Positions/s of a real training step against the bare ceiling."""
+    from .train import TrainConfig, Trainer, default_archives
+
+    b = args.batch_size
+    bare.train()
+    opt = torch.optim.SGD(bare.parameters(), lr=1e-3, momentum=0.9)
+    x = torch.rand(b, POLICY_PLANES, n, n).contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, n * n, (b,))
+
+    def bare_step():
+        with torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+            out = bare(x).flatten(1)
+        loss = F.cross_entropy(out.float(), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    ceiling = _rate(bare_step, b, args.seconds)
+
+    train, _ = default_archives()
+    if not train:
+        return {"train_ceiling_pos_per_s": round(ceiling)}
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        tc = TrainConfig(data=train[:1], val=[], out=tmp, width=cfg.width, layers=cfg.layers,
+                         batch_size=b, bf16=bf16, max_games=300, window_games=100,
+                         val_positions=0)
+        trainer = Trainer(tc, progress=False)
+        trainer.net.train()
+        trainer.step()  # warm-up: first window and allocator
+        # measure across two window rebuilds so encoding and shuffling
+        # are charged to the training rate as they are in a real run
+        window = len(trainer.stream._window)
+        start, done = time.perf_counter(), 0
+        while done < 2 * window or time.perf_counter() - start < args.seconds:
+            done += trainer.step()[2]
+        ours = done / (time.perf_counter() - start)
+    return {"train_pos_per_s": round(ours), "train_ceiling_pos_per_s": round(ceiling),
+            "train_ratio": round(ours / ceiling, 3)}

@@ -1,0 +1,190 @@
+"""Networks, model files, training end to end, resume, and evaluation."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from engine import board as B
+from engine.game import Game
+from engine.sgf import game_to_sgf
+from nets.evaluate import evaluate
+from nets.features import POLICY_PLANES, VALUE_PLANES
+from nets.inference import Networks
+from nets.model import (ModelFileError, NetConfig, build, fold_batchnorm, load_model,
+                        policy_config, save_model, value_config)
+from nets.train import TrainConfig, Trainer
+
+
+def random_games_dir(tmp_path, count, moves, size=9, seed=0):
+    """Write ``count`` random (legal, eye-respecting) games as SGF files;
+    each starts from a different random first move, alternating results."""
+    rng = np.random.default_rng(seed)
+    folder = tmp_path / "games"
+    folder.mkdir()
+    for g in range(count):
+        game = Game(size, komi=7.5)
+        r = np.array([rng.integers(1, 2 ** 62)], dtype=np.uint64)
+        for _ in range(moves):
+            p = B.random_move(game.state.copy(), game.to_move, r)
+            if p == B.PASS or not game.legal(p):
+                break
+            game.play(p)
+        result = "B+R" if g % 2 == 0 else "W+R"
+        (folder / f"g{g}.sgf").write_text(game_to_sgf(game, result=result))
+    return folder
+
+
+@pytest.mark.parametrize("n", [9, 13, 19])
+def test_output_shapes_any_board_size(n):
+    pol = build(policy_config(width=16))
+    val = build(value_config(width=16))
+    x = torch.rand(3, POLICY_PLANES, n, n)
+    assert pol(x).shape == (3, n * n + 1)
+    v = val(torch.rand(3, VALUE_PLANES, n, n))
+    assert v.shape == (3,)
+    assert bool(((v >= -1) & (v <= 1)).all())
+
+
+def test_point_bias_is_symmetric_and_size_agnostic():
+    pol = build(policy_config(width=8, layers=3))
+    with torch.no_grad():
+        pol.point_bias.copy_(torch.randn_like(pol.point_bias))
+        for m in pol.trunk.convs:
+            m.weight.zero_()
+            m.bias.zero_()
+    for n in (7, 19):
+        out = pol(torch.zeros(1, POLICY_PLANES, n, n))[0, :-1].view(n, n)
+        # with a silent trunk only the bias speaks: it must be 8-fold symmetric
+        assert torch.allclose(out, out.flip(0))
+        assert torch.allclose(out, out.flip(1))
+        assert torch.allclose(out, out.T)
+
+
+def test_batchnorm_folds_into_convolutions():
+    torch.manual_seed(0)
+    net = build(NetConfig(kind="policy", width=8, layers=4, batchnorm=True))
+    x = torch.rand(16, POLICY_PLANES, 9, 9)
+    net.train()
+    for _ in range(3):
+        net(x)  # gather running statistics
+    net.eval()
+    for bn in net.trunk.norms:
+        bn.weight.data.uniform_(0.5, 1.5)
+        bn.bias.data.uniform_(-0.2, 0.2)
+    plain = fold_batchnorm(net)
+    assert not plain.cfg.batchnorm and plain.trunk.norms is None
+    assert torch.allclose(net(x), plain(x), atol=1e-4)
+
+
+def test_model_file_round_trip(tmp_path):
+    net = build(value_config(width=8, layers=3))
+    net.cfg.provenance = {"command": "test"}
+    save_model(net, tmp_path / "v.safetensors")
+    back = load_model(tmp_path / "v.safetensors", "value")
+    assert back.cfg.provenance == {"command": "test"}
+    x = torch.rand(2, VALUE_PLANES, 9, 9)
+    assert torch.equal(net.eval()(x), back(x))
+
+
+def test_bad_model_files_give_clear_errors(tmp_path):
+    from safetensors.torch import save_file
+
+    garbage = tmp_path / "garbage.safetensors"
+    garbage.write_bytes(b"\x00\x01 not a model at all" * 10)
+    with pytest.raises(ModelFileError, match="not a readable"):
+        load_model(garbage)
+    with pytest.raises(ModelFileError, match="no such"):
+        Networks.from_spec(tmp_path / "missing.safetensors")
+
+    foreign = tmp_path / "foreign.safetensors"
+    save_file({"w": torch.zeros(3)}, str(foreign))
+    with pytest.raises(ModelFileError, match="not a tengen network"):
+        load_model(foreign)
+
+    pol = build(policy_config(width=8, layers=3))
+    save_model(pol, tmp_path / "p.safetensors")
+    with pytest.raises(ModelFileError, match="expected a value network"):
+        load_model(tmp_path / "p.safetensors", "value")
+
+    # weights that do not fit the declared architecture
+    meta = {"format": "tengen-net",
+            "config": json.dumps({"kind": "policy", "width": 16, "layers": 3, "planes": 48})}
+    tensors = {k: v.contiguous() for k, v in pol.state_dict().items()}
+    save_file(tensors, str(tmp_path / "shape.safetensors"), metadata=meta)
+    with pytest.raises(ModelFileError, match="shape"):
+        load_model(tmp_path / "shape.safetensors")
+
+    meta["config"] = json.dumps({"kind": "policy", "width": 8, "layers": 3, "planes": 48,
+                                 "feature_set": "some-other-encoder"})
+    save_file(tensors, str(tmp_path / "fs.safetensors"), metadata=meta)
+    with pytest.raises(ModelFileError, match="feature"):
+        load_model(tmp_path / "fs.safetensors")
+
+
+def small_config(tmp_path, games, **kw):
+    base = dict(kind="policy", size=9, data=[str(games)], val=[], out=str(tmp_path / "run"),
+                width=32, layers=4, optimizer="adam", lr=3e-3, batch_size=32, bf16=False,
+                warmup_positions=0, schedule_positions=10 ** 9, window_games=100,
+                checkpoint_minutes=1000, val_every=10 ** 9, val_positions=0, seed=3,
+                symmetries=False)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_network_overfits_a_tiny_dataset(tmp_path):
+    """Learning works end to end: SGF -> features -> training -> model
+    file -> evaluation reaches ~100% on the games it learned."""
+    games = random_games_dir(tmp_path, count=4, moves=40)
+    cfg = small_config(tmp_path, games, max_positions=32 * 500)
+    Trainer(cfg, progress=False).run()
+    nets = Networks(policy_path=tmp_path / "run" / "model.safetensors", bf16=False)
+    r = evaluate(nets, [str(games)])
+    assert r["positions"] == 160
+    # the 4 games share the empty-board position, so 3 of 160 are unlearnable
+    assert r["top1"] >= 0.95
+
+
+def test_resumed_run_continues_exactly(tmp_path):
+    games = random_games_dir(tmp_path, count=6, moves=30)
+    whole = small_config(tmp_path / "a", games, max_positions=32 * 40, symmetries=True,
+                         window_games=2, optimizer="sgd", lr=0.01)
+    (tmp_path / "a").mkdir()
+    Trainer(whole, progress=False).run()
+
+    (tmp_path / "b").mkdir()
+    first = small_config(tmp_path / "b", games, max_positions=32 * 17, symmetries=True,
+                         window_games=2, optimizer="sgd", lr=0.01)
+    Trainer(first, progress=False).run()
+    second = small_config(tmp_path / "b", games, max_positions=32 * 40)
+    t = Trainer(second, resume=True, progress=False)
+    assert t.cfg.symmetries and t.cfg.optimizer == "sgd"  # the run keeps its own design
+    assert t.positions == 32 * 17
+    t.run()
+
+    a = torch.load(tmp_path / "a" / "run" / "checkpoint.pt", weights_only=True)
+    b = torch.load(tmp_path / "b" / "run" / "checkpoint.pt", weights_only=True)
+    assert a["positions"] == b["positions"] == 32 * 40
+    assert a["stream"] == b["stream"]
+    for k in a["model"]:
+        assert torch.equal(a["model"][k], b["model"][k]), k
+
+
+def test_window_smaller_than_a_batch_is_an_error(tmp_path):
+    games = random_games_dir(tmp_path, count=2, moves=5)
+    t = Trainer(small_config(tmp_path, games, max_positions=64), progress=False)
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        t.stream.next_batch()
+
+
+def test_value_training_uses_results(tmp_path):
+    games = random_games_dir(tmp_path, count=6, moves=20)
+    cfg = small_config(tmp_path, games, kind="value", max_positions=8 * 3, per_game=3,
+                       batch_size=8)
+    t = Trainer(cfg, progress=False)
+    planes, move, value = t.stream.next_batch()
+    assert planes.shape == (8, VALUE_PLANES, 9, 9)
+    assert set(np.unique(value)) <= {-1.0, 1.0}
+    t.run()
+    assert load_model(tmp_path / "run" / "model.safetensors", "value").cfg.kind == "value"
