@@ -84,6 +84,13 @@ class Trunk(nn.Module):
         convs = [nn.Conv2d(cfg.planes, k, 5, padding=2, bias=not cfg.batchnorm)]
         convs += [nn.Conv2d(k, k, 3, padding=1, bias=not cfg.batchnorm)
                   for _ in range(cfg.layers - 2)]
+        for conv in convs:
+            # He initialisation keeps a 13-layer ReLU stack without batch
+            # norm from shrinking its signal to nothing (PyTorch's default
+            # leaves the output uniform and the gradients vanishing)
+            nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+            if conv.bias is not None:
+                nn.init.zeros_(conv.bias)
         self.convs = nn.ModuleList(convs)
         self.norms = nn.ModuleList(nn.BatchNorm2d(k) for _ in convs) if cfg.batchnorm else None
 

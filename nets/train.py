@@ -51,19 +51,20 @@ class TrainConfig:
     width: int = 64
     layers: int = 13
     batchnorm: bool = False
-    optimizer: str = "sgd"            # sgd (momentum) | adam | adamw
-    lr: float = 0.05
+    optimizer: str = "adam"           # sgd (momentum) | adam | adamw
+    lr: float = 0.001
     momentum: float = 0.9
     weight_decay: float = 1e-4
     batch_size: int = 256
     bf16: bool = True
-    schedule_positions: int = 60_000_000   # cosine decay horizon
-    warmup_positions: int = 250_000
+    schedule_positions: int = 40_000_000   # cosine decay horizon
+    warmup_positions: int = 50_000
     min_lr_fraction: float = 0.02
     max_positions: int = 0            # stop after this many positions (0: no limit)
     max_minutes: float = 0.0          # stop after this much wall time in this process (0: no limit)
+    max_cpu_minutes: float = 0.0      # stop once the run (all sessions) used this much CPU (0: no limit)
     checkpoint_minutes: float = 5.0
-    val_every: int = 1_000_000        # positions between validations
+    val_every: int = 250_000          # positions between validations
     val_positions: int = 8192
     window_games: int = 1000
     per_game: int = 0                 # positions per game (0: all; value default 4)
@@ -186,7 +187,8 @@ class Trainer:
             ckpt = self.load_checkpoint()
             saved = TrainConfig(**ckpt["config"])
             # a resumed run keeps its design; only the stopping rules may change
-            for k in ("max_positions", "max_minutes", "checkpoint_minutes", "threads"):
+            for k in ("max_positions", "max_minutes", "max_cpu_minutes", "checkpoint_minutes",
+                      "threads"):
                 setattr(saved, k, getattr(cfg, k))
             self.cfg = cfg = saved
         torch.manual_seed(cfg.seed)
@@ -210,6 +212,7 @@ class Trainer:
         self.positions = 0
         self.steps = 0
         self.elapsed = 0.0          # training wall time over all sessions
+        self.cpu_seconds = 0.0      # training CPU time (all threads) over all sessions
         self.best = None
         self.last_val_at = 0
         if ckpt is not None:
@@ -219,6 +222,7 @@ class Trainer:
             self.positions = ckpt["positions"]
             self.steps = ckpt["steps"]
             self.elapsed = ckpt["elapsed"]
+            self.cpu_seconds = ckpt.get("cpu_seconds", 0.0)
             self.best = ckpt.get("best")
             self.last_val_at = ckpt.get("last_val_at", 0)
             torch.set_rng_state(ckpt["torch_rng"])
@@ -236,6 +240,7 @@ class Trainer:
         state = {"config": asdict(self.cfg), "model": self.net.state_dict(),
                  "optimizer": self.opt.state_dict(), "stream": self.stream.state(),
                  "positions": self.positions, "steps": self.steps, "elapsed": self.elapsed,
+                 "cpu_seconds": self.cpu_seconds,
                  "best": self.best, "last_val_at": self.last_val_at,
                  "torch_rng": torch.get_rng_state()}
         tmp = self.out / "checkpoint.pt.tmp"
@@ -246,7 +251,7 @@ class Trainer:
         return {"command": self.command, "git_commit": git_commit(),
                 "train_config": asdict(self.cfg), "positions_seen": self.positions,
                 "steps": self.steps, "wall_hours": round(self.elapsed / 3600, 3),
-                "cpu_hours": round(self.elapsed * torch.get_num_threads() / 3600, 3),
+                "cpu_hours": round(self.cpu_seconds / 3600, 3),
                 "machine": machine_description(), "validation": metrics or {},
                 "data": [Path(p).name for p in self.cfg.data],
                 "val_data": [Path(p).name for p in self.cfg.val]}
@@ -271,8 +276,9 @@ class Trainer:
         with open(path, "a", newline="") as f:
             w = csv.writer(f)
             if new:
-                w.writerow(["positions", "hours", "split", "metrics"])
-            w.writerow([self.positions, round(self.elapsed / 3600, 4), split,
+                w.writerow(["positions", "hours", "cpu_hours", "split", "metrics"])
+            w.writerow([self.positions, round(self.elapsed / 3600, 4),
+                        round(self.cpu_seconds / 3600, 4), split,
                         json.dumps({k: round(v, 5) for k, v in metrics.items()})])
 
     # ---- the loop -----------------------------------------------------
@@ -283,7 +289,9 @@ class Trainer:
         cfg = self.cfg
         old = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
         start = time.time()
+        cpu_start = time.process_time()
         session_start_elapsed = self.elapsed
+        session_start_cpu = self.cpu_seconds
         last_ckpt = time.time()
         bar = None
         if self.progress:
@@ -299,8 +307,11 @@ class Trainer:
                     break
                 if cfg.max_minutes and time.time() - start >= cfg.max_minutes * 60:
                     break
+                if cfg.max_cpu_minutes and self.cpu_seconds >= cfg.max_cpu_minutes * 60:
+                    break
                 m, lr, count = self.step()
                 self.elapsed = session_start_elapsed + (time.time() - start)
+                self.cpu_seconds = session_start_cpu + (time.process_time() - cpu_start)
                 for k, v in m.items():
                     run_metrics[k] = 0.98 * run_metrics.get(k, v) + 0.02 * v
                 if bar is not None:
@@ -372,8 +383,8 @@ def add_arguments(parser):
                  "max_positions", "val_every", "val_positions", "window_games", "per_game",
                  "max_games", "seed", "threads"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(d, name))
-    for name in ("lr", "momentum", "weight_decay", "max_minutes", "checkpoint_minutes",
-                 "min_lr_fraction"):
+    for name in ("lr", "momentum", "weight_decay", "max_minutes", "max_cpu_minutes",
+                 "checkpoint_minutes", "min_lr_fraction"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(d, name))
     parser.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default=d.optimizer)
     parser.add_argument("--batchnorm", action=argparse_bool(), default=d.batchnorm)
@@ -396,7 +407,7 @@ def main(args):
     for name in ("width", "layers", "batch_size", "schedule_positions", "warmup_positions",
                  "max_positions", "val_every", "val_positions", "window_games", "per_game",
                  "max_games", "seed", "threads", "lr", "momentum", "weight_decay",
-                 "max_minutes", "checkpoint_minutes", "min_lr_fraction"):
+                 "max_minutes", "max_cpu_minutes", "checkpoint_minutes", "min_lr_fraction"):
         setattr(cfg, name, getattr(args, name))
     if not cfg.data:
         print("no training data: pass --data", file=sys.stderr)
