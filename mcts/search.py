@@ -1,0 +1,303 @@
+"""Asynchronous policy-and-value Monte Carlo tree search (AlphaGo's APV-MCTS).
+
+One iteration of the loop: ``select_leaves`` walks ``batch_size`` paths
+under virtual loss (compiled), the leaves are encoded and evaluated in one
+network batch (the only Python in the loop), fast rollouts run from them if
+``lam < 1``, and ``expand_and_backup`` attaches the new nodes and backs the
+values up (compiled).  A leaf's value is ``lam * v + (1 - lam) * z``:
+``v`` from the value network, ``z`` the rollout's result; ``lam = 1`` is
+value network only, ``lam = 0`` rollouts only (AlphaGo: 0.5).
+
+The tree of the move actually played is kept for the next search (the
+subtree is copied into a fresh arena, so memory stays bounded by
+``max_nodes`` however long the game).
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine import board as B
+from engine.coords import index_to_point
+from nets.features import POLICY_PLANES, VALUE_PLANES, encode_batch
+from . import tree as T
+
+
+@dataclass
+class SearchConfig:
+    visits: int = 400                 # per move (0: no visit limit)
+    seconds: float = 0.0              # per move, when no clock decides (0: no time limit)
+    batch_size: int = 16              # leaves evaluated per network call
+    c_puct: float = 1.5
+    fpu_reduction: float = 0.2        # unvisited children start at parent's Q minus this
+    lam: float = 1.0                  # value network weight; 1 - lam for rollouts
+    rollouts: bool = False
+    expand_threshold: int = 1         # visits of an edge before its node is expanded
+    dirichlet_alpha: float = 0.0      # root noise (self-play); 0: none
+    dirichlet_eps: float = 0.25
+    temperature: float = 0.0          # 0: most visited move; else sample N^(1/T)
+    seed: int | None = None
+    max_nodes: int = 100_000          # arena size; allocated lazily, so only use costs memory
+    edges_per_node: int = 250         # arena sizing: average children per node
+    reuse_tree: bool = True
+    max_game_moves: int = 0           # terminal after this many moves (0: 3 n^2)
+
+
+@dataclass
+class MoveStats:
+    move: int          # board point or PASS
+    visits: int
+    q: float           # mean value for the player to move, in [-1, 1]
+    prior: float
+    pv: list = field(default_factory=list)  # board points
+
+    @property
+    def winrate(self):
+        return (self.q + 1) / 2
+
+
+class Search:
+    """A search tree bound to networks; ``analyse`` a game position, then
+    read ``root_stats``.  Not thread-safe: one search at a time."""
+
+    def __init__(self, nets, config=None, rollout=None):
+        self.nets = nets
+        self.cfg = config or SearchConfig()
+        self.rollout = rollout
+        cfg = self.cfg
+        edges = cfg.max_nodes * cfg.edges_per_node
+        self.tree = T.new_tree(cfg.max_nodes, edges)
+        self._spare = T.new_tree(cfg.max_nodes, edges)
+        self.rng = np.random.default_rng(cfg.seed)
+        self.root_key = None      # (size, komi, rules, setup, moves) of the root position
+        self.root_state = None
+        self.komi = 0.0
+        self.size = 0
+        self._history = np.zeros(0, np.int64)
+        self._superko = False
+        self.visits_done = 0
+        self._alloc(cfg.batch_size, 19)
+
+    # ---- buffers ------------------------------------------------------
+    def _alloc(self, batch, n):
+        self._buf_n = n
+        self._states = np.zeros((batch, B.STATE_LEN), np.int64)
+        self._paths = np.zeros((batch, T.MAX_DEPTH), np.int64)
+        self._plen = np.zeros(batch, np.int64)
+        self._phash = np.zeros((batch, T.MAX_DEPTH + 1), np.int64)
+        self._kinds = np.zeros(batch, np.int64)
+        self._term = np.zeros(batch, np.float64)
+        self._planes = np.zeros((batch, VALUE_PLANES, n, n), np.uint8)
+
+    # ---- position -----------------------------------------------------
+    @staticmethod
+    def _key(game):
+        return (game.size, game.komi, game.rules, tuple(sorted(game.setup.items())),
+                game.first_to_move)
+
+    def set_position(self, game):
+        """Make ``game``'s current position the root, keeping the subtree
+        of the moves played since the last root when possible."""
+        key = self._key(game)
+        moves = list(game.moves)
+        reused = False
+        if (self.cfg.reuse_tree and self.root_key is not None and self.root_key[0] == key
+                and moves[:len(self.root_key[1])] == self.root_key[1]
+                and self.tree.meta[T.META_NODES] > 0):
+            node = 0
+            for _, p in moves[len(self.root_key[1]):]:
+                node = self._child(node, p, game.size)
+                if node < 0:
+                    break
+            if node > 0:
+                T.copy_subtree(self.tree, node, self._spare)
+                self.tree, self._spare = self._spare, self.tree
+                reused = True
+            elif node == 0:
+                reused = True
+        if not reused:
+            T.clear(self.tree)
+        self.root_key = (key, moves)
+        self.root_state = game.state.copy()
+        self.komi = game.komi
+        self.size = game.size
+        self._superko = game.rules.ko != "simple"
+        self._history = np.sort(np.array(game.position_hashes(), dtype=np.int64))
+        if self._buf_n != game.size:
+            self._alloc(self.cfg.batch_size, game.size)
+        return reused
+
+    def _child(self, node, point, n):
+        """The child of ``node`` reached by ``point`` (expanded), else -1."""
+        tr = self.tree
+        move = n * n if point == B.PASS else None
+        if move is None:
+            w = n + 2
+            move = (point // w - 1) * n + point % w - 1
+        for e in range(tr.first[node], tr.first[node] + tr.count[node]):
+            if tr.e_move[e] == move:
+                return int(tr.e_child[e]) if tr.e_child[e] > 0 else -1
+        return -1
+
+    # ---- evaluation ---------------------------------------------------
+    def _evaluate(self, states, need_policy):
+        """(priors (B, n*n+1), values in Black's frame (B,)) for positions."""
+        b = len(states)
+        n = self.size
+        planes = self._planes[:b]
+        encode_batch(states, planes)
+        priors = np.zeros((b, n * n + 1), np.float32)
+        if need_policy.any():
+            priors[need_policy] = self.nets.policy(planes[need_policy, :POLICY_PLANES])
+        sign = np.where(states[:, B.H_TOMOVE] == B.BLACK, 1.0, -1.0)
+        lam = self.cfg.lam if self.nets.value_net is not None else 0.0
+        use_rollouts = self.rollout is not None and (self.cfg.rollouts or lam == 0.0)
+        if not use_rollouts:
+            lam = 1.0
+        values = np.zeros(b, np.float64)
+        if lam > 0 and self.nets.value_net is not None:
+            values += lam * sign * self.nets.value(planes).astype(np.float64)
+        if lam < 1:
+            z = self.rollout(states, self.komi, int(self.rng.integers(1 << 62)))
+            values += (1 - lam) * z
+        return priors, values
+
+    def _expand_root(self):
+        if self.tree.meta[T.META_NODES] > 0:
+            return
+        st = self.root_state[None, :].copy()
+        priors, values = self._evaluate(st, np.ones(1, bool))
+        phash = np.array([self.root_state[B.H_HASH]], np.int64)
+        node = T.add_node(self.tree, self.root_state.copy(), priors[0], self._history, phash, 1,
+                          self._superko, values[0])
+        assert node == 0
+
+    def _add_noise(self):
+        tr = self.tree
+        e0, k = tr.first[0], tr.count[0]
+        if k > 1 and self.cfg.dirichlet_alpha > 0:
+            noise = self.rng.dirichlet([self.cfg.dirichlet_alpha] * k)
+            eps = self.cfg.dirichlet_eps
+            tr.e_prior[e0:e0 + k] = (1 - eps) * tr.e_prior[e0:e0 + k] + eps * noise
+
+    # ---- the loop -----------------------------------------------------
+    def run(self, visits=None, seconds=None, stop=None, callback=None, callback_every=1.0,
+            early_stop=True):
+        """Search until ``visits`` new visits or ``seconds`` elapse (either
+        may be None/0 for no limit; at least one must be set unless ``stop``
+        is given), ``stop()`` turns true, or the best move can no longer
+        change.  ``callback(self)`` is called every ``callback_every`` s."""
+        cfg = self.cfg
+        start = time.perf_counter()
+        self._expand_root()
+        if cfg.dirichlet_alpha > 0:
+            self._add_noise()
+        max_moves = cfg.max_game_moves or 3 * self.size * self.size
+        need = visits or 0
+        done = 0
+        last_cb = start
+        tr = self.tree
+        bs = cfg.batch_size
+        while True:
+            now = time.perf_counter()
+            if need and done >= need:
+                break
+            if seconds and now - start >= seconds:
+                break
+            if stop is not None and stop():
+                break
+            if callback is not None and now - last_cb >= callback_every:
+                callback(self)
+                last_cb = now
+            if early_stop and need and not seconds and self._decided(need - done):
+                break
+            if self.tree.meta[T.META_NODES] >= len(self.tree.first) - bs:
+                break  # arena full: memory stays bounded, the search ends
+            if need:
+                bs = max(1, min(cfg.batch_size, need - done))
+            T.select_leaves(tr, 0, self.root_state, self.komi, max_moves, cfg.c_puct,
+                            cfg.fpu_reduction, self._states[:bs], self._paths[:bs],
+                            self._plen[:bs], self._phash[:bs], self._kinds[:bs], self._term[:bs])
+            kinds = self._kinds[:bs]
+            leaves = np.nonzero(kinds == T.NEEDS_EVAL)[0]
+            priors = np.zeros((bs, self.size * self.size + 1), np.float32)
+            values = np.zeros(bs, np.float64)
+            if len(leaves):
+                last = self._paths[leaves, self._plen[leaves] - 1]
+                need_policy = tr.e_N[last] + 1 >= cfg.expand_threshold
+                p, v = self._evaluate(self._states[leaves], need_policy)
+                priors[leaves] = p
+                values[leaves] = v
+            done += T.expand_and_backup(tr, self._states[:bs], self._paths[:bs], self._plen[:bs],
+                                        self._phash[:bs], kinds, self._term[:bs], priors, values,
+                                        self._history, self._superko, cfg.expand_threshold)
+        self.visits_done = done
+        self.elapsed = time.perf_counter() - start
+        return done
+
+    def _decided(self, remaining):
+        """True when no other root move can overtake the most visited one
+        in the ``remaining`` visits."""
+        tr = self.tree
+        e0, k = tr.first[0], tr.count[0]
+        if k <= 1:
+            return True
+        n = np.sort(tr.e_N[e0:e0 + k])
+        return n[-1] - n[-2] > remaining
+
+    # ---- results ------------------------------------------------------
+    def root_stats(self, pv_length=12):
+        """Root moves with visits, best first (then by prior for unvisited)."""
+        tr = self.tree
+        if tr.meta[T.META_NODES] == 0:
+            return []
+        e0, k = tr.first[0], tr.count[0]
+        sign = 1.0 if tr.tomove[0] == B.BLACK else -1.0
+        out = []
+        pv = np.zeros(pv_length, np.int64)
+        n = self.size
+        for e in range(e0, e0 + k):
+            nv = int(tr.e_N[e])
+            q = sign * tr.e_W[e] / nv if nv else sign * tr.value[0]
+            moves = [int(tr.e_move[e])]
+            if tr.e_child[e] > 0:
+                m = T.principal_variation(tr, tr.e_child[e], pv[:pv_length - 1])
+                moves += [int(x) for x in pv[:m]]
+            out.append(MoveStats(index_to_point(int(tr.e_move[e]), n), nv, float(q),
+                                 float(tr.e_prior[e]), [index_to_point(x, n) for x in moves]))
+        out.sort(key=lambda s: (-s.visits, -s.q if s.visits else 0.0, -s.prior))
+        return out
+
+    def root_value(self):
+        """Mean value of the root for the player to move, in [-1, 1]."""
+        tr = self.tree
+        if tr.meta[T.META_NODES] == 0:
+            return 0.0
+        e0, k = tr.first[0], tr.count[0]
+        nsum = tr.e_N[e0:e0 + k].sum()
+        sign = 1.0 if tr.tomove[0] == B.BLACK else -1.0
+        if nsum == 0:
+            return sign * float(tr.value[0])
+        return sign * float(tr.e_W[e0:e0 + k].sum() / nsum)
+
+    def choose(self, stats=None):
+        """The move to play: the most visited, or sampled with temperature."""
+        stats = stats or self.root_stats()
+        if not stats:
+            return B.PASS
+        t = self.cfg.temperature
+        if t <= 0 or stats[0].visits == 0:
+            return stats[0].move
+        n = np.array([s.visits for s in stats], np.float64)
+        w = n ** (1.0 / t)
+        return stats[int(self.rng.choice(len(stats), p=w / w.sum()))].move
+
+
+def lcb(stat, z=1.96):
+    """A lower confidence bound on the win rate (normal approximation)."""
+    if stat.visits == 0:
+        return 0.0
+    p = stat.winrate
+    return max(0.0, p - z * math.sqrt(max(p * (1 - p), 1e-4) / stat.visits))

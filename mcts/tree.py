@@ -1,0 +1,329 @@
+"""The search tree in preallocated arrays, and its compiled operations.
+
+Why arrays: selection and backup touch a few hundred numbers per visit and
+run hundreds of thousands of times per move; as ``@njit`` loops over numpy
+arrays they cost microseconds, and the network evaluation is the only
+Python left in the search loop.
+
+Storage: a node owns a contiguous block of edges, one per child move, and
+the edges carry the statistics the search reads (AlphaGo's N, W, P):
+
+* nodes: ``first`` / ``count`` (its edge block), ``tomove`` (colour to play
+  there), ``value`` (its own network evaluation, Black's frame);
+* edges: ``move`` (policy index, pass = n*n), ``prior``, ``N`` (visits),
+  ``W`` (summed values), ``VL`` (virtual losses pending), ``child`` (node
+  index; ``UNEXPANDED`` or ``PENDING`` while a leaf waits for the network).
+
+Values are kept in one fixed frame, Black's: +1 is a Black win.  A node
+where ``c`` moves reads ``Q = sign(c) * W / N``.  A pending visit counts as
+a loss for the player choosing the edge (virtual loss), steering the other
+selections of a batch elsewhere.
+
+Superko: the search never proposes a move that repeats a position of the
+game or of the path from the root (positional superko; situational rules
+are checked as positional, which forbids a little more and so is safe).
+"""
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from engine import board as B
+
+UNEXPANDED = 0   # node 0 is always the root, never a child
+PENDING = -1
+
+# leaf kinds returned by select_leaves
+NEEDS_EVAL = 0
+TERMINAL = 1
+COLLISION = 2
+
+Tree = namedtuple("Tree", "first count tomove value e_move e_prior e_N e_W e_VL e_child meta")
+# meta: [nodes used, edges used]
+META_NODES, META_EDGES = 0, 1
+
+MAX_DEPTH = 1024
+
+
+def new_tree(max_nodes, max_edges):
+    """An empty tree.  All arrays start as zeros (UNEXPANDED is 0), which
+    the operating system hands out lazily: only the part a search touches
+    costs memory, so the arena can be sized generously."""
+    return Tree(np.zeros(max_nodes, np.int32), np.zeros(max_nodes, np.int32),
+                np.zeros(max_nodes, np.int8), np.zeros(max_nodes, np.float64),
+                np.zeros(max_edges, np.int32), np.zeros(max_edges, np.float32),
+                np.zeros(max_edges, np.int32), np.zeros(max_edges, np.float64),
+                np.zeros(max_edges, np.int32), np.zeros(max_edges, np.int32),
+                np.zeros(2, np.int64))
+
+
+@njit(cache=True, nogil=True)
+def clear(tree):
+    tree.meta[META_NODES] = 0
+    tree.meta[META_EDGES] = 0
+
+
+@njit(cache=True, inline="always")
+def _move_point(m, n):
+    if m == n * n:
+        return B.PASS
+    return (m // n + 1) * (n + 2) + m % n + 1
+
+
+@njit(cache=True, nogil=True)
+def _contains(sorted_hashes, h):
+    i = np.searchsorted(sorted_hashes, h)
+    return i < sorted_hashes.shape[0] and sorted_hashes[i] == h
+
+
+@njit(cache=True, nogil=True)
+def candidate_moves(s, history, path_hashes, depth, superko, out):
+    """Moves the search considers at ``s``: legal (superko included when
+    asked), not filling the mover's own true eye; pass always last.
+    Returns how many were written to ``out`` (policy indices)."""
+    n = s[B.H_N]
+    w = n + 2
+    c = s[B.H_TOMOVE]
+    k = 0
+    for y in range(n):
+        for x in range(n):
+            p = (y + 1) * w + x + 1
+            if s[B.COLOR + p] != B.EMPTY:
+                continue
+            if not B.is_legal(s, p, c) or B.is_eye(s, p, c):
+                continue
+            if superko:
+                h = B.hash_after(s, p, c)
+                if _contains(history, h):
+                    continue
+                seen = False
+                for d in range(depth):
+                    if path_hashes[d] == h:
+                        seen = True
+                        break
+                if seen:
+                    continue
+            out[k] = y * n + x
+            k += 1
+    out[k] = n * n
+    return k + 1
+
+
+@njit(cache=True, nogil=True)
+def add_node(tree, s, priors, history, path_hashes, depth, superko, value_black):
+    """Create a node for position ``s`` with one edge per candidate move,
+    priors taken from ``priors`` (over n*n+1) and renormalised.  Returns
+    the node index, or -1 when the tree is full."""
+    n = s[B.H_N]
+    moves = np.empty(n * n + 1, np.int64)
+    k = candidate_moves(s, history, path_hashes, depth, superko, moves)
+    node = tree.meta[META_NODES]
+    e0 = tree.meta[META_EDGES]
+    if node >= tree.first.shape[0] or e0 + k > tree.e_move.shape[0]:
+        return -1
+    tree.meta[META_NODES] = node + 1
+    tree.meta[META_EDGES] = e0 + k
+    tree.first[node] = e0
+    tree.count[node] = k
+    tree.tomove[node] = s[B.H_TOMOVE]
+    tree.value[node] = value_black
+    total = 0.0
+    for i in range(k):
+        total += priors[moves[i]]
+    for i in range(k):
+        e = e0 + i
+        tree.e_move[e] = moves[i]
+        tree.e_prior[e] = priors[moves[i]] / total if total > 0 else 1.0 / k
+        tree.e_N[e] = 0
+        tree.e_W[e] = 0.0
+        tree.e_VL[e] = 0
+        tree.e_child[e] = UNEXPANDED
+    return node
+
+
+@njit(cache=True, inline="always")
+def _select_edge(tree, node, c_puct, fpu_reduction):
+    e0 = tree.first[node]
+    k = tree.count[node]
+    sign = 1.0 if tree.tomove[node] == B.BLACK else -1.0
+    visits = 0.0
+    wsum = 0.0
+    for e in range(e0, e0 + k):
+        visits += tree.e_N[e] + tree.e_VL[e]
+        wsum += tree.e_W[e]
+    nsum = 0.0
+    for e in range(e0, e0 + k):
+        nsum += tree.e_N[e]
+    q_parent = sign * (wsum / nsum if nsum > 0 else tree.value[node])
+    fpu = q_parent - fpu_reduction
+    sq = math.sqrt(max(visits, 1.0))
+    best = -1
+    best_score = -1e30
+    for e in range(e0, e0 + k):
+        nv = tree.e_N[e] + tree.e_VL[e]
+        if nv > 0:
+            q = (sign * tree.e_W[e] - tree.e_VL[e]) / nv
+        else:
+            q = fpu
+        score = q + c_puct * tree.e_prior[e] * sq / (1.0 + nv)
+        if score > best_score:
+            best_score = score
+            best = e
+    return best
+
+
+@njit(cache=True, nogil=True)
+def terminal_value(s, komi):
+    """Black's result (+1, -1, 0 for a draw) of a finished game, by area."""
+    d = B.area_score(s) - komi
+    if d > 0:
+        return 1.0
+    if d < 0:
+        return -1.0
+    return 0.0
+
+
+@njit(cache=True, nogil=True)
+def select_leaves(tree, root, root_state, komi, max_moves, c_puct, fpu_reduction,
+                  states, paths, path_len, path_hashes, kinds, term_values):
+    """Walk ``states.shape[0]`` paths from ``root``, applying a virtual loss
+    on every edge taken; each walk ends at an unexpanded edge (the leaf:
+    NEEDS_EVAL, its position in ``states[b]``), a finished game (TERMINAL,
+    Black's result in ``term_values[b]``) or an edge another walk of this
+    batch is already expanding (COLLISION)."""
+    nj = np.zeros(0, np.int64)
+    n = root_state[B.H_N]
+    for b in range(states.shape[0]):
+        s = states[b]
+        s[:] = root_state
+        node = root
+        depth = 0
+        path_hashes[b, 0] = s[B.H_HASH]
+        while True:
+            e = _select_edge(tree, node, c_puct, fpu_reduction)
+            tree.e_VL[e] += 1
+            paths[b, depth] = e
+            depth += 1
+            p = _move_point(tree.e_move[e], n)
+            B.play(s, nj, p, s[B.H_TOMOVE])
+            path_hashes[b, depth] = s[B.H_HASH]
+            if s[B.H_PASSES] >= 2 or s[B.H_MOVENUM] >= max_moves or depth >= MAX_DEPTH - 1:
+                kinds[b] = TERMINAL
+                term_values[b] = terminal_value(s, komi)
+                break
+            child = tree.e_child[e]
+            if child == UNEXPANDED:
+                tree.e_child[e] = PENDING
+                kinds[b] = NEEDS_EVAL
+                break
+            if child == PENDING:
+                kinds[b] = COLLISION
+                break
+            node = child
+        path_len[b] = depth
+
+
+@njit(cache=True, nogil=True)
+def expand_and_backup(tree, states, paths, path_len, path_hashes, kinds, term_values,
+                      priors, values_black, history, superko, threshold):
+    """Attach a node to every evaluated leaf whose edge reaches
+    ``threshold`` visits with this one (below it the leaf is only valued),
+    then back each walk's value up its path (Black's frame: the same number
+    is added at every ply), removing the virtual losses.  Returns the
+    number of completed visits."""
+    done = 0
+    for b in range(states.shape[0]):
+        d = path_len[b]
+        last = paths[b, d - 1]
+        kind = kinds[b]
+        if kind == NEEDS_EVAL:
+            v = values_black[b]
+            node = -1
+            if tree.e_N[last] + 1 >= threshold:
+                node = add_node(tree, states[b], priors[b], history, path_hashes[b], d + 1,
+                                superko, v)
+            tree.e_child[last] = node if node >= 0 else UNEXPANDED
+        elif kind == TERMINAL:
+            v = term_values[b]
+        else:
+            v = 0.0
+        for i in range(d):
+            e = paths[b, i]
+            tree.e_VL[e] -= 1
+            if kind != COLLISION:
+                tree.e_N[e] += 1
+                tree.e_W[e] += v
+        if kind != COLLISION:
+            done += 1
+    return done
+
+
+@njit(cache=True, nogil=True)
+def copy_subtree(src, root, dst):
+    """Copy the subtree of ``src`` under node ``root`` into ``dst`` (cleared)
+    so that it becomes dst's node 0: how the tree of the move actually
+    played is kept while everything else is dropped."""
+    dst.meta[META_NODES] = 0
+    dst.meta[META_EDGES] = 0
+    queue = np.empty(src.meta[META_NODES], np.int64)
+    new_id = np.full(src.meta[META_NODES], -1, np.int64)
+    head = 0
+    tail = 0
+    queue[tail] = root
+    tail += 1
+    new_id[root] = 0
+    dst.meta[META_NODES] = 1
+    while head < tail:
+        old = queue[head]
+        head += 1
+        nid = new_id[old]
+        k = src.count[old]
+        e0 = dst.meta[META_EDGES]
+        dst.meta[META_EDGES] = e0 + k
+        dst.first[nid] = e0
+        dst.count[nid] = k
+        dst.tomove[nid] = src.tomove[old]
+        dst.value[nid] = src.value[old]
+        for i in range(k):
+            se = src.first[old] + i
+            de = e0 + i
+            dst.e_move[de] = src.e_move[se]
+            dst.e_prior[de] = src.e_prior[se]
+            dst.e_N[de] = src.e_N[se]
+            dst.e_W[de] = src.e_W[se]
+            dst.e_VL[de] = 0
+            ch = src.e_child[se]
+            if ch > 0:
+                cid = dst.meta[META_NODES]
+                dst.meta[META_NODES] = cid + 1
+                new_id[ch] = cid
+                queue[tail] = ch
+                tail += 1
+                dst.e_child[de] = cid
+            else:
+                dst.e_child[de] = UNEXPANDED
+
+
+@njit(cache=True, nogil=True)
+def principal_variation(tree, root, out):
+    """Most-visited path from ``root`` (policy indices); returns its length."""
+    node = root
+    k = 0
+    while k < out.shape[0]:
+        e0 = tree.first[node]
+        best = -1
+        best_n = 0
+        for e in range(e0, e0 + tree.count[node]):
+            if tree.e_N[e] > best_n:
+                best_n = tree.e_N[e]
+                best = e
+        if best < 0:
+            break
+        out[k] = tree.e_move[best]
+        k += 1
+        node = tree.e_child[best]
+        if node <= 0:
+            break
+    return k
