@@ -24,9 +24,18 @@ Layout (Leela Zero's FastBoard, KataGo's board.h):
   the "turns since" feature).
 
 Every write that changes the position goes through ``_w`` which, given a
-non-empty journal, records the old value: ``undo_to`` rolls a position back
-to a mark.  Ladder reading plays and takes back moves this way instead of
-copying boards; playouts pass an empty journal and pay one branch.
+journal, records the old value: ``undo_to`` rolls a position back to a mark.
+Ladder reading plays and takes back moves this way instead of copying
+boards.  ``play`` with an empty journal runs a separately compiled variant
+in which the journalling is gone (``_play`` with ``j`` None), which is what
+playouts use.
+
+Speed notes (``tengen bench board``): Numba reference-counts every array
+passed to a compiled function with atomic instructions, and LLVM often
+fails to prune them in branchy code; in the first version those atomics
+took about half of a playout.  Hot entry points therefore rebind their
+arrays to views without an owner (``_unowned``, ``raw_view``), after which
+the counting is a null test.
 
 Rules handled here: occupied points, simple ko, suicide (illegal, or
 multi-stone suicide allowed when ``H_SUICIDE`` is set), captures, passes.
@@ -37,7 +46,7 @@ Positional superko needs the game history, so it lives one level up
 import numpy as np
 from numba import carray, njit, types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 EMPTY, BLACK, WHITE, WALL = 0, 1, 2, 3
 PASS = -1
@@ -166,15 +175,33 @@ def raw_view(a):
 
     Why: every compiled call that receives an ordinary array increments and
     decrements its reference count with atomic instructions, and LLVM's
-    pruning pass fails to remove them in functions as branchy as ``play``
-    (``_w`` alone leaves two pairs per write).  In a playout these atomics
-    took about half of the time.  A view made by ``carray`` has no owner, so
-    those operations become a null test.  Hot loops take the view once and
-    pass it everywhere; it is valid only while ``a`` itself is alive.
+    pruning pass fails to remove them in branchy functions (see the module
+    notes).  A view made by ``carray`` has no owner, so those operations
+    become a null test.  A hot loop in other compiled code can take the view
+    once and pass it to every board function; it is valid only while ``a``
+    itself is alive.  Raises ValueError for a strided array.
     """
     if a.ndim != 1 or (a.shape[0] > 1 and a.strides[0] != a.itemsize):
         raise ValueError("raw_view needs a contiguous vector")
     return carray(_address_as_pointer(a.ctypes.data), a.shape[0], a.dtype)
+
+
+def _unowned(a):
+    """``raw_view(a)`` where that is free: compiled code gets the view for a
+    contiguous 1-D array (known from its type) and ``a`` itself otherwise.
+    Public functions called once per point by other compiled code (feature
+    planes, search) start with ``s = _unowned(s)`` so that their argument
+    costs no reference counting."""
+    return a
+
+
+@overload(_unowned)
+def _unowned_compiled(a):
+    if isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C":
+        def view(a):
+            return carray(_address_as_pointer(a.ctypes.data), a.shape[0], a.dtype)
+        return view
+    return lambda a: a
 
 
 @njit(cache=True)
@@ -233,6 +260,7 @@ def _new_stamp(s):
 @njit(cache=True)
 def is_legal(s, p, c):
     """Legal under simple ko and the board's suicide rule (not superko)."""
+    s = _unowned(s)
     if p == PASS:
         return True
     if p < 0 or p >= MAXM or s[COLOR + p] != EMPTY:
@@ -244,18 +272,19 @@ def is_legal(s, p, c):
     w = s[H_W]
     o = 3 - c
     own_neighbour = False
+    safe = False
+    # no early return in this loop: it lets Numba drop the reference
+    # counting of ``s`` (measured: two atomic operations per call)
     for q in (p - 1, p + 1, p - w, p + w):
         cq = s[COLOR + q]
         if cq == c:
             own_neighbour = True
-            if s[LIBS + s[HEAD + q]] > 1:
-                return True
+            safe |= s[LIBS + s[HEAD + q]] > 1       # joins a chain that lives
         elif cq == o:
-            if s[LIBS + s[HEAD + q]] == 1:
-                return True
+            safe |= s[LIBS + s[HEAD + q]] == 1      # captures
     # suicide: only multi-stone suicide may be allowed (a lone stone
     # removing itself would recreate the position: a disguised pass)
-    return s[H_SUICIDE] == 1 and own_neighbour
+    return safe or (s[H_SUICIDE] == 1 and own_neighbour)
 
 
 @njit(cache=True)
@@ -310,7 +339,10 @@ def captures_by(s, p, c):
 @njit(cache=True)
 def chain_liberties(s, p, out):
     """Write the liberties of the chain through ``p`` into ``out``; return
-    how many (``out`` needs room for all, at most the board's empties)."""
+    how many (``out`` needs room for all, at most the board's empties; 0
+    when ``p`` holds no stone)."""
+    if s[COLOR + p] != BLACK and s[COLOR + p] != WHITE:
+        return 0  # no chain here (following NEXT would never come back)
     stamp = _new_stamp(s)
     w = s[H_W]
     n = 0
@@ -329,7 +361,10 @@ def chain_liberties(s, p, out):
 
 @njit(cache=True)
 def chain_stones(s, p, out):
-    """Write the stones of the chain through ``p`` into ``out``; return n."""
+    """Write the stones of the chain through ``p`` into ``out``; return n
+    (0 when ``p`` holds no stone)."""
+    if s[COLOR + p] != BLACK and s[COLOR + p] != WHITE:
+        return 0
     n = 0
     q = p
     while True:
@@ -349,37 +384,38 @@ def libs_after(s, p, c, cap):
     Counts without playing: the empty neighbours of p, the liberties of the
     own chains it joins, and the captured stones that touch the new chain.
     """
+    s = _unowned(s)
     w = s[H_W]
     o = 3 - c
+    # the own chains p joins, by head (-1: that neighbour is not own)
+    h0 = s[HEAD + p - 1] if s[COLOR + p - 1] == c else -1
+    h1 = s[HEAD + p + 1] if s[COLOR + p + 1] == c else -1
+    h2 = s[HEAD + p - w] if s[COLOR + p - w] == c else -1
+    h3 = s[HEAD + p + w] if s[COLOR + p + w] == c else -1
+    heads = (h0, h1, h2, h3)
     # fast lower bound: a joined chain keeps all its liberties but p
-    for q in (p - 1, p + 1, p - w, p + w):
-        if s[COLOR + q] == c and s[LIBS + s[HEAD + q]] - 1 >= cap:
+    for h in heads:
+        if h >= 0 and s[LIBS + h] - 1 >= cap:
             return cap
     stamp = _new_stamp(s)
     s[MARK + p] = stamp
     n = 0
-    # own chains joined: mark their heads with -stamp via a small list
-    heads = np.empty(4, dtype=np.int64)
-    nh = 0
     for q in (p - 1, p + 1, p - w, p + w):
-        cq = s[COLOR + q]
-        if cq == EMPTY:
-            if s[MARK + q] != stamp:
-                s[MARK + q] = stamp
-                n += 1
-        elif cq == c:
-            h = s[HEAD + q]
-            seen = False
-            for k in range(nh):
-                if heads[k] == h:
-                    seen = True
-            if not seen:
-                heads[nh] = h
-                nh += 1
+        if s[COLOR + q] == EMPTY:
+            s[MARK + q] = stamp
+            n += 1
     if n >= cap:
         return cap
-    for k in range(nh):
+    for k in range(4):
         h = heads[k]
+        if h < 0:
+            continue
+        repeated = False
+        for m in range(k):
+            if heads[m] == h:
+                repeated = True
+        if repeated:
+            continue
         r = h
         while True:
             for t in (r - 1, r + 1, r - w, r + w):
@@ -404,9 +440,8 @@ def libs_after(s, p, c, cap):
                             touches = True
                         elif s[COLOR + t] == c:
                             ht = s[HEAD + t]
-                            for k in range(nh):
-                                if heads[k] == ht:
-                                    touches = True
+                            if ht == h0 or ht == h1 or ht == h2 or ht == h3:
+                                touches = True
                     if touches:
                         s[MARK + r] = stamp
                         n += 1
@@ -601,9 +636,10 @@ def play(s, j, p, c):
     PASS.  Returns the number of opponent stones captured.  ``j`` is a
     journal (``new_journal``) to record the writes in for ``undo_to``, or an
     empty array for none."""
+    s = _unowned(s)
     if j.shape[0] == 0:
         return _play(s, None, p, c)
-    return _play(s, j, p, c)
+    return _play(s, _unowned(j), p, c)
 
 
 @njit(cache=True)
@@ -811,30 +847,59 @@ def _rand_below(rng, n):
     return np.int64(((xorshift(rng) >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
 
 
+@njit(cache=True, inline='always')
+def _playout_candidate(s, p, c):
+    """``p`` (empty) is legal for ``c`` and not one of its true eyes."""
+    if s[NBR + p] & 15 != 0:
+        return True  # an empty neighbour: legal (even the ko point has none), no eye
+    return not is_eye(s, p, c) and is_legal(s, p, c)
+
+
+@njit(cache=True, inline='always')
+def _draw_move(s, c, rng, restore):
+    """``random_move``; with ``restore`` False the empty list is left
+    reordered (playouts, which keep no journal, save the restoring)."""
+    total = s[H_NEMPTY]
+    n = total
+    choice = PASS
+    while n > 0:
+        k = _rand_below(rng, n)
+        p = s[EMPTY_LIST + k]
+        if _playout_candidate(s, p, c):
+            choice = p
+            break
+        n -= 1
+        s[EMPTY_LIST + k] = s[EMPTY_LIST + n]
+        s[EMPTY_LIST + n] = p
+        if not restore:
+            s[EMPTY_IDX + s[EMPTY_LIST + k]] = k
+            s[EMPTY_IDX + p] = n
+    if restore:
+        # EMPTY_IDX still holds every point's home; each swap paired a tail
+        # position with an earlier one, so sending the occupants of the
+        # tail home, cycle by cycle, restores the whole list
+        for t in range(n, total):
+            while True:
+                q = s[EMPTY_LIST + t]
+                home = s[EMPTY_IDX + q]
+                if home == t:
+                    break
+                s[EMPTY_LIST + t] = s[EMPTY_LIST + home]
+                s[EMPTY_LIST + home] = q
+    return choice
+
+
 @njit(cache=True)
 def random_move(s, c, rng):
     """A uniformly random legal move for ``c`` that does not fill one of its
     own true eyes, or PASS when there is none (simple ko, no superko).
 
     Draws from the empty list, swapping rejected points to its end so each
-    point is tried at most once; reordering the list changes nothing else.
+    point is tried at most once, then puts the list back in order: nothing
+    but ``rng`` changes, so it may be used between ``journal_mark`` and
+    ``undo_to``.
     """
-    n = s[H_NEMPTY]
-    while n > 0:
-        k = _rand_below(rng, n)
-        p = s[EMPTY_LIST + k]
-        if s[NBR + p] & 15 != 0:
-            # an empty neighbour: legal (even the ko point has none) and no eye
-            return p
-        if not is_eye(s, p, c) and is_legal(s, p, c):
-            return p
-        n -= 1
-        lp = s[EMPTY_LIST + n]
-        s[EMPTY_LIST + k] = lp
-        s[EMPTY_IDX + lp] = k
-        s[EMPTY_LIST + n] = p
-        s[EMPTY_IDX + p] = n
-    return PASS
+    return _draw_move(_unowned(s), c, _unowned(rng), True)
 
 
 @njit(cache=True)
@@ -844,12 +909,12 @@ def random_playout(s, rng, max_moves):
 
     Simple ko only (no superko, which needs the history): a long cycle is
     cut off by ``max_moves``."""
-    s = raw_view(s)
-    rng = raw_view(rng)
+    s = _unowned(s)
+    rng = _unowned(rng)
     moves = 0
     while moves < max_moves and s[H_PASSES] < 2:
         c = s[H_TOMOVE]
-        p = random_move(s, c, rng)
+        p = _draw_move(s, c, rng, False)
         _play(s, None, p, c)
         moves += 1
     return moves
@@ -873,7 +938,8 @@ def copy_position(dst, src):
 @njit(cache=True)
 def playouts(s0, count, seed):
     """Run ``count`` random playouts from ``s0``; return (black wins with
-    komi ignored counted as area > 0, total moves played)."""
+    komi ignored counted as area > 0, total moves played).  Simple ko only:
+    a playout does not know the game's history, so no superko."""
     rng = np.empty(1, dtype=np.uint64)
     rng[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
     s = s0.copy()

@@ -566,7 +566,9 @@ def test_random_move_and_playout_end(n):
         s = B.new_state(n)
         for _ in range(3 * n * n):
             c = int(s[B.H_TOMOVE])
+            before = s.copy()
             p = int(B.random_move(s, c, rng))
+            assert np.array_equal(s, before)      # it only reads the position
             empties = [int(q) for q in s[B.EMPTY_LIST:B.EMPTY_LIST + s[B.H_NEMPTY]]]
             ok = [q for q in empties if B.is_legal(s, q, c) and not B.is_eye(s, q, c)]
             if p == PASS:
@@ -621,3 +623,22 @@ def test_raw_view_shares_memory():
     assert r.dtype == np.uint64 and r[0] == 7
     with pytest.raises(ValueError):
         B.raw_view(s[::2])
+
+
+def test_random_move_is_safe_inside_a_journal():
+    """Moves chosen by random_move and played with a journal undo exactly
+    (the draw reorders the empty list only while it runs)."""
+    rng = np.array([11], dtype=np.uint64)
+    for _ in range(30):
+        s = B.new_state(5)
+        for _ in range(15):
+            c = int(s[B.H_TOMOVE])
+            B.play(s, NOJ, B.random_move(s, c, rng), c)
+        before = s.copy()
+        j = B.new_journal()
+        m = B.journal_mark(j)
+        for _ in range(8):
+            c = int(s[B.H_TOMOVE])
+            B.play(s, j, B.random_move(s, c, rng), c)
+        B.undo_to(s, j, m)
+        assert np.array_equal(s[KEEP], before[KEEP])
