@@ -1,0 +1,201 @@
+"""The tree search's mechanics, with stand-in networks whose judgement is
+known exactly: uniform priors and a material count as the value."""
+
+import numpy as np
+import pytest
+
+from engine import board as B
+from engine.ascii import from_ascii
+from engine.board import BLACK, PASS, WHITE
+from engine.coords import format_gtp, parse_gtp
+from mcts import tree as T
+from mcts.search import Search, SearchConfig
+
+
+class MaterialNets:
+    """Uniform policy; value = tanh(stone difference / 3) for the player to
+    move (planes 0 and 1 are the mover's and the opponent's stones)."""
+    policy_net = value_net = True
+
+    def policy(self, planes):
+        b, _, n, _ = planes.shape
+        return np.full((b, n * n + 1), 1.0 / (n * n + 1), np.float32)
+
+    def value(self, planes):
+        diff = planes[:, 0].sum(axis=(1, 2)).astype(np.float64) - planes[:, 1].sum(axis=(1, 2))
+        return np.tanh(diff / 3.0).astype(np.float32)
+
+
+def search_for(game, visits=800, **kw):
+    cfg = SearchConfig(visits=visits, batch_size=8, max_nodes=20_000, seed=1, **kw)
+    s = Search(MaterialNets(), cfg)
+    s.set_position(game)
+    s.run(visits=visits, early_stop=False)
+    return s
+
+
+CAPTURE = """
+. . . . . . .
+. . . . . . .
+. . X X X . .
+. X O O O . .
+. . X X X . .
+. . . . . . .
+. . . . . . .
+"""
+
+SAVE = """
+. . . . . . .
+. . . . . . .
+. . O O O . .
+. O X X X . .
+. . O O O . .
+. . . . . . .
+. . . . . . .
+"""
+
+
+def test_search_finds_the_capture():
+    game = from_ascii(CAPTURE, to_move=BLACK)
+    s = search_for(game)
+    assert format_gtp(s.root_stats()[0].move, 7) == "F4"
+    # the uniform policy alone has no preference at all
+    assert s.root_stats()[0].prior == pytest.approx(s.root_stats()[-1].prior)
+
+
+def test_search_finds_the_saving_move_for_white_too():
+    # White's chain C4-E4 has one liberty, F4: only extending there keeps
+    # Black from capturing three stones next move (two plies deep), and the
+    # value frame has to flip with the player to see it
+    game = from_ascii(SAVE.replace("X", "x").replace("O", "X").replace("x", "O"), to_move=WHITE)
+    s = search_for(game, visits=4000)
+    assert format_gtp(s.root_stats()[0].move, 7) == "F4"
+
+
+def test_virtual_losses_are_all_removed_after_a_search():
+    game = from_ascii(CAPTURE, to_move=BLACK)
+    s = search_for(game, visits=300)
+    used = s.tree.meta[T.META_EDGES]
+    assert used > 0
+    assert s.tree.e_VL[:used].sum() == 0
+    # every completed visit went through exactly one root edge
+    e0, k = s.tree.first[0], s.tree.count[0]
+    assert s.tree.e_N[e0:e0 + k].sum() == s.visits_done
+
+
+@pytest.mark.parametrize("to_move", [BLACK, WHITE])
+def test_values_have_the_right_sign_for_both_colours(to_move):
+    # Black has four more stones: good for Black whoever is to move
+    game = from_ascii("""
+        . . . . .
+        . X . X .
+        . . . . .
+        . X . X .
+        . . . . .""", to_move=to_move)
+    s = search_for(game, visits=200)
+    v = s.root_value()  # for the player to move
+    assert (v > 0.5) if to_move == BLACK else (v < -0.5)
+    # and the stored statistics are in Black's frame for either mover
+    e0, k = s.tree.first[0], s.tree.count[0]
+    w = s.tree.e_W[e0:e0 + k].sum() / s.tree.e_N[e0:e0 + k].sum()
+    assert w > 0.5
+
+
+def test_terminal_value_is_the_area_count_in_blacks_frame():
+    game = from_ascii("""
+        . X O .
+        . X O .
+        . X O .
+        . X O .""", to_move=BLACK, komi=0.5)
+    assert T.terminal_value(game.state, 0.5) == -1.0   # 8 - 8 - 0.5
+    assert T.terminal_value(game.state, -0.5) == 1.0
+    assert T.terminal_value(game.state, 0.0) == 0.0
+
+
+def test_tree_is_reused_after_play():
+    game = from_ascii(CAPTURE, to_move=BLACK)
+    s = search_for(game, visits=400)
+    best = s.root_stats()[0]
+    game.play(best.move)
+    reply = s._child(0, best.move, 7)
+    assert reply > 0
+    e0, k = s.tree.first[reply], s.tree.count[reply]
+    kept = int(s.tree.e_N[e0:e0 + k].sum())
+    assert s.set_position(game) is True
+    e0, k = s.tree.first[0], s.tree.count[0]
+    assert int(s.tree.e_N[e0:e0 + k].sum()) == kept > 0
+    assert s.tree.e_VL[:s.tree.meta[T.META_EDGES]].sum() == 0
+    # a position that does not follow from the old root starts afresh
+    other = from_ascii(CAPTURE, to_move=WHITE)
+    assert s.set_position(other) is False
+    assert s.tree.meta[T.META_NODES] == 0
+
+
+def test_children_are_exactly_the_legal_non_eye_moves_plus_pass():
+    game = from_ascii("""
+        . X . O .
+        X X X O O
+        . X O . O
+        X X O O .
+        . X O . O""", to_move=WHITE)
+    s = search_for(game, visits=50)
+    moves = {m.move for m in s.root_stats()}
+    legal = {p for p in game.legal_moves(WHITE) if not B.is_eye(game.state, p, WHITE)}
+    # A5, A3, A1 are suicide for White; D3, E2, D1, E5 are White's own
+    # eyes: C5 and pass are all that is left
+    assert moves == legal | {PASS} == {parse_gtp("C5", 5), PASS}
+
+
+def test_expansion_threshold_defers_nodes():
+    game = from_ascii(CAPTURE, to_move=BLACK)
+    eager = search_for(game, visits=200)
+    lazy = search_for(game, visits=200, expand_threshold=4)
+    assert lazy.tree.meta[T.META_NODES] < eager.tree.meta[T.META_NODES] / 2
+    # an expanded child's edge has been visited at least threshold times
+    tr = lazy.tree
+    used = tr.meta[T.META_EDGES]
+    expanded = tr.e_child[:used] > 0
+    assert expanded.any()
+    assert (tr.e_N[:used][expanded] >= 4).all()
+
+
+def test_full_arena_ends_the_search_without_losing_visits():
+    game = from_ascii(CAPTURE, to_move=BLACK)
+    cfg = SearchConfig(visits=5000, batch_size=8, max_nodes=40, seed=1)
+    s = Search(MaterialNets(), cfg)
+    s.set_position(game)
+    done = s.run(visits=5000, early_stop=False)
+    assert 0 < done < 5000
+    assert s.tree.meta[T.META_NODES] <= 40
+    assert s.tree.e_VL[:s.tree.meta[T.META_EDGES]].sum() == 0
+
+
+def test_root_noise_and_temperature_are_seeded():
+    game = from_ascii(CAPTURE, to_move=BLACK)
+    picks = []
+    for _ in range(2):
+        s = search_for(game, visits=100, dirichlet_alpha=0.3, temperature=1.0)
+        e0, k = s.tree.first[0], s.tree.count[0]
+        assert s.tree.e_prior[e0:e0 + k].sum() == pytest.approx(1.0, abs=1e-4)
+        picks.append((s.choose(), s.tree.e_prior[e0:e0 + k].copy()))
+    assert picks[0][0] == picks[1][0]
+    assert np.array_equal(picks[0][1], picks[1][1])
+    # noise changed the uniform priors
+    assert picks[0][1].std() > 0
+
+
+def test_search_never_walks_past_the_end_of_the_game():
+    # after two passes the game is over: the search scores it exactly
+    game = from_ascii("""
+        . X . . .
+        X X . . .
+        . . . . .
+        . . . . .
+        . . . . .""", to_move=WHITE)
+    game.play(PASS)
+    s = search_for(game, visits=100)
+    stats = {m.move: m for m in s.root_stats()}
+    # White passed; Black passing now ends the game with all 25 points
+    # Black's, far more than komi: the pass edge holds exact +1 results
+    assert stats[PASS].visits > 0
+    assert stats[PASS].q == pytest.approx(1.0)
