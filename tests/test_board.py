@@ -642,3 +642,10 @@ def test_random_move_is_safe_inside_a_journal():
             B.play(s, j, B.random_move(s, c, rng), c)
         B.undo_to(s, j, m)
         assert np.array_equal(s[KEEP], before[KEEP])
+
+
+def test_chain_walks_on_an_empty_point_return_nothing():
+    s = B.new_state(5)
+    out = np.zeros(B.MAXM, dtype=np.int64)
+    p = to_point(2, 2, 5)
+    assert B.chain_liberties(s, p, out) == 0 and B.chain_stones(s, p, out) == 0
