@@ -10,6 +10,8 @@ import json
 TARGETS = {
     "board": "engine.bench",
     "features": "nets.bench_features",
+    "net": "nets.bench_net",
+    "mcts": "mcts.bench",
 }
 
 

@@ -1,0 +1,92 @@
+"""``tengen bench mcts``: search visits per second against the raw networks.
+
+The ceiling is the default networks' own batched throughput at the
+search's batch size, on planes already in memory: the policy network alone
+(``policy_pos_per_s``) and the policy plus value network
+(``networks_pos_per_s``, what every leaf of the search needs).  The
+ratios show what selection, encoding, expansion and backup cost on top of
+the networks.  Rollouts off unless ``--rollouts``.
+"""
+
+import time
+
+import numpy as np
+
+from engine.game import Game
+
+
+def add_arguments(parser):
+    parser.add_argument("--model", default="default", help="model directory (default: models/)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="search time per position")
+    parser.add_argument("--positions", type=int, default=3, help="positions searched")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--rollouts", action="store_true", help="mix in fast rollouts (lambda 0.5)")
+
+
+def _positions(count):
+    """Mid-game 19x19 positions from the validation games when present,
+    else the empty board."""
+    from nets.train import default_archives
+    from engine.sgf import iter_records
+
+    _, val = default_archives()
+    games = []
+    if val:
+        for rec in iter_records(val):
+            games.append(rec.to_game(upto=min(len(rec.moves), 60 + 40 * len(games))))
+            if len(games) >= count:
+                break
+    while len(games) < count:
+        games.append(Game(19, komi=7.5))
+    return games
+
+
+def _rate(fn, batch, seconds):
+    fn()
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        fn()
+        count += batch
+    return count / (time.perf_counter() - start)
+
+
+def run(args):
+    import torch
+
+    from nets.features import VALUE_PLANES
+    from nets.inference import Networks
+    from .search import Search, SearchConfig
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    nets = Networks.from_spec(args.model)
+    rollout = None
+    if args.rollouts:
+        from nets.rollout import load_rollout
+        rollout = load_rollout()
+    cfg = SearchConfig(batch_size=args.batch_size, rollouts=args.rollouts,
+                       lam=0.5 if args.rollouts else 1.0, reuse_tree=False)
+    search = Search(nets, cfg, rollout)
+    games = _positions(args.positions)
+    search.set_position(games[0])
+    search.run(visits=2 * args.batch_size)  # compile and warm up
+    visits, elapsed = 0, 0.0
+    for g in games:
+        search.set_position(g)
+        start = time.perf_counter()
+        visits += search.run(seconds=args.seconds, early_stop=False)
+        elapsed += time.perf_counter() - start
+    rate = visits / elapsed
+
+    b = args.batch_size
+    planes = (np.random.default_rng(0).random((b, VALUE_PLANES, 19, 19)) < 0.3).astype(np.uint8)
+    pol = _rate(lambda: nets.policy(planes), b, 3.0)
+    both = pol
+    if nets.value_net is not None:
+        both = _rate(lambda: (nets.policy(planes), nets.value(planes)), b, 3.0)
+    return {"visits_per_s": round(rate, 1), "policy_pos_per_s": round(pol, 1),
+            "networks_pos_per_s": round(both, 1), "ratio_to_policy": round(rate / pol, 3),
+            "ratio_to_networks": round(rate / both, 3), "batch_size": b,
+            "rollouts": bool(args.rollouts), "threads": torch.get_num_threads(),
+            "bf16": nets.bf16, "value_net": nets.value_net is not None}
