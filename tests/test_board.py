@@ -147,7 +147,8 @@ class Ref:
 def check_state(s, ref):
     """Every incremental structure of ``s`` equals a recomputation from its
     colours, and the colours equal the reference's."""
-    n, w = int(s[B.H_N]), int(s[B.H_W])
+    assert s[B.H_N] == ref.n
+    w = int(s[B.H_W])
     col = [int(v) for v in s[B.COLOR:B.COLOR + B.MAXM]]
     assert col == ref.col
     seen, h = set(), 0
