@@ -9,6 +9,8 @@ player loads PyTorch only when it first needs it.
 Players are chosen with ``--player``; ``PLAYERS`` maps each name to a factory
 ``"module:callable"`` that takes an ``engine.player.PlayerOptions`` and
 returns an ``engine.player.Player``.  Adding a player is one line here.
+Without ``--player``, the tree search plays when the default policy network
+(``models/policy.safetensors``) exists, else the random player.
 """
 
 import argparse
@@ -17,13 +19,21 @@ import logging
 import math
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from tengen import __version__
 from tengen.gtp_protocol import GtpError, GtpServer, LineReader, TextOutput
 
 PLAYERS = {
+    "mcts": "mcts.player:SearchPlayer",
+    "policy": "mcts.player:PolicyPlayer",
     "random": "engine.player:RandomPlayer",
 }
+NETWORK_PLAYERS = ("mcts", "policy")
+
+# where nets.inference looks for the default networks (importing it here
+# would import PyTorch at start-up)
+DEFAULT_POLICY_MODEL = Path(__file__).resolve().parent / "models" / "policy.safetensors"
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -31,7 +41,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 @dataclass(frozen=True)
 class EngineConfig:
     """What the command line sets.  ``status_playouts``: playouts per
-    dead-stone estimate (``final_score``, ``final_status_list``)."""
+    dead-stone estimate (``final_score``, ``final_status_list``).  The
+    search settings (``visits`` to ``resign_threshold``) go to the player
+    as ``engine.player.PlayerOptions``; None leaves the player's default."""
     player: str = "random"
     policy_model: str | None = None
     value_model: str | None = None
@@ -40,6 +52,18 @@ class EngineConfig:
     rules: str = "chinese"
     seed: int | None = None
     status_playouts: int = 200
+    visits: int | None = None
+    time_per_move: float | None = None
+    batch_size: int | None = None
+    lam: float | None = None
+    rollouts: bool | None = None
+    threads: int | None = None
+    resign_threshold: float | None = None
+
+
+def default_player(policy_model=None):
+    """``mcts`` when a policy network is at hand, else ``random``."""
+    return "mcts" if policy_model or DEFAULT_POLICY_MODEL.exists() else "random"
 
 
 def make_player(config):
@@ -49,7 +73,11 @@ def make_player(config):
         raise ValueError(f"unknown player {config.player!r}; known: {', '.join(sorted(PLAYERS))}")
     module, attr = PLAYERS[config.player].split(":")
     factory = getattr(importlib.import_module(module), attr)
-    return factory(PlayerOptions(config.policy_model, config.value_model, config.seed))
+    return factory(PlayerOptions(
+        config.policy_model, config.value_model, config.seed, visits=config.visits,
+        time_per_move=config.time_per_move, batch_size=config.batch_size, lam=config.lam,
+        rollouts=config.rollouts, threads=config.threads,
+        resign_threshold=config.resign_threshold))
 
 
 def _no_args(func):
@@ -104,12 +132,54 @@ def _positive(text):
     return n
 
 
+def _seconds(text):
+    t = float(text)
+    if not math.isfinite(t) or t <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return t
+
+
+def _fraction(text):
+    f = float(text)
+    if not 0.0 <= f <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return f
+
+
+def _winrate(text):
+    f = float(text)
+    if not 0.0 <= f < 1.0:
+        raise argparse.ArgumentTypeError("must be at least 0 and below 1")
+    return f
+
+
 def add_arguments(parser):
     d = EngineConfig()
-    parser.add_argument("--player", choices=sorted(PLAYERS), default=d.player,
-                        help=f"move generator (default {d.player})")
-    parser.add_argument("--policy-model", metavar="PATH", help="policy network weights")
-    parser.add_argument("--value-model", metavar="PATH", help="value network weights")
+    parser.add_argument("--player", choices=sorted(PLAYERS), default=None,
+                        help="move generator: mcts (tree search, the default when "
+                             "models/policy.safetensors exists), policy (the raw policy "
+                             "network) or random (the default otherwise)")
+    parser.add_argument("--policy-model", metavar="PATH",
+                        help="policy network weights (default models/policy.safetensors)")
+    parser.add_argument("--value-model", metavar="PATH",
+                        help="value network weights (default models/value.safetensors)")
+    search = parser.add_argument_group("search (mcts player)")
+    search.add_argument("--visits", type=_positive,
+                        help="visits per move (default 400 without a clock; with a clock or "
+                             "--time-per-move, a cap on top of the time limit)")
+    search.add_argument("--time-per-move", type=_seconds, metavar="SECONDS",
+                        help="thinking time per move when the GUI sets no time control")
+    search.add_argument("--batch-size", type=_positive,
+                        help="positions per network call (default 16)")
+    search.add_argument("--lambda", dest="lam", type=_fraction, metavar="L",
+                        help="leaf value = L * value network + (1 - L) * rollout result "
+                             "(default 1, or 0.5 with --rollouts; below 1 turns rollouts on)")
+    search.add_argument("--rollouts", action=argparse.BooleanOptionalAction, default=None,
+                        help="mix fast rollouts into the leaf values (default: off)")
+    search.add_argument("--threads", type=_positive, help="PyTorch threads (default: all cores)")
+    search.add_argument("--resign-threshold", type=_winrate, metavar="P",
+                        help="resign when the win rate stays below P for 3 moves "
+                             "(default 0.05; 0 never resigns)")
     parser.add_argument("--size", type=_size, default=d.size,
                         help=f"initial board size (default {d.size})")
     parser.add_argument("--komi", type=_komi, default=d.komi, help=f"initial komi (default {d.komi})")
@@ -124,15 +194,35 @@ def add_arguments(parser):
 
 
 def config_from_args(args):
-    return EngineConfig(player=args.player, policy_model=args.policy_model,
+    """The EngineConfig for parsed arguments (``--player`` left out picks
+    ``default_player``); ValueError for contradictory options."""
+    player = args.player or default_player(args.policy_model)
+    if player in NETWORK_PLAYERS and not args.policy_model and not DEFAULT_POLICY_MODEL.exists():
+        raise ValueError(f"the {player} player needs a policy network: none at "
+                         f"{DEFAULT_POLICY_MODEL}; pass --policy-model")
+    if args.rollouts is False and args.lam is not None and args.lam < 1:
+        raise ValueError("--lambda below 1 mixes in rollouts; it contradicts --no-rollouts")
+    return EngineConfig(player=player, policy_model=args.policy_model,
                         value_model=args.value_model, size=args.size, komi=args.komi,
-                        rules=args.rules, seed=args.seed, status_playouts=args.status_playouts)
+                        rules=args.rules, seed=args.seed, status_playouts=args.status_playouts,
+                        visits=args.visits, time_per_move=args.time_per_move,
+                        batch_size=args.batch_size, lam=args.lam, rollouts=args.rollouts,
+                        threads=args.threads, resign_threshold=args.resign_threshold)
 
 
 def main(args):
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, args.log_level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    server = build_server(config_from_args(args))
+    try:
+        config = config_from_args(args)
+    except ValueError as e:
+        print(f"gtp_server.py: error: {e}", file=sys.stderr)
+        return 2
+    if args.player is None and config.player == "random":
+        logging.getLogger(__name__).warning(
+            "no policy network at %s: playing random moves (train one, or pass "
+            "--policy-model)", DEFAULT_POLICY_MODEL)
+    server = build_server(config)
     try:
         return server.serve(LineReader(sys.stdin.buffer.raw), TextOutput())
     except BrokenPipeError:

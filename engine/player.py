@@ -30,10 +30,21 @@ RESIGN = -3  # distinct from PASS (-1) and board.NO_MOVE (-2)
 class PlayerOptions:
     """What the command line passes to a player factory.  Model paths are
     only paths: a player loads its networks lazily (first genmove) so that
-    GTP start-up and ``list_commands`` never wait for PyTorch."""
+    GTP start-up and ``list_commands`` never wait for PyTorch.
+
+    The search settings are None when not given, so that a player can tell
+    "not set" from a value equal to its default (``visits`` given together
+    with a time limit caps the search; left out, the clock alone decides)."""
     policy_model: str | None = None
     value_model: str | None = None
     seed: int | None = None
+    visits: int | None = None             # search visits per move
+    time_per_move: float | None = None    # seconds per move when no time control is set
+    batch_size: int | None = None         # positions per network call in the search
+    lam: float | None = None              # value network's share of a leaf value (rest: rollouts)
+    rollouts: bool | None = None          # fast rollouts at the leaves
+    threads: int | None = None            # PyTorch threads
+    resign_threshold: float | None = None  # resign below this win rate (0: never)
 
 
 class AnalysisStream(Protocol):
@@ -70,11 +81,18 @@ class PlayerCommand:
     ``play D4``); raising ``ValueError`` answers ``? <message>``.
     ``gogui`` is the ``type/label`` part of a ``gogui-analyze_commands``
     entry (e.g. ``"gfx/Policy"``), or None to keep the command off GoGui's
-    menu."""
+    menu.
+
+    ``plays``: the command chooses a move and the front end plays it, as
+    for ``genmove`` (``lz-genmove_analyze``).  Its ``run(game, args, stream,
+    clock)`` also gets the ``engine.clock.Clock`` and returns ``(color,
+    move)``; the front end checks the move, plays it, charges the clock for
+    the whole command and ends the response with ``play <vertex>``."""
     name: str
     run: Callable
     streaming: bool = False
     gogui: str | None = None
+    plays: bool = False
 
 
 class Player:
@@ -106,6 +124,11 @@ class Player:
     def analysis_commands(self):
         """Extra GTP commands this player offers (``PlayerCommand`` list)."""
         return []
+
+    def prepare(self, game):
+        """Load whatever is slow to load (networks, compiled code) now.  The
+        front end calls this when a time control is set, before the clock
+        runs, so that the first timed move does not pay for it."""
 
 
 class RandomPlayer(Player):

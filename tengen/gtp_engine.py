@@ -121,6 +121,13 @@ class GtpEngine:
             server.register(pc.name, self._guarded(self._player_command(pc)), streaming=pc.streaming)
 
     def _player_command(self, pc):
+        if pc.plays:
+            def run(args, stream=None):
+                start = time.monotonic()
+                color, move = pc.run(self.game, args, stream, self.clock)
+                return "play " + self._commit(color, move, start)
+            return run
+
         def run(args, stream=None):
             return pc.run(self.game, args, stream)
         return run
@@ -294,6 +301,11 @@ class GtpEngine:
         color = parse_color(args[0])
         start = time.monotonic()
         move = self.player.genmove(self.game, color, self.clock, cleanup=cleanup)
+        return self._commit(color, move, start, commit)
+
+    def _commit(self, color, move, start, commit=True):
+        """Charge the clock for a generated move (asked for at ``start``),
+        check it and play it; returns its vertex (or ``resign``)."""
         if commit:
             self.clock.charge(color, time.monotonic() - start)
         if move == RESIGN:
@@ -363,7 +375,18 @@ class GtpEngine:
             self.clock.set_control(TimeControl.from_gtp(main, byo, stones))
         except ValueError:
             raise GtpError("syntax error") from None
+        self._prepare_player()
         return ""
+
+    def _prepare_player(self):
+        """A clock is about to run: let the player load what it needs now.
+        A failure here is only logged; the first move reports it."""
+        if self.clock.control.system == "none":
+            return
+        try:
+            self.player.prepare(self.game)
+        except Exception as e:
+            log.warning("the player could not get ready: %s", e)
 
     def kgs_time_settings(self, args):
         """``kgs-time_settings none | absolute MAIN | byoyomi MAIN PERIOD
@@ -388,6 +411,7 @@ class GtpEngine:
         except ValueError:
             raise GtpError("syntax error") from None
         self.clock.set_control(control)
+        self._prepare_player()
         return ""
 
     def time_left(self, args):

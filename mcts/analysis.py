@@ -1,0 +1,286 @@
+"""The analysis commands GUIs use to show what the engine thinks.
+
+* ``lz-analyze`` / ``kata-analyze [colour] [interval] [key value ...]``:
+  search the current position until the GUI sends any line, printing every
+  ``interval`` centiseconds one line with every searched move, best first,
+  from the side to move's point of view.  Leela Zero's format has integers
+  (x 10000): ``info move Q16 visits 80 winrate 4405 prior 1828 lcb 4379
+  order 0 pv Q16 D4 info move D4 ...``; KataGo's has floats in [0, 1] and
+  its utility (our win rate on [-1, 1]; the networks predict no score, so
+  the score fields are left out -- KataGo's own docs ask consumers to
+  expect fields to come and go, and Lizzie and Sabaki read ``move visits
+  winrate prior order pv``).  Keys: ``interval N``, ``minmoves N`` (moves
+  listed even unvisited), ``maxmoves N``; ``avoid``/``allow`` and KataGo's
+  ``ownership``-style switches are accepted and ignored.
+* ``lz-genmove_analyze`` / ``kata-genmove_analyze``: ``genmove`` (same time
+  management) printing the same lines while it thinks, then ``play
+  <vertex>``; like KataGo's, it is not cut short by input.
+* ``tengen-policy_heatmap`` / ``tengen-value_heatmap [colour]``: GoGui
+  ``gfx`` boards: the policy network's probability at every legal point,
+  and the value network's win rate after every legal move (AlphaGo's
+  Figure 5), as coloured squares with percentage labels.
+
+When the search tree is full the analysis keeps printing its last result
+until it is stopped, so memory stays bounded however long a GUI analyses.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import board as B
+from engine.board import BLACK, WHITE
+from engine.coords import format_gtp
+from engine.player import PlayerCommand
+from .player import with_mover
+from .search import lcb
+
+PV_LENGTH = 16
+DEFAULT_INTERVAL = 1.0      # seconds between lines when the GUI gives none
+MIN_INTERVAL = 0.01
+_COLOURS = {"b": BLACK, "black": BLACK, "w": WHITE, "white": WHITE}
+_IGNORED_SWITCHES = {"ownership", "ownershipstdev", "pvvisits", "pvedgevisits", "rootinfo",
+                     "movesownership", "movesownershipstdev"}
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    color: int
+    interval: float       # seconds
+    minmoves: int = 0
+    maxmoves: int = 0     # 0: no limit
+
+
+def _count(word, what):
+    if not (word.isascii() and word.isdigit()):
+        raise ValueError(f"{what} must be a non-negative integer")
+    return int(word)
+
+
+def parse_request(args, game):
+    """``[colour] [interval] [key value ...]`` as Leela Zero and KataGo
+    take them (interval in centiseconds)."""
+    args = list(args)
+    color, interval = game.to_move, None
+    minmoves = maxmoves = 0
+    i = 0
+    if i < len(args) and args[i].lower() in _COLOURS:
+        color = _COLOURS[args[i].lower()]
+        i += 1
+    if i < len(args) and args[i].isascii() and args[i].isdigit():
+        interval = int(args[i])
+        i += 1
+    while i < len(args):
+        key = args[i].lower()
+        if key in ("interval", "minmoves", "maxmoves") or key in _IGNORED_SWITCHES:
+            if i + 1 >= len(args):
+                raise ValueError(f"{key} needs a value")
+            if key == "interval":
+                interval = _count(args[i + 1], "interval")
+            elif key == "minmoves":
+                minmoves = _count(args[i + 1], "minmoves")
+            elif key == "maxmoves":
+                maxmoves = _count(args[i + 1], "maxmoves")
+            i += 2
+        elif key in ("avoid", "allow"):
+            # avoid|allow COLOUR VERTICES UNTIL_DEPTH: accepted, not applied
+            if i + 3 >= len(args) or args[i + 1].lower() not in _COLOURS:
+                raise ValueError(f"{key} needs a colour, vertices and a depth")
+            _count(args[i + 3], f"{key} depth")
+            i += 4
+        else:
+            raise ValueError(f"unknown analysis option {args[i]!r}")
+    seconds = DEFAULT_INTERVAL if interval is None else max(MIN_INTERVAL, interval / 100)
+    return AnalysisRequest(color, seconds, minmoves, maxmoves)
+
+
+def listed_moves(stats, req):
+    """The moves a line shows: every searched one, padded with the most
+    probable unsearched ones up to ``minmoves``, cut at ``maxmoves``."""
+    shown = [s for s in stats if s.visits > 0]
+    if len(shown) < req.minmoves:
+        shown = stats[:req.minmoves]
+    return shown[:req.maxmoves] if req.maxmoves else shown
+
+
+def _x10k(p):
+    return min(10000, max(0, round(p * 10000)))
+
+
+def lz_info(stats, n, req):
+    """One Leela Zero analysis line (empty when nothing is searched)."""
+    parts = []
+    for order, s in enumerate(listed_moves(stats, req)):
+        pv = " ".join(format_gtp(p, n) for p in s.pv)
+        parts.append(f"info move {format_gtp(s.move, n)} visits {s.visits} "
+                     f"winrate {_x10k(s.winrate)} prior {_x10k(s.prior)} lcb {_x10k(lcb(s))} "
+                     f"order {order} pv {pv}")
+    return " ".join(parts)
+
+
+def kata_info(stats, n, req):
+    """One KataGo analysis line (empty when nothing is searched)."""
+    parts = []
+    for order, s in enumerate(listed_moves(stats, req)):
+        pv = " ".join(format_gtp(p, n) for p in s.pv)
+        low = lcb(s)
+        parts.append(f"info move {format_gtp(s.move, n)} visits {s.visits} "
+                     f"utility {s.q:.6f} winrate {s.winrate:.6f} prior {s.prior:.6f} "
+                     f"lcb {low:.6f} utilityLcb {2 * low - 1:.6f} order {order} pv {pv}")
+    return " ".join(parts)
+
+
+def _reporter(fmt, n, req, stream):
+    def report(search):
+        line = fmt(search.root_stats(PV_LENGTH), n, req)
+        if line:
+            stream.write(line)
+    return report
+
+
+def analyze_command(player, fmt):
+    """``lz-analyze``-style: search until the GUI sends a line."""
+    def run(game, args, stream):
+        req = parse_request(args, game)
+        player.prepare(game)          # a missing model is an error, not an empty stream
+        stream.begin()
+        report = _reporter(fmt, game.size, req, stream)
+        search = player.think(game, req.color, stop=stream.interrupted, callback=report,
+                              callback_every=req.interval, early_stop=False)
+        # the search only ends early when its tree is full: repeat the result
+        while not stream.wait(req.interval):
+            report(search)
+        return None
+    return run
+
+
+def genmove_analyze_command(player, fmt):
+    """``lz-genmove_analyze``-style: genmove with analysis lines."""
+    def run(game, args, stream, clock):
+        started = time.perf_counter()
+        req = parse_request(args, game)
+        player.prepare(game)
+        stream.begin()
+        move = player.genmove(game, req.color, clock, report=_reporter(fmt, game.size, req, stream),
+                              report_every=req.interval, started=started)
+        return req.color, move
+    return run
+
+
+# ---- GoGui heat maps -------------------------------------------------------
+
+# cold (unlikely / losing) to hot (likely / winning)
+_RAMP = ["#3050ff", "#3c8cff", "#40c0f0", "#40e0b0", "#80f070",
+         "#c8f050", "#ffe040", "#ffb030", "#ff7020", "#ff2010"]
+
+
+def _heat_lines(points, values, labels, n, text):
+    """gfx lines: each point coloured by ``values`` (in [0, 1]) and labelled."""
+    lines = []
+    buckets = {}
+    for p, v in zip(points, values):
+        k = min(len(_RAMP) - 1, max(0, int(v * len(_RAMP))))
+        buckets.setdefault(k, []).append(format_gtp(p, n))
+    for k in sorted(buckets):
+        lines.append(f"COLOR {_RAMP[k]} " + " ".join(buckets[k]))
+    pairs = [f"{format_gtp(p, n)} {lab}" for p, lab in zip(points, labels) if lab]
+    if pairs:
+        lines.append("LABEL " + " ".join(pairs))
+    lines.append("TEXT " + text)
+    return "\n".join(lines)
+
+
+def _heat_args(args, game):
+    if len(args) > 1 or (args and args[0].lower() not in _COLOURS):
+        raise ValueError("syntax error")
+    return _COLOURS[args[0].lower()] if args else game.to_move
+
+
+def _candidates(game, color):
+    """Legal moves (superko included) that do not fill ``color``'s own eye."""
+    s = game.state
+    return [p for p in game.points()
+            if s[B.COLOR + p] == B.EMPTY and not B.is_eye(s, p, color) and game.legal(p, color)]
+
+
+def _name(color):
+    return "Black" if color == BLACK else "White"
+
+
+def policy_heatmap(get_nets):
+    def run(game, args, stream):
+        from nets.features import encode_state
+
+        color = _heat_args(args, game)
+        nets = get_nets()
+        g = with_mover(game, color)
+        n = g.size
+        probs = nets.policy(encode_state(g.state)[None])[0]
+        points = _candidates(g, color)
+        idx = [(p // (n + 2) - 1) * n + p % (n + 2) - 1 for p in points]
+        pr = probs[idx] if points else np.zeros(0)
+        top = float(pr.max()) if len(pr) else 0.0
+        values = pr / top if top > 0 else pr
+        labels = [str(round(100 * x)) if x >= 0.005 else "" for x in pr]
+        best = format_gtp(points[int(np.argmax(pr))], n) if points else "pass"
+        text = (f"{_name(color)} to move: policy best {best} {100 * top:.1f}%, "
+                f"pass {100 * float(probs[n * n]):.1f}%")
+        return _heat_lines(points, values, labels, n, text)
+    return run
+
+
+def value_heatmap(get_nets):
+    def run(game, args, stream):
+        from nets.features import VALUE_PLANES, encode_batch
+
+        color = _heat_args(args, game)
+        nets = get_nets()
+        if nets.value_net is None:
+            raise ValueError("no value network loaded")
+        g = with_mover(game, color)
+        n = g.size
+        points = _candidates(g, color)
+        if not points:
+            return f"TEXT {_name(color)} to move: no move but pass"
+        states = np.repeat(g.state[None, :], len(points), axis=0)
+        nj = np.zeros(0, np.int64)
+        for row, p in zip(states, points):
+            B.play(row, nj, p, color)
+        wins = np.empty(len(points))
+        for i in range(0, len(points), 64):
+            chunk = states[i:i + 64]
+            planes = np.zeros((len(chunk), VALUE_PLANES, n, n), np.uint8)
+            encode_batch(chunk, planes)
+            # the value is the opponent's (to move after the move)
+            wins[i:i + len(chunk)] = (1.0 - nets.value(planes).astype(np.float64)) / 2
+        lo, hi = float(wins.min()), float(wins.max())
+        values = (wins - lo) / (hi - lo) if hi > lo else np.full(len(wins), 0.5)
+        labels = [str(round(100 * w)) for w in wins]
+        best = format_gtp(points[int(np.argmax(wins))], n)
+        text = (f"{_name(color)} to move: value network best {best} {100 * hi:.1f}%, "
+                f"worst {100 * lo:.1f}% (win rate after each move)")
+        return _heat_lines(points, values, labels, n, text)
+    return run
+
+
+def heatmap_commands(get_nets, value=True):
+    """The GoGui heat maps over the networks ``get_nets()`` loads."""
+    commands = [PlayerCommand("tengen-policy_heatmap", policy_heatmap(get_nets),
+                              gogui="gfx/Policy heat map")]
+    if value:
+        commands.append(PlayerCommand("tengen-value_heatmap", value_heatmap(get_nets),
+                                      gogui="gfx/Value heat map"))
+    return commands
+
+
+def analysis_commands(player):
+    """Every analysis command of a ``SearchPlayer``."""
+    return [
+        PlayerCommand("lz-analyze", analyze_command(player, lz_info), streaming=True),
+        PlayerCommand("kata-analyze", analyze_command(player, kata_info), streaming=True),
+        PlayerCommand("lz-genmove_analyze", genmove_analyze_command(player, lz_info),
+                      streaming=True, plays=True),
+        PlayerCommand("kata-genmove_analyze", genmove_analyze_command(player, kata_info),
+                      streaming=True, plays=True),
+    ] + heatmap_commands(lambda: player.ensure_search().nets)

@@ -1,0 +1,298 @@
+"""mcts.player and mcts.timing: the tree-search player's moves (legal,
+superko included), its pass and resign rules, and how long it thinks.
+
+Networks are either tiny random-weight model files (the real loading path)
+or ``FakeNets``, whose policy and value the test dictates, so that "the
+best-looking move" is whatever the test says it is."""
+
+import time
+
+import numpy as np
+import pytest
+
+from engine.ascii import from_ascii
+from engine.board import BLACK, WHITE, PASS
+from engine.clock import Clock, TimeControl
+from engine.coords import parse_gtp
+from engine.game import Game, Rules
+from engine.player import RESIGN, PlayerOptions
+from mcts.player import SearchPlayer, search_config_from
+from mcts.search import Search, SearchConfig
+from mcts.timing import max_move_time, plan_move
+
+POSITIONAL = Rules("positional", "positional", False, "area")
+SIMPLE = Rules("simple", "simple", False, "area")
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory):
+    """(policy path, value path): random networks of width 8."""
+    import torch
+    from nets.model import build, policy_config, save_model, value_config
+
+    torch.manual_seed(0)
+    d = tmp_path_factory.mktemp("models")
+    save_model(build(policy_config(width=8, layers=3)), d / "policy.safetensors")
+    save_model(build(value_config(width=8, layers=3, value_hidden=16, value_channels=4)),
+               d / "value.safetensors")
+    return str(d / "policy.safetensors"), str(d / "value.safetensors")
+
+
+class FakeNets:
+    """Networks for ``Search``: the policy puts almost all its mass on
+    ``favourite`` (a policy index; None: uniform), and the value is
+    ``value_black`` from Black's point of view whoever is to move.
+    ``delay`` seconds per value call keep the visit rate realistic."""
+
+    policy_net = value_net = object()
+
+    def __init__(self, n, favourite=None, value_black=0.0, delay=0.0):
+        self.n, self.favourite, self.value_black, self.delay = n, favourite, value_black, delay
+
+    def policy(self, planes):
+        p = np.full((len(planes), self.n * self.n + 1), 1.0, np.float32)
+        if self.favourite is not None:
+            p[:] = 1e-4
+            p[:, self.favourite] = 1.0
+        return p / p.sum(axis=1, keepdims=True)
+
+    def value(self, planes):
+        if self.delay:
+            time.sleep(self.delay)
+        black_to_move = planes[:, 48, 0, 0] == 1          # the player-colour plane
+        return np.where(black_to_move, self.value_black, -self.value_black).astype(np.float32)
+
+
+def fake_player(nets, options=None, **search):
+    player = SearchPlayer(options or PlayerOptions(resign_threshold=0.0),
+                          search_config=SearchConfig(seed=1, **{"visits": 64, **search}))
+    player.search = Search(nets, player.search_config)
+    return player
+
+
+def index(vertex, n):
+    p = parse_gtp(vertex, n)
+    return (p // (n + 2) - 1) * n + p % (n + 2) - 1
+
+
+# ---- legality ----------------------------------------------------------------
+
+def test_genmove_plays_legal_moves_through_a_game(tiny_models):
+    """Both sides played by the search on 9x9: every move is legal
+    (Game.play raises otherwise) and never fills the mover's own eye."""
+    from engine.board import is_eye
+
+    pol, val = tiny_models
+    player = SearchPlayer(PlayerOptions(pol, val, seed=3, visits=24, threads=1,
+                                        resign_threshold=0.0))
+    game = Game(9, 7.5)
+    for _ in range(30):
+        c = game.to_move
+        move = player.genmove(game, c, Clock())
+        assert move != RESIGN
+        assert move == PASS or not is_eye(game.state, move, c)
+        game.play(move, c)
+        player.played(game, c, move)
+        if game.is_over:
+            break
+    assert len(game.moves) >= 10
+
+
+# Sending two, returning one (tests/test_superko.py): after Black C1 and
+# White A1 (capturing two), Black B1 would repeat the position.
+SENDING_TWO = """
+    . . . . .
+    . . . . .
+    X . . . .
+    X O O . .
+    . X . O .
+"""
+
+
+@pytest.mark.parametrize("rules, repeats", [(POSITIONAL, False), (SIMPLE, True)])
+def test_a_superko_violation_is_never_played_however_good_it_looks(rules, repeats):
+    game = from_ascii(SENDING_TWO, BLACK, rules=rules)
+    game.play(parse_gtp("C1", 5))
+    game.play(parse_gtp("A1", 5))
+    b1 = parse_gtp("B1", 5)
+    player = fake_player(FakeNets(5, favourite=index("B1", 5)))
+    move = player.genmove(game, BLACK, Clock())
+    # under simple ko the retake is legal and the policy's favourite;
+    # under positional superko the search must find something else
+    assert (move == b1) == repeats
+    assert game.legal(move, BLACK)
+
+
+def test_genmove_for_the_side_not_to_move_gets_its_own_tree(tiny_models):
+    """GTP allows ``genmove w`` with Black to move: the answer is a legal
+    White move, and the next Black search does not reuse White's tree."""
+    pol, val = tiny_models
+    player = SearchPlayer(PlayerOptions(pol, val, seed=1, visits=32, threads=1,
+                                        resign_threshold=0.0))
+    game = Game(9)
+    game.play(parse_gtp("E5", 9))
+    game.play(parse_gtp("D4", 9))
+    w = player.genmove(game, WHITE, Clock())          # Black is to move
+    assert game.legal(w, WHITE)
+    assert player.search.tree.tomove[0] == WHITE
+    b = player.genmove(game, BLACK, Clock())
+    assert game.legal(b, BLACK) and player.search.tree.tomove[0] == BLACK
+
+
+# ---- passing and resigning -------------------------------------------------------
+
+# Black owns columns A-C (15 points), White D-E (10): Black leads by 5
+# before komi.
+HALVES = """
+    . . X O .
+    . . X O .
+    . . X O .
+    . . X O .
+    . . X O .
+"""
+
+
+def test_passes_after_the_opponents_pass_when_the_area_count_wins():
+    game = from_ascii(HALVES, WHITE, komi=0.5)
+    game.play(PASS, WHITE)
+    # the search (favouring E3, a white point) is not even asked
+    player = fake_player(FakeNets(5, favourite=index("B3", 5), value_black=-1.0))
+    assert player.genmove(game, BLACK, Clock()) == PASS
+
+
+def test_never_passes_into_a_loss():
+    """Same board, komi 7.5: passing after White's pass loses by 2.5.  The
+    policy wants to pass and every line looks lost, yet Black plays on."""
+    game = from_ascii(HALVES, WHITE, komi=7.5)
+    game.play(PASS, WHITE)
+    player = fake_player(FakeNets(5, favourite=5 * 5, value_black=-1.0))
+    move = player.genmove(game, BLACK, Clock())
+    assert move != PASS and game.legal(move, BLACK)
+    # without White's pass, passing ends nothing: the policy's pass stands
+    game = from_ascii(HALVES, BLACK, komi=7.5)
+    assert player.genmove(game, BLACK, Clock()) == PASS
+
+
+def test_cleanup_does_not_pass_while_dead_stones_remain():
+    """White's B4 is dead.  The area count (which counts it alive: Black
+    has column C only, White 11 points) wins for Black thanks to a komi
+    of -6.5, so a normal genmove passes after White's pass; a cleanup
+    plays on, though the policy wants to pass."""
+    game = from_ascii("""
+        . . X O .
+        . O X O .
+        . . X O .
+        . . X O .
+        . . X O .
+    """, WHITE, komi=-6.5)
+    game.play(PASS, WHITE)
+    player = fake_player(FakeNets(5, favourite=5 * 5, value_black=-1.0))
+    move = player.genmove(game, BLACK, Clock(), cleanup=True)
+    assert move != PASS and game.legal(move, BLACK)
+    assert player.genmove(game, BLACK, Clock()) == PASS    # not a cleanup: the count wins
+
+
+def test_resigns_after_consecutive_hopeless_moves_only():
+    game = Game(9)
+    hopeless = FakeNets(9, value_black=-1.0)
+    player = fake_player(hopeless, PlayerOptions(resign_threshold=0.1))
+    moves = [player.genmove(game, BLACK, Clock()) for _ in range(3)]
+    assert RESIGN not in moves[:2] and moves[2] == RESIGN
+    assert player.genmove(game, BLACK, Clock(), cleanup=True) != RESIGN
+    never = fake_player(hopeless, PlayerOptions(resign_threshold=0.0))
+    assert RESIGN not in [never.genmove(game, BLACK, Clock()) for _ in range(4)]
+    # a position that is not hopeless resets the count
+    player = fake_player(hopeless, PlayerOptions(resign_threshold=0.1))
+    player.genmove(game, BLACK, Clock())
+    player.genmove(game, BLACK, Clock())
+    player.search = Search(FakeNets(9, value_black=0.5), player.search_config)
+    assert player.genmove(game, BLACK, Clock()) != RESIGN
+
+
+# ---- options -----------------------------------------------------------------------
+
+def test_search_options_resolve_rollouts_and_lambda():
+    cfg = search_config_from(PlayerOptions(visits=50, batch_size=4))
+    assert (cfg.visits, cfg.batch_size, cfg.rollouts, cfg.lam) == (50, 4, False, 1.0)
+    cfg = search_config_from(PlayerOptions(rollouts=True))
+    assert cfg.rollouts and cfg.lam == 0.5
+    cfg = search_config_from(PlayerOptions(lam=0.25))
+    assert cfg.rollouts and cfg.lam == 0.25
+    for bad in (PlayerOptions(lam=0.5, rollouts=False), PlayerOptions(lam=1.5),
+                PlayerOptions(visits=0), PlayerOptions(batch_size=0)):
+        with pytest.raises(ValueError):
+            search_config_from(bad)
+    with pytest.raises(ValueError):
+        SearchPlayer(PlayerOptions(resign_threshold=1.0))
+
+
+# ---- time ----------------------------------------------------------------------------
+
+def test_time_plans_stay_within_what_the_clock_allows():
+    game = Game(9)
+    clocks = [Clock(TimeControl("absolute", 60)),
+              Clock(TimeControl("canadian", 0, 10, period_stones=1)),
+              Clock(TimeControl("canadian", 0, 30, period_stones=5)),
+              Clock(TimeControl("byoyomi", 0, 5, periods=3)),
+              Clock(TimeControl("byoyomi", 20, 5, periods=1))]
+    for clock in clocks:
+        plan = plan_move(clock, game, BLACK, 2.0)
+        cap = max_move_time(clock, BLACK)
+        assert 0 < plan.soft <= plan.hard <= cap
+        assert plan.soft <= clock.move_budget(game, BLACK)
+    # a byo-yomi period can be spent but never exceeded; the usual move
+    # takes half of it so that clear moves leave time for unclear ones
+    plan = plan_move(clocks[3], game, BLACK, 2.0)
+    assert plan.hard == pytest.approx(5 - 0.5) and plan.soft == pytest.approx(plan.hard / 2)
+    # absolute time: twice the share of the main time at most
+    plan = plan_move(clocks[0], game, BLACK, 2.0)
+    assert plan.hard == pytest.approx(2 * plan.soft)
+    assert plan_move(Clock(), game, BLACK) is None and max_move_time(Clock(), BLACK) is None
+
+
+def _timed_genmove(nets, clock, started=None):
+    player = fake_player(nets, visits=0)
+    player.prepare(Game(9))
+    t0 = time.perf_counter()
+    move = player.genmove(Game(9), BLACK, clock, started=started)
+    return move, time.perf_counter() - t0, player
+
+
+def test_unclear_moves_get_more_time_than_clear_ones():
+    """Absolute time: the usual budget is 10 s over ~24 moves left (0.41 s)
+    and an unclear move may take twice that.  A move the policy is sure of
+    stops once it cannot be overtaken; an even choice runs to the limit."""
+    clock = Clock(TimeControl("absolute", 10), lag=0)
+    plan = plan_move(clock, Game(9), BLACK, 2.0)
+    _, clear, _ = _timed_genmove(FakeNets(9, favourite=index("E5", 9), delay=0.002), clock)
+    _, unclear, player = _timed_genmove(FakeNets(9, delay=0.002), clock)
+    assert clear < plan.soft
+    assert plan.soft < unclear < plan.hard + 0.3
+    assert clear < unclear / 2
+    assert player.search.visits_done > 0
+
+
+def test_time_spent_before_the_search_counts_against_the_clock():
+    """A move asked for 10 s ago (loading the networks, say) under a 5 s
+    byo-yomi must not search at all -- and still not pass on an empty
+    board: it plays the policy's favourite."""
+    clock = Clock(TimeControl("byoyomi", 0, 5, periods=1))
+    nets = FakeNets(9, favourite=index("C3", 9), delay=0.002)
+    move, elapsed, player = _timed_genmove(nets, clock, started=time.perf_counter() - 10)
+    assert move == parse_gtp("C3", 9)
+    assert elapsed < 0.5 and player.search.visits_done == 0
+
+
+def test_time_per_move_without_a_clock():
+    player = fake_player(FakeNets(9, delay=0.002), PlayerOptions(time_per_move=0.3,
+                                                                 resign_threshold=0.0))
+    player.prepare(Game(9))
+    t0 = time.perf_counter()
+    player.genmove(Game(9), BLACK, Clock())
+    assert 0.2 < time.perf_counter() - t0 < 0.6
+    # visits given too: whichever comes first
+    player = fake_player(FakeNets(9, delay=0.002),
+                         PlayerOptions(time_per_move=30, visits=40, resign_threshold=0.0))
+    t0 = time.perf_counter()
+    player.genmove(Game(9), BLACK, Clock())
+    assert time.perf_counter() - t0 < 5 and player.search.visits_done <= 40
