@@ -1,0 +1,437 @@
+"""The search behind GTP: the analysis commands GUIs read (Leela Zero's and
+KataGo's formats, parsed the way Lizzie does), their interruption, the
+GoGui heat maps, the command set per player, start-up time, the command
+line, and thinking time under GTP time controls.
+
+Everything runs on 9x9 with tiny random-weight networks."""
+
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import gtp_server
+from engine.board import BLACK, WHITE
+from engine.coords import parse_gtp
+from gtp_server import EngineConfig, build_server
+from tengen.gtp_protocol import LineReader
+
+ROOT = Path(__file__).resolve().parent.parent
+ANALYSIS = {"lz-analyze", "kata-analyze", "lz-genmove_analyze", "kata-genmove_analyze",
+            "tengen-policy_heatmap", "tengen-value_heatmap"}
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """(policy path, value path): random networks of width 8."""
+    import torch
+    from nets.model import build, policy_config, save_model, value_config
+
+    torch.manual_seed(1)
+    d = tmp_path_factory.mktemp("models")
+    save_model(build(policy_config(width=8, layers=3)), d / "policy.safetensors")
+    save_model(build(value_config(width=8, layers=3, value_hidden=16, value_channels=4)),
+               d / "value.safetensors")
+    return str(d / "policy.safetensors"), str(d / "value.safetensors")
+
+
+def mcts_config(models, **kw):
+    pol, val = models
+    settings = dict(player="mcts", policy_model=pol, value_model=val, size=9, seed=1,
+                    threads=1, resign_threshold=0.0, visits=32)
+    settings.update(kw)
+    return EngineConfig(**settings)
+
+
+class Collector:
+    def __init__(self):
+        self.parts = []
+        self.lock = threading.Lock()
+
+    def write(self, text):
+        with self.lock:
+            self.parts.append(text)
+
+    @property
+    def text(self):
+        with self.lock:
+            return "".join(self.parts)
+
+
+class Session:
+    """A server answering on a thread; ``ask`` sends a line and returns the
+    next whole response (without its closing blank line)."""
+
+    def __init__(self, config):
+        self.server = build_server(config)
+        self.reader, self.out = LineReader(), Collector()
+        self.seen = 0
+        self.thread = threading.Thread(target=self.server.serve, args=(self.reader, self.out),
+                                       daemon=True)
+        self.thread.start()
+
+    def send(self, line):
+        self.reader.push(line)
+
+    def wait_until(self, condition, timeout=60):
+        deadline = time.monotonic() + timeout
+        while not condition(self.out.text[self.seen:]):
+            assert time.monotonic() < deadline, f"timed out; output so far: {self.out.text[-500:]!r}"
+            time.sleep(0.002)
+
+    def response(self, timeout=60):
+        self.wait_until(lambda t: "\n\n" in t, timeout)
+        text = self.out.text[self.seen:]
+        end = text.index("\n\n")
+        self.seen += end + 2
+        return text[:end]
+
+    def ask(self, line, timeout=60):
+        self.send(line)
+        return self.response(timeout)
+
+    def stream(self, line, infos=3, stop="name"):
+        """Start a streaming command, let it print ``infos`` lines, send
+        ``stop``; returns (the streamed response, the answer to ``stop``)."""
+        self.send(line)
+        self.wait_until(lambda t: t.count("\ninfo ") >= infos or t.startswith("?"))
+        self.send(stop)
+        first = self.response()
+        return first, (self.response() if stop.strip() else None)
+
+    @property
+    def engine(self):
+        return self.server.engine
+
+    def close(self):
+        self.reader.close()
+        self.thread.join(30)
+
+
+@pytest.fixture
+def session(models):
+    s = Session(mcts_config(models))
+    yield s
+    s.close()
+
+
+# ---- what Lizzie reads --------------------------------------------------------------
+
+LZ_MOVE = re.compile(r"(?:info )?move (\S+) visits (\d+) winrate (\d+) prior (\d+) lcb (\d+) "
+                     r"order (\d+) pv((?: \S+)+)")
+NUM = r"(-?[0-9]+\.[0-9]+)"
+KATA_MOVE = re.compile(rf"(?:info )?move (\S+) visits (\d+) utility {NUM} winrate {NUM} "
+                       rf"prior {NUM} lcb {NUM} utilityLcb {NUM} order (\d+) pv((?: \S+)+)")
+
+
+def parse_lines(response, pattern):
+    """Each ``info`` line split into moves as Lizzie does (``" info "``)."""
+    head, *lines = response.split("\n")
+    assert head == "=" and lines
+    parsed = []
+    for line in lines:
+        assert line.startswith("info move ")
+        moves = []
+        for part in line.split(" info "):
+            m = pattern.fullmatch(part.strip())
+            assert m, part
+            moves.append(m.groups())
+        parsed.append(moves)
+    return parsed
+
+
+def check_pv_legal(game, color, pv):
+    g = game.copy()
+    c = color
+    for v in pv:
+        p = parse_gtp(v, g.size)
+        assert g.legal(p, c), (pv, v)
+        g.play(p, c)
+        c = 3 - c
+
+
+def test_lz_analyze_lines_stop_at_the_next_command(session):
+    for move in ("play b e5", "play w c3", "play b g4"):
+        assert session.ask(move) == "="
+    streamed, answer = session.stream("7 lz-analyze w 5", infos=3, stop="8 name")
+    assert answer == "=8 tengen"
+    streamed = streamed.replace("=7", "=", 1)
+    game = session.engine.game
+    lines = parse_lines(streamed, LZ_MOVE)
+    assert len(lines) >= 3
+    for moves in lines:
+        orders = [int(m[5]) for m in moves]
+        visits = [int(m[1]) for m in moves]
+        assert orders == list(range(len(moves)))
+        assert visits == sorted(visits, reverse=True) and visits[-1] > 0
+        assert len({m[0] for m in moves}) == len(moves)
+        for move, _, winrate, prior, low, _, pv in moves:
+            assert 0 <= int(low) <= int(winrate) <= 10000 and 0 <= int(prior) <= 10000
+            pv = pv.split()
+            assert pv[0] == move
+            check_pv_legal(game, WHITE, pv)
+    # later lines have searched more
+    assert sum(int(m[1]) for m in lines[-1]) > sum(int(m[1]) for m in lines[0])
+    assert session.engine.game.moves == game.moves     # analysis plays nothing
+
+
+def test_kata_analyze_floats_and_a_blank_line_stops_it(session):
+    assert session.ask("play b d4") == "="
+    streamed, _ = session.stream("kata-analyze b interval 5", infos=2, stop="")
+    for moves in parse_lines(streamed, KATA_MOVE):
+        assert [int(m[7]) for m in moves] == list(range(len(moves)))
+        for move, visits, utility, winrate, prior, low, ulow, _, pv in moves:
+            w, u = float(winrate), float(utility)
+            assert 0 <= float(low) <= w <= 1 and 0 <= float(prior) <= 1
+            assert u == pytest.approx(2 * w - 1, abs=2e-6)
+            assert float(ulow) == pytest.approx(2 * float(low) - 1, abs=2e-6)
+            check_pv_legal(session.engine.game, BLACK, pv.split())
+    # the blank line was not a command; the next one is answered normally
+    assert session.ask("5 name") == "=5 tengen"
+
+
+def test_analysis_arguments_in_every_form(session):
+    for line in ("lz-analyze 5", "lz-analyze interval 5", "lz-analyze B",
+                 "lz-analyze b 5 maxmoves 2 avoid b D4,E5 1 allow w C3 2",
+                 "kata-analyze w 5 ownership true pvVisits true rootInfo true"):
+        streamed, answer = session.stream(line, infos=2)
+        assert answer == "= tengen", line
+        lines = parse_lines(streamed, LZ_MOVE if line.startswith("lz") else KATA_MOVE)
+        if "maxmoves 2" in line:
+            assert all(len(moves) <= 2 for moves in lines)
+    streamed, _ = session.stream("lz-analyze b 5 minmoves 30", infos=1)
+    lines = parse_lines(streamed, LZ_MOVE)
+    assert len(lines[0]) >= 30          # unsearched moves listed too, with 0 visits
+    for bad, message in (("lz-analyze b 5 frobnicate 1", "unknown analysis option"),
+                         ("lz-analyze interval", "needs a value"),
+                         ("lz-analyze b 5 minmoves x", "non-negative integer"),
+                         ("kata-analyze avoid b D4", "needs a colour"),
+                         ("lz-analyze purple 5", "unknown analysis option")):
+        reply = session.ask(bad)
+        assert reply.startswith("? ") and message in reply, (bad, reply)
+
+
+def test_genmove_analyze_plays_its_move(session):
+    assert session.ask("play b e5") == "="
+    session.send("3 lz-genmove_analyze w 1")
+    session.send("4 name")               # pipelined: does not cut the move short
+    response = session.response()
+    *infos, last = response.split("\n")
+    assert infos[0] == "=3" and len(infos) >= 2
+    parse_lines("\n".join(["="] + infos[1:]), LZ_MOVE)
+    assert last.startswith("play ")
+    vertex = last.split()[1]
+    assert session.engine.game.moves[-1] == (WHITE, parse_gtp(vertex, 9))
+    assert session.response() == "=4 tengen"
+    response = session.ask("kata-genmove_analyze b 1")
+    assert response.split("\n")[-1].startswith("play ")
+    assert [c for c, _ in session.engine.game.moves] == [BLACK, WHITE, BLACK]
+    assert session.ask("lz-genmove_analyze red").startswith("? unknown analysis option")
+    assert len(session.engine.game.moves) == 3
+
+
+def test_a_full_tree_keeps_reporting_its_last_result(models, monkeypatch):
+    """Memory stays bounded: a 300-node arena fills within a second, and
+    the analysis goes on printing the same result until it is stopped."""
+    from engine.player import PlayerOptions
+    from mcts.player import SearchPlayer
+    from mcts.search import SearchConfig
+
+    pol, val = models
+    player = SearchPlayer(PlayerOptions(pol, val, threads=1),
+                          search_config=SearchConfig(max_nodes=300, seed=1))
+    monkeypatch.setattr(gtp_server, "make_player", lambda config: player)
+    s = Session(EngineConfig(size=9))
+    try:
+        streamed, answer = s.stream("lz-analyze b 2", infos=25)
+        assert answer == "= tengen"
+        lines = streamed.split("\n")[1:]
+        assert player.search.tree.meta[0] > 250
+        assert lines[-1] == lines[-2] == lines[-3]
+    finally:
+        s.close()
+
+
+# ---- GoGui ----------------------------------------------------------------------------
+
+def parse_gfx(response, game, color):
+    head, *rest = ("\n" + response[2:] if response.startswith("= ") else response).split("\n")
+    assert head in ("", "=")
+    coloured, labels, text = [], {}, None
+    for line in rest:
+        word, *args = line.split()
+        if word == "COLOR":
+            assert re.fullmatch(r"#[0-9a-f]{6}", args[0])
+            coloured += args[1:]
+        elif word == "LABEL":
+            for v, lab in zip(args[::2], args[1::2]):
+                labels[v] = int(lab)
+        else:
+            assert word == "TEXT"
+            text = " ".join(args)
+    points = [parse_gtp(v, game.size) for v in coloured]
+    assert len(set(points)) == len(points)
+    assert all(game.legal(p, color) for p in points)
+    assert set(labels) <= set(coloured)
+    assert all(0 <= x <= 100 for x in labels.values())
+    return points, labels, text
+
+
+def test_heat_maps(session):
+    for move in ("play b e5", "play w d5", "play b d4"):
+        session.ask(move)
+    game = session.engine.game
+    listed = session.ask("gogui-analyze_commands").split("\n")
+    assert "gfx/Policy heat map/tengen-policy_heatmap" in listed
+    assert "gfx/Value heat map/tengen-value_heatmap" in listed
+    legal = set(game.legal_moves(WHITE))
+    points, labels, text = parse_gfx(session.ask("tengen-policy_heatmap"), game, WHITE)
+    assert set(points) == legal and text.startswith("White to move: policy best")
+    points, labels, text = parse_gfx(session.ask("tengen-value_heatmap b"), game, BLACK)
+    assert set(points) == set(game.legal_moves(BLACK))
+    assert len(labels) == len(points) and "value network best" in text
+    assert session.ask("tengen-policy_heatmap b w") == "? syntax error"
+
+
+# ---- command sets, start-up, command line ----------------------------------------------
+
+def command_set(config):
+    s = Session(config)
+    try:
+        return set(s.ask("list_commands")[2:].split("\n"))
+    finally:
+        s.close()
+
+
+def test_list_commands_is_exactly_what_each_player_implements(models):
+    pol, val = models
+    base = command_set(EngineConfig(player="random"))
+    assert not base & ANALYSIS
+    assert command_set(mcts_config(models)) == base | ANALYSIS
+    assert command_set(EngineConfig(player="policy", policy_model=pol)) == \
+        base | {"tengen-policy_heatmap"}
+
+
+def test_start_up_stays_instant_with_the_search_player(models):
+    """name, protocol_version, list_commands and a first Go command answer
+    without PyTorch; the first genmove loads it."""
+    pol, val = models
+    script = (
+        "import sys\n"
+        "from gtp_server import EngineConfig, build_server\n"
+        "from tengen.gtp_protocol import LineReader\n"
+        "class Out:\n"
+        "    def write(self, text): pass\n"
+        f"config = EngineConfig(player='mcts', policy_model={pol!r}, value_model={val!r}, "
+        "size=9, visits=8, threads=1)\n"
+        "server, reader = build_server(config), LineReader()\n"
+        "for line in ('protocol_version', 'name', 'list_commands', 'boardsize 9', 'play b e5'):\n"
+        "    server.handle_line(line, Out(), reader)\n"
+        "print('torch' in sys.modules)\n"
+        "server.handle_line('genmove w', Out(), reader)\n"
+        "print('torch' in sys.modules, len(server.engine.game.moves))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=ROOT,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().split("\n") == ["False", "True 2", ""]
+
+
+def test_command_line_options(models):
+    import argparse
+
+    pol, val = models
+    parser = argparse.ArgumentParser()
+    gtp_server.add_arguments(parser)
+    args = parser.parse_args(["--policy-model", pol, "--visits", "50", "--time-per-move", "2.5",
+                              "--batch-size", "8", "--lambda", "0.5", "--threads", "1",
+                              "--resign-threshold", "0.1", "--seed", "3"])
+    config = gtp_server.config_from_args(args)
+    assert config.player == "mcts"        # a policy network given: the search plays
+    assert (config.visits, config.time_per_move, config.batch_size, config.lam, config.rollouts,
+            config.threads, config.resign_threshold) == (50, 2.5, 8, 0.5, None, 1, 0.1)
+    args = parser.parse_args(["--player", "random", "--no-rollouts"])
+    assert gtp_server.config_from_args(args).rollouts is False
+    with pytest.raises(ValueError):
+        gtp_server.config_from_args(parser.parse_args(["--no-rollouts", "--lambda", "0.5"]))
+    server = [sys.executable, str(ROOT / "gtp_server.py")]
+    for bad, message in ((["--visits", "0"], b"must be at least 1"),
+                         (["--lambda", "2"], b"between 0 and 1"),
+                         (["--time-per-move", "-1"], b"positive number of seconds"),
+                         (["--resign-threshold", "1"], b"below 1")):
+        proc = subprocess.run(server + bad, capture_output=True, timeout=60)
+        assert proc.returncode == 2 and message in proc.stderr, bad
+    help_text = subprocess.run(server + ["--help"], capture_output=True, timeout=60).stdout
+    for option in (b"--visits", b"--time-per-move", b"--batch-size", b"--lambda",
+                   b"--rollouts", b"--threads", b"--resign-threshold", b"--seed"):
+        assert option in help_text
+
+
+def test_a_network_player_without_a_network_is_refused_at_start(tmp_path):
+    if gtp_server.DEFAULT_POLICY_MODEL.exists():
+        pytest.skip("the default policy network exists")
+    proc = subprocess.run([sys.executable, str(ROOT / "gtp_server.py"), "--player", "mcts"],
+                          input=b"name\n", capture_output=True, timeout=60)
+    assert proc.returncode == 2 and b"needs a policy network" in proc.stderr
+    assert gtp_server.default_player() == "random"
+
+
+# ---- time -------------------------------------------------------------------------------
+
+def timed_genmoves(session, count):
+    walls = []
+    for i in range(count):
+        color = "bw"[i % 2]
+        t0 = time.monotonic()
+        reply = session.ask(f"genmove {color}")
+        walls.append(time.monotonic() - t0)
+        assert reply.startswith("= ") and reply != "= resign", reply
+    return walls
+
+
+def test_canadian_byo_yomi_one_second_per_move(models):
+    s = Session(mcts_config(models, visits=None))
+    try:
+        assert s.ask("time_settings 0 1 1") == "="
+        assert s.engine.player.search is not None      # networks loaded before the clock runs
+        walls = timed_genmoves(s, 4)
+        assert max(walls) < 1.0
+        assert sum(walls) > 4 * 0.1                     # and the time is used
+        for color in (BLACK, WHITE):
+            assert s.engine.clock.side(color).stones == 1
+    finally:
+        s.close()
+
+
+def test_japanese_byo_yomi_is_never_exceeded(models):
+    s = Session(mcts_config(models, visits=None))
+    try:
+        assert s.ask("kgs-time_settings byoyomi 0 1 2") == "="
+        walls = timed_genmoves(s, 4)
+        assert max(walls) < 1.0
+        for color in (BLACK, WHITE):
+            assert s.engine.clock.side(color).stones == 2     # no period lost
+    finally:
+        s.close()
+
+
+def test_absolute_time_follows_time_left(models):
+    s = Session(mcts_config(models, visits=None))
+    try:
+        assert s.ask("time_settings 60 0 0") == "="
+        assert s.ask("time_left b 3 0") == "="
+        # 2.5 s (lag kept back) over ~24 moves left: 0.1 s, 0.2 s at most
+        t0 = time.monotonic()
+        assert s.ask("genmove b").startswith("= ")
+        assert time.monotonic() - t0 < 0.5
+        assert 2.5 < s.engine.clock.side(BLACK).main_left < 3.0
+        assert s.ask("time_left w 0.2 0") == "="      # less than the lag: move at once
+        t0 = time.monotonic()
+        reply = s.ask("genmove w")
+        assert time.monotonic() - t0 < 0.3
+        assert reply.startswith("= ") and s.engine.player.search.visits_done == 0
+    finally:
+        s.close()
