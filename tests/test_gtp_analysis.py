@@ -402,6 +402,10 @@ def test_canadian_byo_yomi_one_second_per_move(models):
         assert sum(walls) > 4 * 0.1                     # and the time is used
         for color in (BLACK, WHITE):
             assert s.engine.clock.side(color).stones == 1
+        # lz-genmove_analyze thinks under the same clock
+        t0 = time.monotonic()
+        assert s.ask("lz-genmove_analyze b 10").split("\n")[-1].startswith("play ")
+        assert time.monotonic() - t0 < 1.0 and len(s.engine.game.moves) == 5
     finally:
         s.close()
 
@@ -421,13 +425,18 @@ def test_japanese_byo_yomi_is_never_exceeded(models):
 def test_absolute_time_follows_time_left(models):
     s = Session(mcts_config(models, visits=None))
     try:
-        assert s.ask("time_settings 60 0 0") == "="
+        assert s.ask("time_settings 12 0 0") == "="
         assert s.ask("time_left b 3 0") == "="
         # 2.5 s (lag kept back) over ~24 moves left: 0.1 s, 0.2 s at most
         t0 = time.monotonic()
         assert s.ask("genmove b").startswith("= ")
         assert time.monotonic() - t0 < 0.5
         assert 2.5 < s.engine.clock.side(BLACK).main_left < 3.0
+        # lz-genmove_analyze is charged like genmove
+        t0 = time.monotonic()
+        assert s.ask("lz-genmove_analyze w 10").split("\n")[-1].startswith("play ")
+        wall = time.monotonic() - t0
+        assert 12 - wall <= s.engine.clock.side(WHITE).main_left < 12 - wall / 2
         assert s.ask("time_left w 0.2 0") == "="      # less than the lag: move at once
         t0 = time.monotonic()
         reply = s.ask("genmove w")
