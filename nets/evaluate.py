@@ -3,7 +3,9 @@
 Replays every game and scores every position: policy top-1 and top-5
 accuracy against the move played, and value mean squared error against the
 final result from the mover's point of view (+1 win, -1 loss; games with no
-known winner do not count for the value).
+known winner do not count for the value).  With a rollout policy (given, or
+``models/rollout.npz`` when present) its top-1 accuracy on the same
+positions is reported too (``rollout_top1``, ``nets.rollout_train``).
 """
 
 import json
@@ -81,12 +83,45 @@ def add_arguments(parser):
     parser.add_argument("--size", type=int, default=None,
                         help="board size of the games to score (default: the first game's)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--rollout", default="default",
+                        help="rollout policy file to score too ('default': models/rollout.npz "
+                        "if present, 'none': skip)")
+
+
+def _rollout_model(spec):
+    """The rollout model named by ``--rollout``, or None."""
+    from .rollout import MODELS_DIR, ROLLOUT_FILE, load_model
+
+    if spec == "none":
+        return None
+    if spec == "default":
+        path = MODELS_DIR / ROLLOUT_FILE
+        return load_model(path) if path.exists() else None
+    return load_model(spec)
 
 
 def main(args):
-    nets = Networks.from_spec(args.model)
-    r = evaluate(nets, args.games, args.max_positions or None, args.batch,
-                 progress=not args.json and sys.stderr.isatty(), size=args.size)
+    from .model import ModelFileError
+    from .rollout import RolloutFileError
+
+    try:
+        rollout = _rollout_model(args.rollout)
+    except RolloutFileError as e:
+        print(f"tengen eval: {e}", file=sys.stderr)
+        return 2
+    try:
+        nets = Networks.from_spec(args.model)
+    except ModelFileError:
+        if rollout is None or args.model != "default":
+            raise
+        nets = None     # no networks yet: score the rollout policy alone
+    r = {}
+    if nets is not None:
+        r = evaluate(nets, args.games, args.max_positions or None, args.batch,
+                     progress=not args.json and sys.stderr.isatty(), size=args.size)
+    if rollout is not None:
+        from .rollout_train import rollout_accuracy
+        r.update(rollout_accuracy(rollout, args.games, args.max_positions or None, args.size))
     if args.json:
         print(json.dumps(r))
     else:

@@ -373,7 +373,9 @@ class Trainer:
 
 def add_arguments(parser):
     d = TrainConfig()
-    parser.add_argument("kind", choices=["policy", "value"], help="which network to train")
+    parser.add_argument("kind", choices=["policy", "value", "rollout"],
+                        help="which network to train (rollout: the fast rollout policy, "
+                        "nets.rollout_train)")
     parser.add_argument("--data", nargs="+", help="training SGF files/dirs/archives "
                         "(default: ../shared/data/tygem-9d except the validation archive)")
     parser.add_argument("--val", nargs="*", help=f"validation games (default: {VALIDATION_ARCHIVE})")
@@ -391,6 +393,8 @@ def add_arguments(parser):
     parser.add_argument("--bf16", action=argparse_bool(), default=d.bf16,
                         help="bf16 autocast (default on)")
     parser.add_argument("--no-progress", action="store_true")
+    from . import rollout_train
+    rollout_train.add_arguments(parser)
 
 
 def argparse_bool():
@@ -400,6 +404,9 @@ def argparse_bool():
 
 def main(args):
     train, val = default_archives()
+    if args.kind == "rollout":
+        from .rollout_train import main as rollout_main
+        return rollout_main(args, train, val)
     cfg = TrainConfig(kind=args.kind, data=args.data or train,
                       val=val if args.val is None else args.val,
                       out=args.out or f"runs/{args.kind}",

@@ -12,6 +12,7 @@ TARGETS = {
     "features": "nets.bench_features",
     "net": "nets.bench_net",
     "mcts": "mcts.bench",
+    "rollout": "nets.rollout_bench",
 }
 
 

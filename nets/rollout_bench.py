@@ -1,0 +1,130 @@
+"""``tengen bench rollout``: speed of the rollout policy on 19x19.
+
+Start positions are mid-game boards from the validation archive (the
+position after move ``--move`` of each of the first games that long), the
+kind of leaf the search hands to rollouts.  Each is played out to the end
+by the rollout policy on one core, JIT compilation excluded; CPU time of
+the process is the headline (the machine is shared).  ``us_per_step`` is
+the time per move chosen and played, everything included (copying the
+start position, computing every point's weights once per rollout, the
+final area count); uniform random playouts (``engine.board.playouts``) from
+the same positions are timed alongside for scale.
+"""
+
+import pathlib
+import statistics
+import time
+
+import numba
+import numpy as np
+from numba import njit
+
+from engine import board as B
+from .data import _start, load_corpus
+from .rollout import RolloutPolicy, load_model, rollouts
+
+DEFAULT_ARCHIVE = (pathlib.Path(__file__).resolve().parent.parent.parent
+                   / "shared" / "data" / "tygem-9d" / "tygem-2011-11.zip")
+
+
+def add_arguments(parser):
+    parser.add_argument("--model", default=None, help="rollout model (default models/rollout.npz)")
+    parser.add_argument("--archive", type=pathlib.Path, default=DEFAULT_ARCHIVE,
+                        help="zip of SGF games (default: the tygem-9d validation set)")
+    parser.add_argument("--positions", type=int, default=100, help="start positions (default 100)")
+    parser.add_argument("--move", type=int, default=100,
+                        help="start after this many moves of each game (default 100)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="measuring time (default 5)")
+
+
+@njit(cache=True)
+def _positions_at(n, pts, cols, offs, spts, scols, soffs, first, move, out):
+    """The position after ``move`` moves of each game long enough (and
+    legal that far), into the rows of ``out``; returns how many."""
+    m = 0
+    nj = np.zeros(0, dtype=np.int64)
+    for g in range(offs.shape[0] - 1):
+        if m >= out.shape[0]:
+            break
+        if offs[g + 1] - offs[g] <= move:
+            continue
+        s = _start(n, spts, scols, soffs[g], soffs[g + 1], first[g])
+        ok = True
+        for k in range(offs[g], offs[g] + move):
+            p = np.int64(pts[k])
+            c = np.int64(cols[k])
+            s[B.H_TOMOVE] = c
+            if not B.is_legal(s, p, c):
+                ok = False
+                break
+            B.play(s, nj, p, c)
+        if ok:
+            s[B.H_TOMOVE] = cols[offs[g] + move]
+            out[m] = s
+            m += 1
+    return m
+
+
+def midgame_positions(archive, count, move):
+    if not archive.is_file():
+        raise SystemExit(f"no game archive at {archive}")
+    corpus = load_corpus([archive], 19, max_games=4 * count)
+    out = np.zeros((count, B.STATE_LEN), np.int64)
+    m = _positions_at(19, corpus.points, corpus.colors, corpus.offsets, corpus.setup_points,
+                      corpus.setup_colors, corpus.setup_offsets, corpus.first, move, out)
+    if m == 0:
+        raise SystemExit(f"no game in {archive} is longer than {move} moves")
+    return out[:m]
+
+
+def _timed(fn, seconds, rounds_min=3):
+    """Per round: (CPU seconds, wall seconds, fn's result); all rounds."""
+    rounds = []
+    while sum(r[0] for r in rounds) < seconds or len(rounds) < rounds_min:
+        t0, w0 = time.process_time(), time.perf_counter()
+        r = fn()
+        rounds.append((time.process_time() - t0, time.perf_counter() - w0, r))
+    return rounds
+
+
+def run(args):
+    numba.set_num_threads(1)
+    policy = RolloutPolicy(load_model(args.model))
+    states = midgame_positions(args.archive, args.positions, args.move)
+    b = len(states)
+    out = np.empty(b)
+    seed = iter(range(1, 1 << 30))
+
+    def policy_round():
+        moves, _ = rollouts(states, 6.5, next(seed), policy.off, policy.ew_pat, policy.ewv, out)
+        return moves, float(out.mean())
+
+    def random_round():
+        moves = 0
+        for i in range(b):
+            moves += B.playouts(states[i], 1, next(seed))[1]
+        return moves
+
+    policy_round()      # compile (or load from the cache)
+    random_round()
+    rounds = _timed(policy_round, args.seconds)
+    cpu = [r[0] / r[2][0] for r in rounds]
+    wall = [r[1] / r[2][0] for r in rounds]
+    moves = sum(r[2][0] for r in rounds)
+    per_rollout = moves / (b * len(rounds))
+    rand = _timed(random_round, args.seconds / 3)
+    rand_us = statistics.median(r[0] / r[2] for r in rand) * 1e6
+    rand_moves = sum(r[2] for r in rand) / (b * len(rand))
+    us = statistics.median(cpu) * 1e6
+    return {
+        "us_per_step": round(us, 2),
+        "us_per_step_best": round(min(cpu) * 1e6, 2),
+        "us_per_step_wall": round(statistics.median(wall) * 1e6, 2),
+        "rollouts_per_s": round(1e6 / (us * per_rollout), 1),
+        "moves_per_rollout": round(per_rollout, 1),
+        "black_score_mean": round(statistics.mean(r[2][1] for r in rounds), 3),
+        "random_playout_us_per_step": round(rand_us, 3),
+        "random_moves_per_playout": round(rand_moves, 1),
+        "positions": b,
+        "start_move": args.move,
+    }
