@@ -107,10 +107,15 @@ class Search:
                 and moves[:len(self.root_key[1])] == self.root_key[1]
                 and self.tree.meta[T.META_NODES] > 0):
             node = 0
-            for _, p in moves[len(self.root_key[1]):]:
+            for c, p in moves[len(self.root_key[1]):]:
+                if self.tree.tomove[node] != c:
+                    node = -1
+                    break
                 node = self._child(node, p, game.size)
                 if node < 0:
                     break
+            if node >= 0 and self.tree.tomove[node] != game.to_move:
+                node = -1  # same moves, another player to move (GTP allows it)
             if node > 0:
                 T.copy_subtree(self.tree, node, self._spare)
                 self.tree, self._spare = self._spare, self.tree
@@ -211,7 +216,7 @@ class Search:
             if callback is not None and now - last_cb >= callback_every:
                 callback(self)
                 last_cb = now
-            if early_stop and need and not seconds and self._decided(need - done):
+            if early_stop and need and not seconds and self.decided(need - done):
                 break
             if self.tree.meta[T.META_NODES] >= len(self.tree.first) - bs:
                 break  # arena full: memory stays bounded, the search ends
@@ -237,7 +242,7 @@ class Search:
         self.elapsed = time.perf_counter() - start
         return done
 
-    def _decided(self, remaining):
+    def decided(self, remaining):
         """True when no other root move can overtake the most visited one
         in the ``remaining`` visits."""
         tr = self.tree

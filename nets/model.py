@@ -139,8 +139,11 @@ class ValueNet(nn.Module):
         self.out = nn.Linear(cfg.value_hidden, 1)
 
     def forward(self, x):
-        h = F.relu(self.head(self.trunk(x)))
-        h = F.relu(self.fc(h.mean(dim=(2, 3))))
+        # no ReLU before the pooling: the 1x1 features stay signed, so their
+        # board average can say "Black owns more here" (a territory count),
+        # where rectified features averaged over 361 points barely vary
+        h = self.head(self.trunk(x)).mean(dim=(2, 3))
+        h = F.relu(self.fc(h))
         return torch.tanh(self.out(h)).squeeze(1)
 
 

@@ -72,6 +72,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0
     symmetries: bool = True           # a random symmetry of the square per position
+    init_from: str = ""               # start the trunk from this network's (same width)
     channels_last: bool = True
 
     @property
@@ -95,6 +96,28 @@ def learning_rate(cfg, positions):
             max(1, cfg.schedule_positions - cfg.warmup_positions))
     lo = cfg.min_lr_fraction
     return cfg.lr * (lo + (1 - lo) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def init_trunk(net, path):
+    """Copy the convolution trunk of the network in ``path`` into ``net``
+    (same width and depth).  Input planes the source lacks (the value
+    network's player-colour plane) start at zero.  A value network started
+    from the policy network's trunk learns from game results many times
+    faster than from scratch: the trunk already reads liberties and shape."""
+    from .model import ModelFileError, load_model
+
+    src = load_model(path)
+    if (src.cfg.width, src.cfg.layers) != (net.cfg.width, net.cfg.layers):
+        raise ModelFileError(f"{path}: width {src.cfg.width} x {src.cfg.layers} layers does not "
+                             f"match the new network's {net.cfg.width} x {net.cfg.layers}")
+    with torch.no_grad():
+        for i, (a, b) in enumerate(zip(src.trunk.convs, net.trunk.convs)):
+            w = torch.zeros_like(b.weight)
+            k = min(a.weight.shape[1], w.shape[1])
+            w[:, :k] = a.weight[:, :k]
+            b.weight.copy_(w)
+            if b.bias is not None and a.bias is not None:
+                b.bias.copy_(a.bias)
 
 
 def make_optimizer(cfg, net):
@@ -197,6 +220,8 @@ class Trainer:
         self.net = build(net_cfg)
         if cfg.channels_last:
             self.net = self.net.to(memory_format=torch.channels_last)
+        if cfg.init_from and ckpt is None:
+            init_trunk(self.net, cfg.init_from)
         self.opt = make_optimizer(cfg, self.net)
         per_game = cfg.per_game or (4 if cfg.kind == "value" else None)
         self.corpus = load_corpus(cfg.data, cfg.size, max_games=cfg.max_games or None,
@@ -389,6 +414,8 @@ def add_arguments(parser):
                  "checkpoint_minutes", "min_lr_fraction"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(d, name))
     parser.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default=d.optimizer)
+    parser.add_argument("--init-from", default="", metavar="MODEL",
+                        help="start the trunk from this network (same width and depth)")
     parser.add_argument("--batchnorm", action=argparse_bool(), default=d.batchnorm)
     parser.add_argument("--bf16", action=argparse_bool(), default=d.bf16,
                         help="bf16 autocast (default on)")
@@ -410,7 +437,8 @@ def main(args):
     cfg = TrainConfig(kind=args.kind, data=args.data or train,
                       val=val if args.val is None else args.val,
                       out=args.out or f"runs/{args.kind}",
-                      optimizer=args.optimizer, batchnorm=args.batchnorm, bf16=args.bf16)
+                      optimizer=args.optimizer, batchnorm=args.batchnorm, bf16=args.bf16,
+                      init_from=args.init_from)
     for name in ("width", "layers", "batch_size", "schedule_positions", "warmup_positions",
                  "max_positions", "val_every", "val_positions", "window_games", "per_game",
                  "max_games", "seed", "threads", "lr", "momentum", "weight_decay",

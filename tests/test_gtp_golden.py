@@ -37,7 +37,7 @@ def test_golden_in_process(name):
 
 @pytest.mark.parametrize("name", SESSIONS)
 def test_golden_through_a_subprocess(name):
-    argv = [sys.executable, str(ROOT / "gtp_server.py"), "--size", str(ARGS["size"]),
+    argv = [sys.executable, str(ROOT / "gtp_server.py"), "--player", "random", "--size", str(ARGS["size"]),
             "--komi", str(ARGS["komi"]), "--seed", str(ARGS["seed"])]
     data = (GOLDEN / f"{name}.gtp").read_bytes().replace(b"\n", b"\r\n")   # as a Windows GUI sends
     proc = subprocess.run(argv, input=data, capture_output=True, timeout=120)

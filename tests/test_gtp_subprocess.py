@@ -14,7 +14,7 @@ from engine.game import Game, rules_named
 from engine.sgf import parse_sgf
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SERVER = [sys.executable, str(ROOT / "gtp_server.py")]
+SERVER = [sys.executable, str(ROOT / "gtp_server.py"), "--player", "random"]
 
 
 def run_server(data, *args, cwd=None, timeout=300):
@@ -74,7 +74,8 @@ def test_start_up_loads_no_engine_until_a_go_command():
 
 
 def test_tengen_gtp_entry_point():
-    proc = subprocess.run([sys.executable, "-m", "tengen.cli", "gtp", "--size", "13", "--komi", "5.5"],
+    proc = subprocess.run([sys.executable, "-m", "tengen.cli", "gtp", "--player", "random",
+                           "--size", "13", "--komi", "5.5"],
                           input=b"name\nshowboard\nquit\n", capture_output=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     out = proc.stdout.decode()

@@ -186,7 +186,7 @@ def test_command_line_checks():
 
 # ---- against GNU Go ----------------------------------------------------------
 
-TENGEN = f"{sys.executable} {ROOT / 'gtp_server.py'} --seed 1"
+TENGEN = f"{sys.executable} {ROOT / 'gtp_server.py'} --player random --seed 1"
 
 
 @needs_gnugo
