@@ -21,7 +21,7 @@ from numba import njit
 
 from engine import board as B
 from .data import _start, load_corpus
-from .rollout import RolloutPolicy, load_model, rollouts
+from .rollout import RolloutFileError, RolloutPolicy, load_model, rollouts
 
 DEFAULT_ARCHIVE = (pathlib.Path(__file__).resolve().parent.parent.parent
                    / "shared" / "data" / "tygem-9d" / "tygem-2011-11.zip")
@@ -38,9 +38,10 @@ def add_arguments(parser):
 
 
 @njit(cache=True)
-def _positions_at(n, pts, cols, offs, spts, scols, soffs, first, move, out):
+def _positions_at(n, pts, cols, offs, spts, scols, soffs, first, move, out, games):
     """The position after ``move`` moves of each game long enough (and
-    legal that far), into the rows of ``out``; returns how many."""
+    legal that far), into the rows of ``out`` (the game's number into
+    ``games``); returns how many."""
     m = 0
     nj = np.zeros(0, dtype=np.int64)
     for g in range(offs.shape[0] - 1):
@@ -61,20 +62,24 @@ def _positions_at(n, pts, cols, offs, spts, scols, soffs, first, move, out):
         if ok:
             s[B.H_TOMOVE] = cols[offs[g] + move]
             out[m] = s
+            games[m] = g
             m += 1
     return m
 
 
 def midgame_positions(archive, count, move):
+    """(states, winner of each game: BLACK, WHITE or 0) after ``move``
+    moves of the first ``count`` games of ``archive`` that are that long."""
     if not archive.is_file():
         raise SystemExit(f"no game archive at {archive}")
     corpus = load_corpus([archive], 19, max_games=4 * count)
     out = np.zeros((count, B.STATE_LEN), np.int64)
+    games = np.zeros(count, np.int64)
     m = _positions_at(19, corpus.points, corpus.colors, corpus.offsets, corpus.setup_points,
-                      corpus.setup_colors, corpus.setup_offsets, corpus.first, move, out)
+                      corpus.setup_colors, corpus.setup_offsets, corpus.first, move, out, games)
     if m == 0:
         raise SystemExit(f"no game in {archive} is longer than {move} moves")
-    return out[:m]
+    return out[:m], corpus.winner[games[:m]]
 
 
 def _timed(fn, seconds, rounds_min=3):
@@ -89,8 +94,11 @@ def _timed(fn, seconds, rounds_min=3):
 
 def run(args):
     numba.set_num_threads(1)
-    policy = RolloutPolicy(load_model(args.model))
-    states = midgame_positions(args.archive, args.positions, args.move)
+    try:
+        policy = RolloutPolicy(load_model(args.model))
+    except RolloutFileError as e:
+        raise SystemExit(str(e)) from None
+    states, _ = midgame_positions(args.archive, args.positions, args.move)
     b = len(states)
     out = np.empty(b)
     seed = iter(range(1, 1 << 30))

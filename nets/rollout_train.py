@@ -31,7 +31,8 @@ from numba import njit
 from engine import board as B
 from engine.board import MAXM
 from .data import _start, load_corpus
-from .rollout import SLOTS, RolloutModel, edge_table, position_features, save_rollout
+from .rollout import RolloutModel, save_rollout
+from .rollout_features import OFF_NONE, SLOTS, edge_table, position_features
 
 # stats slots of _replay
 _POSITIONS, _HITS, _LOSS, _SCORED, _CANDIDATES = 0, 1, 2, 3, 4
@@ -48,7 +49,7 @@ def _replay(n, pts, cols, offs, spts, scols, soffs, first, games, off, pat_id, w
     positions, top-1 hits, cross-entropy summed over the positions that
     could be scored, that count, and candidates summed."""
     edge = edge_table(n, off)
-    none = off[8]
+    none = off[OFF_NONE]
     cand = np.empty(MAXM, dtype=np.int64)
     feats = np.empty((MAXM, SLOTS), dtype=np.int64)
     index = np.full(MAXM, -1, dtype=np.int64)

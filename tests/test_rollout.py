@@ -18,20 +18,21 @@ from engine.ascii import from_ascii
 from engine.board import BLACK, WHITE, EMPTY, COLOR, H_LAST, H_LAST2, H_N, H_PASSES, H_TOMOVE
 from engine.coords import to_point
 from nets import rollout as R
+from nets import rollout_features as F
 from nets.rollout_train import replay, rollout_accuracy
 from tests.conftest import DATA, needs_data
 
-LAY = R.layout()
+LAY = F.layout()
 OFF = LAY.offsets()
-IDS, _ = R.pattern_classes()
+IDS, _ = F.pattern_classes()
 
 
 def features(state, p, color):
     """static_features with the pattern as its class id: (candidate,
     class, tactical index, save index, edge index)."""
     s = np.array(state, dtype=np.int64)
-    ok, code, tactic, save, edge = R.static_features(s, p, color, OFF,
-                                                     R.edge_table(int(s[H_N]), OFF))
+    ok, code, tactic, save, edge = F.static_features(s, p, color, OFF,
+                                                     F.edge_table(int(s[H_N]), OFF))
     return ok, int(IDS[code]), int(tactic), int(save), int(edge)
 
 
@@ -191,7 +192,7 @@ def _pattern_code(s, q, c):
                                                   (19, 250, 5, False)])
 def test_static_features_match_a_reference_that_plays_the_move(n, moves, seed, suicide):
     s = random_position(n, moves, seed, suicide)
-    edge = R.edge_table(n, OFF)
+    edge = F.edge_table(n, OFF)
     none = LAY.none
     checked = 0
     for y in range(n):
@@ -199,7 +200,7 @@ def test_static_features_match_a_reference_that_plays_the_move(n, moves, seed, s
             q = to_point(x, y, n)
             for c in (BLACK, WHITE):
                 ref = _reference(s, q, c)
-                ok, code, tactic, save, e = R.static_features(s.copy(), q, c, OFF, edge)
+                ok, code, tactic, save, e = F.static_features(s.copy(), q, c, OFF, edge)
                 assert ok == (ref is not None), (x, y, c)
                 if ref is None:
                     continue
@@ -279,18 +280,18 @@ def test_patterns_and_responses_are_invariant_under_the_symmetries_and_colours()
 
 
 def test_pattern_classes_are_the_orbits_of_the_symmetries():
-    ids, count = R.pattern_classes()
+    ids, count = F.pattern_classes()
     assert 2 ** 20 // 8 < count < 2 ** 20 // 4
     rng = np.random.default_rng(3)
     for code in rng.integers(0, 2 ** 20, size=200):
         orth = [(code >> (3 * i)) & 7 for i in range(4)]
         diag = [(code >> (12 + 2 * i)) & 3 for i in range(4)]
-        # one quarter turn: N<-W, E<-N, ... (see R.ORTH_PERM)
+        # one quarter turn: N<-W, E<-N, ... (see F.ORTH_PERM)
         for k in range(8):
             v = 0
             for i in range(4):
-                v |= orth[i] << (3 * int(R.ORTH_PERM[k, i]))
-                v |= diag[i] << (12 + 2 * int(R.DIAG_PERM[k, i]))
+                v |= orth[i] << (3 * int(F.ORTH_PERM[k, i]))
+                v |= diag[i] << (12 + 2 * int(F.DIAG_PERM[k, i]))
             assert ids[v] == ids[code]
     # a pattern and its colour swap differ (colour-relative, not colour-blind)
     own_n = 2 | (0 << 3)      # own stone with 1 liberty to the north
