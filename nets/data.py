@@ -114,11 +114,12 @@ def _start(n, spts, scols, so0, so1, first):
 
 @njit(cache=True, nogil=True)
 def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, first, games, pick,
-                 out, out_move, out_value):
+                 out, out_move, out_value, out_movenum):
     """Replay ``games`` and encode the positions where ``pick`` (one flag
     per move of the corpus) is set: planes into ``out``, the move played
-    (policy index) into ``out_move``, and +1/-1/0 into ``out_value`` (the
-    player to move won / lost / unknown).  A game stops at an illegal move.
+    (policy index) into ``out_move``, +1/-1/0 into ``out_value`` (the
+    player to move won / lost / unknown) and the number of moves played
+    before it into ``out_movenum``.  A game stops at an illegal move.
     Returns the number of positions written."""
     m = 0
     nj = np.zeros(0, dtype=np.int64)
@@ -140,6 +141,7 @@ def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, first, games, p
                     out_move[m] = (p // w - 1) * n + p % w - 1
                 wn = winner[g]
                 out_value[m] = 0 if wn == 0 else (1 if wn == c else -1)
+                out_movenum[m] = k - offs[g]
                 m += 1
             B.play(s, nj, p, c)
     return m
@@ -151,6 +153,7 @@ class Window:
     packed: np.ndarray   # (M, bytes) uint8
     move: np.ndarray     # (M,) int64 policy index
     value: np.ndarray    # (M,) float32 in {-1, 0, 1}
+    movenum: np.ndarray  # (M,) int32 moves played before the position
     planes: int
     size: int
 
@@ -178,7 +181,7 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
         elif b > a:
             chosen = rng.choice(b - a, size=min(per_game, b - a), replace=False)
             pick[a + chosen] = True
-    packed, moves, values = [], [], []
+    packed, moves, values, movenums = [], [], [], []
     for i in range(0, len(games), chunk_games):
         part = np.asarray(games[i:i + chunk_games], dtype=np.int64)
         count = int(sum(pick[offs[g]:offs[g + 1]].sum() for g in part))
@@ -187,9 +190,10 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
         out = np.zeros((count, planes, n, n), dtype=np.uint8)
         om = np.zeros(count, dtype=np.int64)
         ov = np.zeros(count, dtype=np.int8)
+        omn = np.zeros(count, dtype=np.int32)
         m = encode_games(n, corpus.points, corpus.colors, offs, corpus.setup_points,
                          corpus.setup_colors, corpus.setup_offsets, corpus.winner,
-                         corpus.first, part, pick, out, om, ov)
+                         corpus.first, part, pick, out, om, ov, omn)
         out, om, ov = out[:m], om[:m], ov[:m]
         if symmetries:
             ks = rng.integers(0, 8, size=m)
@@ -201,14 +205,17 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
         packed.append(np.packbits(out.reshape(m, -1), axis=1))
         moves.append(om)
         values.append(ov.astype(np.float32))
+        movenums.append(omn[:m])
     if not packed:
         return Window(np.zeros((0, (planes * n * n + 7) // 8), np.uint8),
-                      np.zeros(0, np.int64), np.zeros(0, np.float32), planes, n)
+                      np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int32),
+                      planes, n)
     packed = np.concatenate(packed)
     moves = np.concatenate(moves)
     values = np.concatenate(values)
+    movenums = np.concatenate(movenums)
     order = rng.permutation(len(moves))
-    return Window(packed[order], moves[order], values[order], planes, n)
+    return Window(packed[order], moves[order], values[order], movenums[order], planes, n)
 
 
 class PositionStream:
@@ -290,4 +297,5 @@ def fixed_sample(corpus, planes, positions, per_game=4, need_winner=False, seed=
     games = rng.permutation(eligible)[:-(-positions // per_game)]
     w = build_window(corpus, np.sort(games), planes, rng, per_game=per_game, symmetries=False)
     keep = min(positions, len(w))
-    return Window(w.packed[:keep], w.move[:keep], w.value[:keep], planes, w.size)
+    return Window(w.packed[:keep], w.move[:keep], w.value[:keep], w.movenum[:keep], planes,
+                  w.size)

@@ -17,13 +17,15 @@ from .data import build_window, load_corpus
 from .features import VALUE_PLANES
 from .inference import Networks
 
+LATE_MOVE = 100   # "after move 100": positions with more than 100 moves played
+
 
 def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progress=False,
              size=None):
     """Scores on the games of ``size`` (default: the first game's size)."""
     corpus = load_corpus(paths, size)
     totals = {"positions": 0, "top1": 0.0, "top5": 0.0, "value_positions": 0, "value_se": 0.0,
-              "winner_hits": 0.0}
+              "winner_hits": 0.0, "late_positions": 0, "late_hits": 0.0}
     rng = np.random.default_rng(0)
     bar = None
     if progress:
@@ -51,7 +53,11 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
                 if known.any():
                     v = nets.value(planes[known])
                     totals["value_se"] += float(((v - z[known]) ** 2).sum())
-                    totals["winner_hits"] += float(((v > 0) == (z[known] > 0)).sum())
+                    hits = (v > 0) == (z[known] > 0)
+                    totals["winner_hits"] += float(hits.sum())
+                    late = w.movenum[idx][known] > LATE_MOVE
+                    totals["late_hits"] += float(hits[late].sum())
+                    totals["late_positions"] += int(late.sum())
                     totals["value_positions"] += int(known.sum())
             totals["positions"] += len(idx)
             if bar is not None:
@@ -70,6 +76,8 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
         "value_mse": totals["value_se"] / nv if nv else None,
         "value_positions": nv,
         "value_winner_accuracy": totals["winner_hits"] / nv if nv else None,
+        f"value_winner_accuracy_after_move_{LATE_MOVE}":
+            totals["late_hits"] / totals["late_positions"] if totals["late_positions"] else None,
         "skipped_games": corpus.skipped,
     }
 
