@@ -253,6 +253,42 @@ def _new_stamp(s):
     return s[H_STAMP]
 
 
+@njit(cache=True, inline='always')
+def _head_of(s, q, c):
+    """The head of the chain at ``q`` if it has colour ``c`` (``c`` = 0:
+    either colour), else -1."""
+    cq = s[COLOR + q]
+    if (cq == c) if c != 0 else (cq == BLACK or cq == WHITE):
+        return s[HEAD + q]
+    return -1
+
+
+@njit(cache=True, inline='always')
+def neighbour_heads(s, p, c):
+    """The heads of the distinct chains of colour ``c`` (0: either colour)
+    next to ``p``, as a 4-tuple with -1 for a neighbour that is not such a
+    chain or whose chain an earlier entry already names.
+
+    Why: a chain touching ``p`` on two sides must count once when summing
+    sizes or adjusting liberties.  Inlined, this costs no more than a
+    hand-written "seen heads" loop (``play``, ``size_after``).  The loops in
+    ``captures_by``, ``libs_after`` and ``hash_after`` stay by hand: they
+    test liberties first and de-duplicate only the few chains that pass,
+    which measured about 0.4 ns (5-10%) a call cheaper."""
+    w = s[H_W]
+    h0 = _head_of(s, p - 1, c)
+    h1 = _head_of(s, p + 1, c)
+    h2 = _head_of(s, p - w, c)
+    h3 = _head_of(s, p + w, c)
+    if h1 == h0:
+        h1 = -1
+    if h2 == h0 or h2 == h1:
+        h2 = -1
+    if h3 == h0 or h3 == h1 or h3 == h2:
+        h3 = -1
+    return h0, h1, h2, h3
+
+
 # --------------------------------------------------------------------------
 # legality and queries
 # --------------------------------------------------------------------------
@@ -455,23 +491,25 @@ def libs_after(s, p, c, cap):
 @njit(cache=True)
 def size_after(s, p, c):
     """Stones in the chain a move by ``c`` at ``p`` would form."""
-    w = s[H_W]
     total = 1
-    h0 = -1
-    h1 = -1
-    h2 = -1
-    for q in (p - 1, p + 1, p - w, p + w):
-        if s[COLOR + q] == c:
-            h = s[HEAD + q]
-            if h != h0 and h != h1 and h != h2:
-                total += s[SIZE + h]
-                if h0 < 0:
-                    h0 = h
-                elif h1 < 0:
-                    h1 = h
-                else:
-                    h2 = h
+    for h in neighbour_heads(s, p, c):
+        if h >= 0:
+            total += s[SIZE + h]
     return total
+
+
+@njit(cache=True, inline='always')
+def _chain_key(s, h):
+    """The XOR of the Zobrist keys of the stones of the chain with head ``h``."""
+    c = s[COLOR + h]
+    k = 0
+    r = h
+    while True:
+        k ^= ZOBRIST[c, r]
+        r = s[NEXT + r]
+        if r == h:
+            break
+    return k
 
 
 @njit(cache=True)
@@ -483,7 +521,7 @@ def hash_after(s, p, c):
     w = s[H_W]
     o = 3 - c
     h = s[H_HASH] ^ ZOBRIST[c, p]
-    captured = 0
+    captures = False
     seen0 = -1
     seen1 = -1
     seen2 = -1
@@ -497,34 +535,19 @@ def hash_after(s, p, c):
                     seen1 = hd
                 else:
                     seen2 = hd
-                r = hd
-                while True:
-                    h ^= ZOBRIST[o, r]
-                    captured += 1
-                    r = s[NEXT + r]
-                    if r == hd:
-                        break
-    if captured == 0 and nb_count(s, p, EMPTY) == 0:
+                h ^= _chain_key(s, hd)
+                captures = True
+    if not captures and nb_count(s, p, EMPTY) == 0:
         # no capture, no empty neighbour: suicide unless an own chain
         # keeps another liberty; if suicide, the own chains vanish too
-        alive = False
-        for q in (p - 1, p + 1, p - w, p + w):
-            if s[COLOR + q] == c and s[LIBS + s[HEAD + q]] > 1:
-                alive = True
-        if not alive:
-            h ^= ZOBRIST[c, p]
-            stamp = _new_stamp(s)
-            for q in (p - 1, p + 1, p - w, p + w):
-                if s[COLOR + q] == c:
-                    hd = s[HEAD + q]
-                    if s[MARK + hd] != stamp:
-                        s[MARK + hd] = stamp
-                        r = hd
-                        while True:
-                            h ^= ZOBRIST[c, r]
-                            r = s[NEXT + r]
-                            if r == hd:
-                                break
+        own = neighbour_heads(s, p, c)
+        for hd in own:
+            if hd >= 0 and s[LIBS + hd] > 1:
+                return h
+        h ^= ZOBRIST[c, p]
+        for hd in own:
+            if hd >= 0:
+                h ^= _chain_key(s, hd)
     return h
 
 
@@ -563,7 +586,6 @@ def _empty_add(s, j, p):
 @njit(cache=True)
 def _remove_chain(s, j, h):
     """Take the chain with head ``h`` off the board; return its size."""
-    w = s[H_W]
     c = s[COLOR + h]
     removed = 0
     r = h
@@ -582,23 +604,10 @@ def _remove_chain(s, j, h):
     # every removed stone is one new liberty for each distinct chain next to it
     r = h
     while True:
-        nxt = s[NEXT + r]
-        h0 = -1
-        h1 = -1
-        h2 = -1
-        for q in (r - 1, r + 1, r - w, r + w):
-            cq = s[COLOR + q]
-            if cq == BLACK or cq == WHITE:
-                hq = s[HEAD + q]
-                if hq != h0 and hq != h1 and hq != h2:
-                    _w(s, j, LIBS + hq, s[LIBS + hq] + 1)
-                    if h0 < 0:
-                        h0 = hq
-                    elif h1 < 0:
-                        h1 = hq
-                    else:
-                        h2 = hq
-        r = nxt
+        for hq in neighbour_heads(s, r, 0):
+            if hq >= 0:
+                _w(s, j, LIBS + hq, s[LIBS + hq] + 1)
+        r = s[NEXT + r]
         if r == h:
             break
     return removed
@@ -670,21 +679,9 @@ def _play(s, j, p, c):
     _empty_remove(s, j, p)
     _nb_add(s, j, p, c, 1)
     # p was a liberty of each distinct neighbouring chain
-    h0 = -1
-    h1 = -1
-    h2 = -1
-    for q in (p - 1, p + 1, p - w, p + w):
-        cq = s[COLOR + q]
-        if cq == BLACK or cq == WHITE:
-            hq = s[HEAD + q]
-            if hq != h0 and hq != h1 and hq != h2:
-                _w(s, j, LIBS + hq, s[LIBS + hq] - 1)
-                if h0 < 0:
-                    h0 = hq
-                elif h1 < 0:
-                    h1 = hq
-                else:
-                    h2 = hq
+    for hq in neighbour_heads(s, p, 0):
+        if hq >= 0:
+            _w(s, j, LIBS + hq, s[LIBS + hq] - 1)
     captured = 0
     cap_point = -1
     for q in (p - 1, p + 1, p - w, p + w):
