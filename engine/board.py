@@ -819,6 +819,16 @@ def territory_score(s, dead):
 # random playouts
 # --------------------------------------------------------------------------
 
+@njit(cache=True)
+def new_rng(seed):
+    """The state of a ``xorshift`` generator for ``seed``: a one-element
+    uint64 array (compiled code updates it in place).  The odd multiplier
+    spreads consecutive seeds over the whole state space."""
+    rng = np.empty(1, dtype=np.uint64)
+    rng[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    return rng
+
+
 @njit(cache=True, inline='always')
 def xorshift(rng):
     """xorshift64*: a tiny fast generator whose state is ``rng[0]``."""
@@ -936,8 +946,7 @@ def playouts(s0, count, seed):
     """Run ``count`` random playouts from ``s0``; return (black wins with
     komi ignored counted as area > 0, total moves played).  Simple ko only:
     a playout does not know the game's history, so no superko."""
-    rng = np.empty(1, dtype=np.uint64)
-    rng[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    rng = new_rng(seed)
     s = s0.copy()
     wins = 0
     total = 0

@@ -58,8 +58,7 @@ def ownership_counts(s0, count, seed):
     """Play ``count`` playouts from ``s0`` to the end and count, for every
     point, how often it ends owned by Black and by White (area ownership).
     Returns ``(black, white)``, arrays indexed by board point."""
-    rng = np.empty(1, dtype=np.uint64)
-    rng[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    rng = B.new_rng(seed)
     n = s0[B.H_N]
     w = s0[B.H_W]
     limit = 3 * n * n + 50

@@ -514,8 +514,7 @@ def rollouts(states, komi, seed, off, ew_pat, ewv, out, check=False):
     (two passes, or 3 n^2 moves), and write Black's result by area count
     with ``komi`` into ``out`` (+1 win, -1 loss, 0 draw).  Returns (moves
     played in all, weight mismatches when ``check``)."""
-    rng = np.empty(1, dtype=np.uint64)
-    rng[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    rng = B.new_rng(seed)
     scratch = _new_scratch()
     s = np.empty(STATE_LEN, dtype=np.int64)
     total = 0
@@ -537,8 +536,7 @@ def sample_counts(state, count, seed, off, ew_pat, ewv, out):
     (without playing it); ``out[policy index]`` counts them, pass last.
     The sampler's distribution is what the tests compare with the softmax
     of ``position_logits``."""
-    rng = np.empty(1, dtype=np.uint64)
-    rng[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    rng = B.new_rng(seed)
     ew, rows, dm, dl, near_mark, near, mult, rq, rf, rs, buf, edge = _new_scratch()
     s = state.copy()
     n = s[H_N]

@@ -1,4 +1,4 @@
-"""Shared test helpers: locations of optional resources."""
+"""Shared test helpers: locations of optional resources, random positions."""
 
 import os
 import pathlib
@@ -6,9 +6,19 @@ import shutil
 
 import pytest
 
+from engine import board as B
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "tygem-9d"
 GNUGO = shutil.which("gnugo") or ("/usr/games/gnugo" if os.path.exists("/usr/games/gnugo") else None)
 
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data/tygem-9d absent")
 needs_gnugo = pytest.mark.skipif(GNUGO is None, reason="GNU Go not installed")
+
+
+def random_position(n, moves, seed, suicide=False):
+    """The state after up to ``moves`` uniformly random moves (no own eye
+    filled) on an empty n x n board, by ``board.random_playout``."""
+    s = B.new_state(n, suicide)
+    B.random_playout(s, B.new_rng(seed), moves)
+    return s

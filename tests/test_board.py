@@ -597,8 +597,7 @@ def test_random_move_and_playout_end(n):
 def test_playouts_count_wins_by_area():
     s0 = B.new_state(5)
     wins, moves = B.playouts(s0, 50, 3)
-    rng = np.empty(1, dtype=np.uint64)
-    rng[0] = (3 * 0x9E3779B97F4A7C15 + 1) % 2 ** 64   # as playouts seeds it
+    rng = B.new_rng(3)   # as playouts seeds it
     expect_wins = expect_moves = 0
     for _ in range(50):
         s = s0.copy()

@@ -9,6 +9,7 @@ test_ladder.py).
 import numpy as np
 import pytest
 
+from conftest import random_position
 from engine import board as B
 from engine.ascii import from_ascii
 from engine.board import BLACK, WHITE, EMPTY, COLOR, PASS
@@ -353,13 +354,6 @@ def reference(s):
             if not B.is_eye(s, p, c):
                 out[F.offset("sensibleness"), yy, xx] = 1
     return out
-
-
-def random_position(n, moves, seed, suicide=False):
-    s = B.new_state(n, suicide)
-    rng = np.array([seed * 0x9E3779B97F4A7C15 % 2 ** 64 + 1], dtype=np.uint64)
-    B.random_playout(s, rng, moves)
-    return s
 
 
 def random_positions(count):

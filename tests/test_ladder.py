@@ -7,7 +7,7 @@ journal, no pruning) checks the fast one on every point of many positions.
 
 import numpy as np
 
-from conftest import needs_data
+from conftest import needs_data, random_position
 from engine import board as B
 from engine import ladder as L
 from engine.ascii import from_ascii
@@ -317,13 +317,6 @@ def compare_with_reference(s, budget=150):
                 assert plane[yy, xx] == want, (fn, (xx, yy))
                 found[k] += want
     return found
-
-
-def random_position(n, moves, seed):
-    s = B.new_state(n)
-    rng = np.array([seed * 0x9E3779B97F4A7C15 % 2 ** 64 + 1], dtype=np.uint64)
-    B.random_playout(s, rng, moves)
-    return s
 
 
 def test_fast_reader_matches_reference_on_random_positions():

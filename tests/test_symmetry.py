@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import needs_data
+from conftest import needs_data, random_position
 from engine import board as B
 from engine.board import COLOR, EMPTY
 from engine.coords import to_point, to_xy
@@ -40,13 +40,6 @@ def transform_state(s, k):
     for h in (B.H_KO, B.H_LAST, B.H_LAST2):
         t[h] = transform_point(int(s[h]), k, n)
     return t
-
-
-def random_position(n, moves, seed):
-    s = B.new_state(n)
-    rng = np.array([seed * 0x9E3779B97F4A7C15 % 2 ** 64 + 1], dtype=np.uint64)
-    B.random_playout(s, rng, moves)
-    return s
 
 
 def assert_equivariant(s):
