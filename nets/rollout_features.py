@@ -303,6 +303,24 @@ def _hash16(key):
     return np.int64((np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - RESPONSE_BITS))
 
 
+@njit(cache=True, inline="always")
+def _distance_features(m, n, w, base, slot, rq, rf, rs, k):
+    """Append the distance feature (index ``base`` + class, slot ``slot``)
+    of every point near the move ``m`` to rq/rf/rs from entry k; returns
+    the new count."""
+    mx = m % w - 1
+    my = m // w - 1
+    for i in range(NEAR_DX.shape[0]):
+        x = mx + NEAR_DX[i]
+        y = my + NEAR_DY[i]
+        if 0 <= x < n and 0 <= y < n:
+            rq[k] = (y + 1) * w + x + 1
+            rf[k] = base + NEAR_CLASS[i]
+            rs[k] = slot
+            k += 1
+    return k
+
+
 @njit(cache=True)
 def response_features(s, c, off, rq, rf, rs, keys):
     """The response features of the position for the mover ``c``: writes
@@ -314,16 +332,9 @@ def response_features(s, c, off, rq, rf, rs, keys):
     k = 0
     last = s[H_LAST]
     if last >= 0:
+        k = _distance_features(last, n, w, off[OFF_DIST], SLOT_DIST, rq, rf, rs, k)
         lx = last % w - 1
         ly = last // w - 1
-        for i in range(NEAR_DX.shape[0]):
-            x = lx + NEAR_DX[i]
-            y = ly + NEAR_DY[i]
-            if 0 <= x < n and 0 <= y < n:
-                rq[k] = (y + 1) * w + x + 1
-                rf[k] = off[OFF_DIST] + NEAR_CLASS[i]
-                rs[k] = SLOT_DIST
-                k += 1
         # the diamond's colours relative to c, then its 8 symmetric codes
         keys[:8] = 0
         for i in range(DIAMOND):
@@ -355,16 +366,7 @@ def response_features(s, c, off, rq, rf, rs, keys):
                     k += 1
     last2 = s[H_LAST2]
     if last2 >= 0:
-        lx = last2 % w - 1
-        ly = last2 // w - 1
-        for i in range(NEAR_DX.shape[0]):
-            x = lx + NEAR_DX[i]
-            y = ly + NEAR_DY[i]
-            if 0 <= x < n and 0 <= y < n:
-                rq[k] = (y + 1) * w + x + 1
-                rf[k] = off[OFF_DIST2] + NEAR_CLASS[i]
-                rs[k] = SLOT_DIST2
-                k += 1
+        k = _distance_features(last2, n, w, off[OFF_DIST2], SLOT_DIST2, rq, rf, rs, k)
     return k
 
 
