@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit
 
 from engine import board as B
+from engine.status import ownership_counts
 from .features import encode
 from .symmetry import transform_index, transform_planes
 
@@ -92,6 +93,50 @@ def load_corpus(paths, size=19, max_games=None, progress=False):
 
 
 @njit(cache=True, nogil=True)
+def _final_ownership(n, pts, cols, offs, spts, scols, soffs, first, playouts, out):
+    """For every game, the area ownership of its final position estimated
+    by ``playouts`` Monte Carlo playouts (engine.status), in Black's frame,
+    as percentages in [-100, 100] per point (row-major, y*n + x)."""
+    nj = np.zeros(0, dtype=np.int64)
+    w = n + 2
+    for g in range(offs.shape[0] - 1):
+        s = _start(n, spts, scols, soffs[g], soffs[g + 1], first[g])
+        for k in range(offs[g], offs[g + 1]):
+            p = np.int64(pts[k])
+            c = np.int64(cols[k])
+            s[B.H_TOMOVE] = c
+            if not B.is_legal(s, p, c):
+                break
+            B.play(s, nj, p, c)
+        black, white = ownership_counts(s, playouts, g + 1)
+        for y in range(n):
+            for x in range(n):
+                q = (y + 1) * w + x + 1
+                out[g, y * n + x] = (100 * (black[q] - white[q])) // playouts
+
+
+def final_ownership(corpus, playouts=24, cache=None):
+    """Ownership maps of every game's final position (``_final_ownership``),
+    int8 (games, n*n); kept in ``cache`` (an .npy path) if given, since the
+    playouts take a few minutes for a large corpus."""
+    import os
+
+    if cache is not None and os.path.exists(cache):
+        own = np.load(cache, allow_pickle=False)
+        if own.shape == (corpus.games, corpus.size ** 2):
+            return own
+    own = np.zeros((corpus.games, corpus.size ** 2), dtype=np.int8)
+    _final_ownership(corpus.size, corpus.points, corpus.colors, corpus.offsets,
+                     corpus.setup_points, corpus.setup_colors, corpus.setup_offsets,
+                     corpus.first, playouts, own)
+    if cache is not None:
+        tmp = f"{cache}.tmp.npy"
+        np.save(tmp, own)
+        os.replace(tmp, cache)
+    return own
+
+
+@njit(cache=True, nogil=True)
 def _start(n, spts, scols, so0, so1, first):
     """The position after a game's setup stones, ``first`` to move."""
     s = B.new_state(n)
@@ -114,12 +159,12 @@ def _start(n, spts, scols, so0, so1, first):
 
 @njit(cache=True, nogil=True)
 def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, first, games, pick,
-                 out, out_move, out_value, out_movenum):
+                 out, out_move, out_value, out_movenum, out_game):
     """Replay ``games`` and encode the positions where ``pick`` (one flag
     per move of the corpus) is set: planes into ``out``, the move played
     (policy index) into ``out_move``, +1/-1/0 into ``out_value`` (the
-    player to move won / lost / unknown) and the number of moves played
-    before it into ``out_movenum``.  A game stops at an illegal move.
+    player to move won / lost / unknown), the number of moves played
+    before it into ``out_movenum`` and its game into ``out_game``.  A game stops at an illegal move.
     Returns the number of positions written."""
     m = 0
     nj = np.zeros(0, dtype=np.int64)
@@ -142,6 +187,7 @@ def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, first, games, p
                 wn = winner[g]
                 out_value[m] = 0 if wn == 0 else (1 if wn == c else -1)
                 out_movenum[m] = k - offs[g]
+                out_game[m] = g
                 m += 1
             B.play(s, nj, p, c)
     return m
@@ -156,9 +202,17 @@ class Window:
     movenum: np.ndarray  # (M,) int32 moves played before the position
     planes: int
     size: int
+    owner: np.ndarray = None  # (M, n*n) int8 final ownership, mover's frame, in percent
 
     def __len__(self):
         return len(self.move)
+
+    def owner_of(self, idx):
+        """Final-ownership targets in [-1, 1] (len(idx), n, n), or None."""
+        if self.owner is None:
+            return None
+        n = self.size
+        return self.owner[idx].reshape(len(idx), n, n).astype(np.float32) / 100.0
 
     def planes_of(self, idx):
         """Unpacked uint8 planes (len(idx), planes, n, n)."""
@@ -168,9 +222,11 @@ class Window:
 
 
 def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
-                 chunk_games=64):
+                 chunk_games=64, ownership=None):
     """Encode the chosen positions of ``games`` (all of them, or ``per_game``
-    random ones per game), each under a random symmetry, shuffled."""
+    random ones per game), each under a random symmetry, shuffled.  With
+    ``ownership`` (``final_ownership``) each position carries its game's
+    final ownership map from the mover's point of view, symmetrised alike."""
     n = corpus.size
     offs = corpus.offsets
     pick = np.zeros(corpus.moves, dtype=np.bool_)
@@ -181,7 +237,7 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
         elif b > a:
             chosen = rng.choice(b - a, size=min(per_game, b - a), replace=False)
             pick[a + chosen] = True
-    packed, moves, values, movenums = [], [], [], []
+    packed, moves, values, movenums, owners = [], [], [], [], []
     for i in range(0, len(games), chunk_games):
         part = np.asarray(games[i:i + chunk_games], dtype=np.int64)
         count = int(sum(pick[offs[g]:offs[g + 1]].sum() for g in part))
@@ -191,10 +247,17 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
         om = np.zeros(count, dtype=np.int64)
         ov = np.zeros(count, dtype=np.int8)
         omn = np.zeros(count, dtype=np.int32)
+        og = np.zeros(count, dtype=np.int64)
         m = encode_games(n, corpus.points, corpus.colors, offs, corpus.setup_points,
                          corpus.setup_colors, corpus.setup_offsets, corpus.winner,
-                         corpus.first, part, pick, out, om, ov, omn)
+                         corpus.first, part, pick, out, om, ov, omn, og)
         out, om, ov = out[:m], om[:m], ov[:m]
+        own = None
+        if ownership is not None:
+            # Black's frame to the mover's: the player-colour plane says who moves
+            sign = np.where(out[:, -1, 0, 0] == 1, 1, -1).astype(np.int8) \
+                if planes == 49 else np.ones(m, np.int8)
+            own = (ownership[og[:m]] * sign[:, None]).reshape(m, n, n)
         if symmetries:
             ks = rng.integers(0, 8, size=m)
             for k in range(1, 8):
@@ -202,10 +265,14 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
                 if len(sel):
                     out[sel] = transform_planes(out[sel], k)
                     om[sel] = transform_index(om[sel], k, n)
+                    if own is not None:
+                        own[sel] = transform_planes(own[sel], k)
         packed.append(np.packbits(out.reshape(m, -1), axis=1))
         moves.append(om)
         values.append(ov.astype(np.float32))
         movenums.append(omn[:m])
+        if own is not None:
+            owners.append(own.reshape(m, n * n))
     if not packed:
         return Window(np.zeros((0, (planes * n * n + 7) // 8), np.uint8),
                       np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int32),
@@ -215,7 +282,8 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
     values = np.concatenate(values)
     movenums = np.concatenate(movenums)
     order = rng.permutation(len(moves))
-    return Window(packed[order], moves[order], values[order], movenums[order], planes, n)
+    owner = np.concatenate(owners)[order] if owners else None
+    return Window(packed[order], moves[order], values[order], movenums[order], planes, n, owner)
 
 
 class PositionStream:
@@ -227,7 +295,7 @@ class PositionStream:
     (epoch, window, offset)."""
 
     def __init__(self, corpus, planes, batch_size, seed=0, window_games=1000,
-                 per_game=None, need_winner=False, symmetries=True):
+                 per_game=None, need_winner=False, symmetries=True, ownership=None):
         self.corpus = corpus
         self.planes = planes
         self.batch_size = batch_size
@@ -235,6 +303,7 @@ class PositionStream:
         self.window_games = window_games
         self.per_game = per_game
         self.symmetries = symmetries
+        self.ownership = ownership
         eligible = np.arange(corpus.games)
         if need_winner:
             eligible = eligible[corpus.winner != 0]
@@ -261,10 +330,11 @@ class PositionStream:
         games = order[a:a + self.window_games]
         rng = np.random.default_rng([self.seed, self.epoch, self.window_index, 1])
         self._window = build_window(self.corpus, games, self.planes, rng, self.per_game,
-                                    self.symmetries)
+                                    self.symmetries, ownership=self.ownership)
 
     def next_batch(self):
-        """(planes uint8 (B, P, n, n), move int64 (B,), value float32 (B,))."""
+        """(planes uint8 (B, P, n, n), move int64 (B,), value float32 (B,),
+        final ownership float32 (B, n, n) or None)."""
         while True:
             if self._window is None:
                 self._load_window()
@@ -283,10 +353,11 @@ class PositionStream:
         w = self._window
         idx = np.arange(self.offset, self.offset + self.batch_size)
         self.offset += self.batch_size
-        return w.planes_of(idx), w.move[idx], w.value[idx]
+        return w.planes_of(idx), w.move[idx], w.value[idx], w.owner_of(idx)
 
 
-def fixed_sample(corpus, planes, positions, per_game=4, need_winner=False, seed=12345):
+def fixed_sample(corpus, planes, positions, per_game=4, need_winner=False, seed=12345,
+                 ownership=None):
     """A fixed, reproducible set of about ``positions`` positions for
     validation, ``per_game`` from each of as many games as that takes
     (no symmetries)."""
@@ -295,7 +366,8 @@ def fixed_sample(corpus, planes, positions, per_game=4, need_winner=False, seed=
     if need_winner:
         eligible = eligible[corpus.winner != 0]
     games = rng.permutation(eligible)[:-(-positions // per_game)]
-    w = build_window(corpus, np.sort(games), planes, rng, per_game=per_game, symmetries=False)
+    w = build_window(corpus, np.sort(games), planes, rng, per_game=per_game, symmetries=False,
+                     ownership=ownership)
     keep = min(positions, len(w))
     return Window(w.packed[:keep], w.move[:keep], w.value[:keep], w.movenum[:keep], planes,
-                  w.size)
+                  w.size, None if w.owner is None else w.owner[:keep])

@@ -9,7 +9,9 @@ so that one network serves every board size:
   training with random symmetries makes a per-point bias anyway), and the
   pass logit comes from the globally averaged trunk;
 * the value head averages over the board (global average pooling) before
-  its 256-unit layer, instead of a fully-connected layer over 19x19 points.
+  its 256-unit layer, instead of a fully-connected layer over 19x19 points;
+  the first channel of its 1x1 convolution doubles as an ownership map,
+  trained on the game's final ownership as an auxiliary target.
 
 Batch normalisation is optional for training; ``fold_batchnorm`` turns a
 trained network into a plain convolutional one for inference and shipping.
@@ -139,12 +141,20 @@ class ValueNet(nn.Module):
         self.out = nn.Linear(cfg.value_hidden, 1)
 
     def forward(self, x):
-        # no ReLU before the pooling: the 1x1 features stay signed, so their
-        # board average can say "Black owns more here" (a territory count),
-        # where rectified features averaged over 361 points barely vary
-        h = self.head(self.trunk(x)).mean(dim=(2, 3))
-        h = F.relu(self.fc(h))
-        return torch.tanh(self.out(h)).squeeze(1)
+        return self.forward_with_ownership(x)[0]
+
+    def forward_with_ownership(self, x):
+        """(value (B,), ownership (B, n, n)).  The 1x1 convolution's first
+        channel, squashed by tanh, is trained (as an auxiliary target) to
+        predict who owns each point at the end of the game; its board
+        average is a territory count the value layers read.  Game results
+        alone are a weak signal (a few bits per game); final ownership gives
+        every position n*n targets and teaches the trunk to count."""
+        h = self.head(self.trunk(x))
+        owner = torch.tanh(h[:, 0])
+        pooled = torch.cat([owner.mean(dim=(1, 2)).unsqueeze(1), h[:, 1:].mean(dim=(2, 3))], 1)
+        v = torch.tanh(self.out(F.relu(self.fc(pooled)))).squeeze(1)
+        return v, owner
 
 
 def build(cfg):

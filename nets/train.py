@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import PositionStream, fixed_sample, load_corpus
+from .data import PositionStream, final_ownership, fixed_sample, load_corpus
 from .features import POLICY_PLANES, VALUE_PLANES
 from .model import NetConfig, build, save_model
 
@@ -73,6 +73,8 @@ class TrainConfig:
     threads: int = 0
     symmetries: bool = True           # a random symmetry of the square per position
     init_from: str = ""               # start the trunk from this network's (same width)
+    ownership_weight: float = 1.0     # value: weight of the final-ownership auxiliary loss (0: off)
+    ownership_playouts: int = 24      # playouts estimating each game's final ownership
     channels_last: bool = True
 
     @property
@@ -161,10 +163,14 @@ def git_commit():
         return ""
 
 
-def loss_and_metrics(cfg, net, x, move, value):
-    """(loss, {metric: float}) for one batch."""
+def loss_and_metrics(cfg, net, x, move, value, owner=None):
+    """(loss, {metric: float}) for one batch; ``owner`` (value networks):
+    final-ownership targets for the auxiliary loss."""
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-        out = net(x)
+        if cfg.kind == "value" and owner is not None:
+            out, own = net.forward_with_ownership(x)
+        else:
+            out, own = net(x), None
     out = out.float()
     if cfg.kind == "policy":
         loss = F.cross_entropy(out, move)
@@ -172,9 +178,16 @@ def loss_and_metrics(cfg, net, x, move, value):
         hit1 = (top5[:, 0] == move).float().mean().item()
         hit5 = (top5 == move.unsqueeze(1)).any(dim=1).float().mean().item()
         return loss, {"loss": loss.item(), "top1": hit1, "top5": hit5}
-    loss = F.mse_loss(out, value)
+    mse = F.mse_loss(out, value)
     acc = ((out > 0) == (value > 0)).float().mean().item()
-    return loss, {"loss": loss.item(), "mse": loss.item(), "winner_acc": acc}
+    metrics = {"mse": mse.item(), "winner_acc": acc}
+    loss = mse
+    if own is not None:
+        own_mse = F.mse_loss(own.float(), owner)
+        loss = mse + cfg.ownership_weight * own_mse
+        metrics["ownership_mse"] = own_mse.item()
+    metrics["loss"] = loss.item()
+    return loss, metrics
 
 
 @torch.inference_mode()
@@ -186,7 +199,9 @@ def validate(cfg, net, sample, batch=512):
         x = to_tensor(sample.planes_of(idx), cfg.channels_last)
         move = torch.from_numpy(sample.move[idx])
         value = torch.from_numpy(sample.value[idx])
-        _, m = loss_and_metrics(cfg, net, x, move, value)
+        owner = sample.owner_of(idx)
+        owner = None if owner is None else torch.from_numpy(owner)
+        _, m = loss_and_metrics(cfg, net, x, move, value, owner)
         for k, v in m.items():
             sums[k] = sums.get(k, 0.0) + v * len(idx)
         count += len(idx)
@@ -226,14 +241,22 @@ class Trainer:
         per_game = cfg.per_game or (4 if cfg.kind == "value" else None)
         self.corpus = load_corpus(cfg.data, cfg.size, max_games=cfg.max_games or None,
                                   progress=progress)
+        owner = val_owner = None
+        use_owner = cfg.kind == "value" and cfg.ownership_weight > 0
+        if use_owner:
+            owner = final_ownership(self.corpus, cfg.ownership_playouts,
+                                    cache=self.out / "ownership-train.npy")
         self.stream = PositionStream(self.corpus, cfg.planes, cfg.batch_size, cfg.seed,
                                      cfg.window_games, per_game, need_winner=cfg.kind == "value",
-                                     symmetries=cfg.symmetries)
+                                     symmetries=cfg.symmetries, ownership=owner)
         self.val_sample = None
         if cfg.val and cfg.val_positions:
             val_corpus = load_corpus(cfg.val, cfg.size, max_games=max(50, cfg.val_positions // 2))
+            if use_owner:
+                val_owner = final_ownership(val_corpus, cfg.ownership_playouts,
+                                            cache=self.out / "ownership-val.npy")
             self.val_sample = fixed_sample(val_corpus, cfg.planes, cfg.val_positions,
-                                           need_winner=cfg.kind == "value")
+                                           need_winner=cfg.kind == "value", ownership=val_owner)
         self.positions = 0
         self.steps = 0
         self.elapsed = 0.0          # training wall time over all sessions
@@ -365,13 +388,14 @@ class Trainer:
     def step(self):
         """One optimisation step on the next batch: (metrics, lr, positions)."""
         cfg = self.cfg
-        planes, move, value = self.stream.next_batch()
+        planes, move, value, owner = self.stream.next_batch()
         x = to_tensor(planes, cfg.channels_last)
+        owner = None if owner is None else torch.from_numpy(owner)
         lr = learning_rate(cfg, self.positions)
         for g in self.opt.param_groups:
             g["lr"] = lr
         loss, m = loss_and_metrics(cfg, self.net, x, torch.from_numpy(move),
-                                   torch.from_numpy(value))
+                                   torch.from_numpy(value), owner)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
@@ -411,7 +435,7 @@ def add_arguments(parser):
                  "max_games", "seed", "threads"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(d, name))
     for name in ("lr", "momentum", "weight_decay", "max_minutes", "max_cpu_minutes",
-                 "checkpoint_minutes", "min_lr_fraction"):
+                 "checkpoint_minutes", "min_lr_fraction", "ownership_weight"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(d, name))
     parser.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default=d.optimizer)
     parser.add_argument("--init-from", default="", metavar="MODEL",
@@ -442,7 +466,8 @@ def main(args):
     for name in ("width", "layers", "batch_size", "schedule_positions", "warmup_positions",
                  "max_positions", "val_every", "val_positions", "window_games", "per_game",
                  "max_games", "seed", "threads", "lr", "momentum", "weight_decay",
-                 "max_minutes", "max_cpu_minutes", "checkpoint_minutes", "min_lr_fraction"):
+                 "max_minutes", "max_cpu_minutes", "checkpoint_minutes", "min_lr_fraction",
+                 "ownership_weight"):
         setattr(cfg, name, getattr(args, name))
     if not cfg.data:
         print("no training data: pass --data", file=sys.stderr)

@@ -178,13 +178,30 @@ def test_window_smaller_than_a_batch_is_an_error(tmp_path):
         t.stream.next_batch()
 
 
+def test_value_positions_carry_final_ownership_in_the_movers_frame(tmp_path):
+    from nets.data import build_window, final_ownership, load_corpus
+
+    games = random_games_dir(tmp_path, count=2, moves=30)
+    corpus = load_corpus([str(games)], size=9)
+    own = final_ownership(corpus, playouts=8)
+    assert own.shape == (2, 81) and np.abs(own).max() <= 100
+    w = build_window(corpus, np.array([0]), VALUE_PLANES, np.random.default_rng(0),
+                     symmetries=False, ownership=own)
+    black_to_move = w.planes_of(np.arange(len(w)))[:, -1, 0, 0] == 1
+    targets = w.owner_of(np.arange(len(w)))
+    assert black_to_move.any() and (~black_to_move).any()
+    assert np.array_equal(targets[black_to_move][0].ravel(), own[0] / 100.0)
+    assert np.array_equal(targets[~black_to_move][0].ravel(), -own[0] / 100.0)
+
+
 def test_value_training_uses_results(tmp_path):
     games = random_games_dir(tmp_path, count=6, moves=20)
     cfg = small_config(tmp_path, games, kind="value", max_positions=8 * 3, per_game=3,
                        batch_size=8)
     t = Trainer(cfg, progress=False)
-    planes, move, value = t.stream.next_batch()
+    planes, move, value, owner = t.stream.next_batch()
     assert planes.shape == (8, VALUE_PLANES, 9, 9)
+    assert owner.shape == (8, 9, 9) and np.abs(owner).max() <= 1.0
     assert set(np.unique(value)) <= {-1.0, 1.0}
     t.run()
     assert load_model(tmp_path / "run" / "model.safetensors", "value").cfg.kind == "value"
