@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from engine.game import Game
+from nets.bench_timing import rate
 
 
 def add_arguments(parser):
@@ -42,15 +43,6 @@ def _positions(count):
     return games
 
 
-def _rate(fn, batch, seconds):
-    fn()
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        fn()
-        count += batch
-    return count / (time.perf_counter() - start)
-
-
 def run(args):
     import torch
 
@@ -77,16 +69,16 @@ def run(args):
         start = time.perf_counter()
         visits += search.run(seconds=args.seconds, early_stop=False)
         elapsed += time.perf_counter() - start
-    rate = visits / elapsed
+    visit_rate = visits / elapsed
 
     b = args.batch_size
     planes = (np.random.default_rng(0).random((b, VALUE_PLANES, 19, 19)) < 0.3).astype(np.uint8)
-    pol = _rate(lambda: nets.policy(planes), b, 3.0)
+    pol = rate(lambda: nets.policy(planes), b, 3.0)
     both = pol
     if nets.value_net is not None:
-        both = _rate(lambda: (nets.policy(planes), nets.value(planes)), b, 3.0)
-    return {"visits_per_s": round(rate, 1), "policy_pos_per_s": round(pol, 1),
-            "networks_pos_per_s": round(both, 1), "ratio_to_policy": round(rate / pol, 3),
-            "ratio_to_networks": round(rate / both, 3), "batch_size": b,
+        both = rate(lambda: (nets.policy(planes), nets.value(planes)), b, 3.0)
+    return {"visits_per_s": round(visit_rate, 1), "policy_pos_per_s": round(pol, 1),
+            "networks_pos_per_s": round(both, 1), "ratio_to_policy": round(visit_rate / pol, 3),
+            "ratio_to_networks": round(visit_rate / both, 3), "batch_size": b,
             "rollouts": bool(args.rollouts), "threads": torch.get_num_threads(),
             "bf16": nets.bf16, "value_net": nets.value_net is not None}

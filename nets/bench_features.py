@@ -11,7 +11,6 @@ Python per position.
 
 import pathlib
 import statistics
-import time
 import zipfile
 
 import numba
@@ -24,6 +23,7 @@ from engine.coords import to_point
 from engine.game import Game, IllegalMove, Rules
 from engine.ladder import ladder_maps, new_scratch
 from . import features as F
+from .bench_timing import timed_rounds
 
 DEFAULT_ARCHIVE = (pathlib.Path(__file__).resolve().parent.parent.parent
                    / "shared" / "data" / "tygem-9d" / "tygem-2011-11.zip")
@@ -86,17 +86,11 @@ def _ladders_only(states, capture, escape):
 
 
 def _timed(fn, seconds, rounds_min=5):
-    """Median and best (CPU seconds, wall seconds) of repeated ``fn()``.
-
-    CPU time of this process is the headline: the machine is shared, and
-    time spent descheduled behind other jobs is not the encoder's cost."""
-    cpu, wall = [], []
-    while sum(cpu) < seconds or len(cpu) < rounds_min:
-        t0, w0 = time.process_time(), time.perf_counter()
-        fn()
-        cpu.append(time.process_time() - t0)
-        wall.append(time.perf_counter() - w0)
-    return statistics.median(cpu), min(cpu), statistics.median(wall)
+    """(median CPU seconds, best CPU seconds, median wall seconds) of
+    repeated ``fn()`` (``bench_timing.timed_rounds``)."""
+    rounds = timed_rounds(fn, seconds, rounds_min)
+    cpu = [r[0] for r in rounds]
+    return statistics.median(cpu), min(cpu), statistics.median(r[1] for r in rounds)
 
 
 def run(args):

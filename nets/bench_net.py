@@ -16,6 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .bench_timing import rate
 from .features import POLICY_PLANES
 from .inference import MODELS_DIR, POLICY_FILE, Networks, bf16_supported
 from .model import build, policy_config, save_model
@@ -26,16 +27,6 @@ def add_arguments(parser):
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
     parser.add_argument("--batch-size", type=int, default=256, help="training batch size")
     parser.add_argument("--threads", type=int, default=0)
-
-
-def _rate(fn, batch, seconds):
-    fn()
-    fn()
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        fn()
-        count += batch
-    return count / (time.perf_counter() - start)
 
 
 def sequential_like(cfg):
@@ -74,13 +65,13 @@ def run(args):
         rng = np.random.default_rng(0)
         for batch in (1, 16, 128):
             planes = (rng.random((batch, POLICY_PLANES, n, n)) < 0.3).astype(np.uint8)
-            ours = _rate(lambda: nets.policy(planes), batch, args.seconds)
+            ours = rate(lambda: nets.policy(planes), batch, args.seconds)
             x = torch.rand(batch, POLICY_PLANES, n, n).contiguous(memory_format=torch.channels_last)
 
             def bare_step():
                 with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=bf16):
                     bare(x)
-            ceiling = _rate(bare_step, batch, args.seconds)
+            ceiling = rate(bare_step, batch, args.seconds)
             result[f"infer_pos_per_s_b{batch}"] = round(ours)
             result[f"infer_ceiling_pos_per_s_b{batch}"] = round(ceiling)
             result[f"infer_ratio_b{batch}"] = round(ours / ceiling, 3)
@@ -105,7 +96,7 @@ def _training(args, cfg, bare, bf16, n):
         opt.zero_grad()
         loss.backward()
         opt.step()
-    ceiling = _rate(bare_step, b, args.seconds)
+    ceiling = rate(bare_step, b, args.seconds)
 
     train, _ = default_archives()
     if not train:

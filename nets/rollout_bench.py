@@ -13,19 +13,16 @@ the same positions are timed alongside for scale.
 
 import pathlib
 import statistics
-import time
 
 import numba
 import numpy as np
 from numba import njit
 
 from engine import board as B
+from .bench_features import DEFAULT_ARCHIVE
+from .bench_timing import timed_rounds
 from .data import _start, load_corpus
 from .rollout import RolloutFileError, RolloutPolicy, load_model, rollouts
-
-DEFAULT_ARCHIVE = (pathlib.Path(__file__).resolve().parent.parent.parent
-                   / "shared" / "data" / "tygem-9d" / "tygem-2011-11.zip")
-
 
 def add_arguments(parser):
     parser.add_argument("--model", default=None, help="rollout model (default models/rollout.npz)")
@@ -82,16 +79,6 @@ def midgame_positions(archive, count, move):
     return out[:m], corpus.winner[games[:m]]
 
 
-def _timed(fn, seconds, rounds_min=3):
-    """Per round: (CPU seconds, wall seconds, fn's result); all rounds."""
-    rounds = []
-    while sum(r[0] for r in rounds) < seconds or len(rounds) < rounds_min:
-        t0, w0 = time.process_time(), time.perf_counter()
-        r = fn()
-        rounds.append((time.process_time() - t0, time.perf_counter() - w0, r))
-    return rounds
-
-
 def run(args):
     numba.set_num_threads(1)
     try:
@@ -115,12 +102,12 @@ def run(args):
 
     policy_round()      # compile (or load from the cache)
     random_round()
-    rounds = _timed(policy_round, args.seconds)
+    rounds = timed_rounds(policy_round, args.seconds, 3)
     cpu = [r[0] / r[2][0] for r in rounds]
     wall = [r[1] / r[2][0] for r in rounds]
     moves = sum(r[2][0] for r in rounds)
     per_rollout = moves / (b * len(rounds))
-    rand = _timed(random_round, args.seconds / 3)
+    rand = timed_rounds(random_round, args.seconds / 3, 3)
     rand_us = statistics.median(r[0] / r[2] for r in rand) * 1e6
     rand_moves = sum(r[2] for r in rand) / (b * len(rand))
     us = statistics.median(cpu) * 1e6

@@ -12,7 +12,6 @@ import argparse
 import csv
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -29,16 +28,12 @@ def read_metrics(run):
 
 
 def inference_rate(path, batch, seconds=3.0):
+    from nets.bench_timing import rate
     from nets.inference import Networks
 
     nets = Networks(policy_path=path)
     planes = (np.random.default_rng(0).random((batch, 48, 19, 19)) < 0.3).astype(np.uint8)
-    nets.policy(planes)
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        nets.policy(planes)
-        count += batch
-    return count / (time.perf_counter() - start)
+    return rate(lambda: nets.policy(planes), batch, seconds)
 
 
 def main():
