@@ -17,6 +17,7 @@ import pytest
 import gtp_server
 from engine.board import BLACK, WHITE
 from engine.coords import parse_gtp
+from gtp_helpers import Collector, save_tiny_models
 from gtp_server import EngineConfig, build_server
 from tengen.gtp_protocol import LineReader
 
@@ -28,15 +29,7 @@ ANALYSIS = {"lz-analyze", "kata-analyze", "lz-genmove_analyze", "kata-genmove_an
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     """(policy path, value path): random networks of width 8."""
-    import torch
-    from nets.model import build, policy_config, save_model, value_config
-
-    torch.manual_seed(1)
-    d = tmp_path_factory.mktemp("models")
-    save_model(build(policy_config(width=8, layers=3)), d / "policy.safetensors")
-    save_model(build(value_config(width=8, layers=3, value_hidden=16, value_channels=4)),
-               d / "value.safetensors")
-    return str(d / "policy.safetensors"), str(d / "value.safetensors")
+    return save_tiny_models(tmp_path_factory.mktemp("models"), seed=1)
 
 
 def mcts_config(models, **kw):
@@ -45,21 +38,6 @@ def mcts_config(models, **kw):
                     threads=1, resign_threshold=0.0, visits=32)
     settings.update(kw)
     return EngineConfig(**settings)
-
-
-class Collector:
-    def __init__(self):
-        self.parts = []
-        self.lock = threading.Lock()
-
-    def write(self, text):
-        with self.lock:
-            self.parts.append(text)
-
-    @property
-    def text(self):
-        with self.lock:
-            return "".join(self.parts)
 
 
 class Session:

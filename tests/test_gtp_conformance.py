@@ -12,77 +12,8 @@ from engine.board import BLACK, WHITE, PASS
 from engine.coords import parse_gtp, format_gtp
 from engine.game import Game, fixed_handicap_points
 from engine.sgf import parse_sgf, save_sgf
-from gtp_server import EngineConfig, build_server
-from tengen.gtp_protocol import LineReader
-
-
-class Collector:
-    def __init__(self):
-        self.parts = []
-
-    def write(self, text):
-        self.parts.append(text)
-
-    def take(self):
-        text = "".join(self.parts)
-        self.parts = []
-        return text
-
-
-class Session:
-    """An in-process server; ``raw(line)`` returns the exact output for one
-    input line, ``ok``/``fail`` the text of a success/failure."""
-
-    def __init__(self, **config):
-        config.setdefault("size", 9)
-        config.setdefault("seed", 1)
-        config.setdefault("status_playouts", 64)
-        self.server = build_server(EngineConfig(**config))
-        self.out = Collector()
-        self.reader = LineReader()
-
-    def raw(self, line):
-        self.server.handle_line(line, self.out, self.reader)
-        return self.out.take()
-
-    def response(self, line):
-        """(ok, id, text) of the single response to ``line``."""
-        text = self.raw(line)
-        assert text.endswith("\n\n") and text.count("\n\n") == 1, repr(text)
-        head, _, rest = text[:-2].partition("\n")
-        status, body = head[0], head[1:]
-        assert status in "=?"
-        cid = ""
-        while body[:1].isdigit():
-            cid, body = cid + body[0], body[1:]
-        body = body[1:] if body.startswith(" ") else body
-        full = "\n".join(x for x in (body, rest) if x)
-        return status == "=", cid, full
-
-    def ok(self, line):
-        good, _, text = self.response(line)
-        assert good, f"{line!r} failed: {text}"
-        return text
-
-    def fail(self, line):
-        good, _, text = self.response(line)
-        assert not good, f"{line!r} should fail but answered {text!r}"
-        return text
-
-    def board(self):
-        """The showboard picture as an ASCII board string (rows top first)."""
-        lines = self.ok("showboard").split("\n")
-        rows = [ln.split()[1:-1] for ln in lines[1:-2]]
-        return "\n".join(" ".join(r) for r in rows)
-
-    @property
-    def engine(self):
-        self.server.lookup("play")          # loads the Go commands
-        return self.server.engine
-
-    @property
-    def game(self):
-        return self.engine.game
+from gtp_helpers import Session
+from test_gtp_status import SEKI
 
 
 @pytest.fixture
@@ -369,19 +300,6 @@ def test_set_free_handicap(gtp):
 
 
 # ---- scoring ------------------------------------------------------------------
-
-SEKI = """
-    X . O X . X . X .
-    X . O X X X X X X
-    X X O X X X X X X
-    O O X X X X X X X
-    O O O O O O O O O
-    . O . O . O . O .
-    O O O O O O O O O
-    . . . . X . . . .
-    . . . . . . . . .
-"""
-
 
 def test_final_status_list_and_score(gtp, tmp_path):
     save_sgf(from_ascii(SEKI, komi=7.5), tmp_path / "seki.sgf")

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from test_gtp_conformance import Session
+from gtp_helpers import Session
 
 GOLDEN = pathlib.Path(__file__).resolve().parent / "golden"
 ROOT = GOLDEN.parent.parent

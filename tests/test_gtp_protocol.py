@@ -8,24 +8,10 @@ import pytest
 
 import gtp_server
 from engine.player import PlayerCommand, RandomPlayer
+from gtp_helpers import Collector
 from gtp_server import EngineConfig, build_server
 from tengen.gtp_protocol import (GtpError, GtpServer, LineReader, clean_line, format_response,
                                  parse_command)
-
-
-class Collector:
-    def __init__(self):
-        self.parts = []
-        self.lock = threading.Lock()
-
-    def write(self, text):
-        with self.lock:
-            self.parts.append(text)
-
-    @property
-    def text(self):
-        with self.lock:
-            return "".join(self.parts)
 
 
 def test_clean_line():

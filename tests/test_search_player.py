@@ -16,6 +16,7 @@ from engine.clock import Clock, TimeControl
 from engine.coords import parse_gtp
 from engine.game import Game, Rules
 from engine.player import RESIGN, PlayerOptions
+from gtp_helpers import save_tiny_models
 from mcts.player import SearchPlayer, search_config_from
 from mcts.search import Search, SearchConfig
 from mcts.timing import max_move_time, plan_move
@@ -27,15 +28,7 @@ SIMPLE = Rules("simple", "simple", False, "area")
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory):
     """(policy path, value path): random networks of width 8."""
-    import torch
-    from nets.model import build, policy_config, save_model, value_config
-
-    torch.manual_seed(0)
-    d = tmp_path_factory.mktemp("models")
-    save_model(build(policy_config(width=8, layers=3)), d / "policy.safetensors")
-    save_model(build(value_config(width=8, layers=3, value_hidden=16, value_channels=4)),
-               d / "value.safetensors")
-    return str(d / "policy.safetensors"), str(d / "value.safetensors")
+    return save_tiny_models(tmp_path_factory.mktemp("models"), seed=0)
 
 
 class FakeNets:
