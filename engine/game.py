@@ -154,10 +154,6 @@ class Game:
     def move_number(self):
         return len(self.moves)
 
-    @property
-    def last_move(self):
-        return self.moves[-1][1] if self.moves else None
-
     def captures(self, color):
         """Stones captured so far by ``color``."""
         return int(self.state[B.H_CAP + color - 1])

@@ -4,7 +4,6 @@
 """
 
 import functools
-import os
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +85,3 @@ class Networks:
     def value(self, planes):
         """Values in [-1, 1] for the player to move, from 49-plane input."""
         return self._run(self.value_net, planes)
-
-
-def default_threads():
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

@@ -348,7 +348,7 @@ def test_command_line_options(models):
         assert option in help_text
 
 
-def test_a_network_player_without_a_network_is_refused_at_start(tmp_path):
+def test_a_network_player_without_a_network_is_refused_at_start():
     if gtp_server.DEFAULT_POLICY_MODEL.exists():
         pytest.skip("the default policy network exists")
     proc = subprocess.run([sys.executable, str(ROOT / "gtp_server.py"), "--player", "mcts"],
