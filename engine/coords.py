@@ -32,6 +32,12 @@ def on_board(x, y, n):
     return 0 <= x < n and 0 <= y < n
 
 
+def is_point(p, n):
+    """``p`` is a point of the n x n board (not PASS, not the border)."""
+    x, y = to_xy(p, n)
+    return on_board(x, y, n) and p == to_point(x, y, n)
+
+
 def point_to_index(p, n):
     """Board point to policy index (pass -> n*n)."""
     if p == PASS:

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import board as B
 from .board import BLACK, WHITE, EMPTY, PASS
-from .coords import to_point, to_xy, format_gtp
+from .coords import all_points, format_gtp, is_point, to_point
 
 KO_RULES = ("simple", "positional", "situational")
 SCORING = ("area", "territory")
@@ -173,8 +173,7 @@ class Game:
         return {p: int(col[p]) for p in self.points() if col[p] != EMPTY}
 
     def points(self):
-        n = self.size
-        return [to_point(x, y, n) for y in range(n) for x in range(n)]
+        return all_points(self.size)
 
     def copy(self):
         g = Game.__new__(Game)
@@ -194,9 +193,7 @@ class Game:
             raise ValueError(f"invalid colour {color!r}")
         if p == PASS:
             return None
-        n = self.size
-        x, y = to_xy(p, n)
-        if not (0 <= x < n and 0 <= y < n) or p != to_point(x, y, n):
+        if not is_point(p, self.size):
             return "off-board"
         s = self.state
         if s[B.COLOR + p] != EMPTY:
@@ -252,8 +249,7 @@ class Game:
         setup = dict(self.setup)
         n = self.size
         for p, c in stones.items():
-            x, y = to_xy(p, n)
-            if p == PASS or not (0 <= x < n and 0 <= y < n) or p != to_point(x, y, n):
+            if not is_point(p, n):
                 raise ValueError(f"setup point {p!r} is not on the {n}x{n} board")
             if c not in (EMPTY, BLACK, WHITE):
                 raise ValueError(f"invalid setup colour {c!r}")
@@ -294,10 +290,7 @@ class Game:
     def territory_score(self, dead=()):
         """Black minus White by territory and prisoners, ``dead`` stones
         removed as prisoners, komi included."""
-        mask = np.zeros(B.MAXM, dtype=np.int64)
-        for p in dead:
-            mask[p] = 1
-        return B.territory_score(self.state, mask) - self.komi
+        return B.territory_score(self.state, _dead_mask(dead)) - self.komi
 
     def score(self, dead=()):
         """Black minus White under this game's rules (area scoring counts
@@ -305,24 +298,24 @@ class Game:
         if self.rules.scoring == "territory":
             return self.territory_score(dead)
         if dead:
-            mask = np.zeros(B.MAXM, dtype=np.int64)
-            for p in dead:
-                mask[p] = 1
-            own = np.zeros(B.MAXM, dtype=np.int64)
-            B.area_owner(self.state, mask, own)
-            pts = self.points()
-            return sum(1 for p in pts if own[p] == BLACK) - \
-                sum(1 for p in pts if own[p] == WHITE) - self.komi
+            owners = self.ownership(dead).values()
+            return sum(o == BLACK for o in owners) - sum(o == WHITE for o in owners) - self.komi
         return self.area_score()
 
     def ownership(self, dead=()):
         """{point: BLACK/WHITE/EMPTY} area ownership of every point."""
-        mask = np.zeros(B.MAXM, dtype=np.int64)
-        for p in dead:
-            mask[p] = 1
         own = np.zeros(B.MAXM, dtype=np.int64)
-        B.area_owner(self.state, mask, own)
+        B.area_owner(self.state, _dead_mask(dead), own)
         return {p: int(own[p]) for p in self.points()}
+
+
+def _dead_mask(dead):
+    """The ``dead`` argument of the board's scoring functions: 1 at each
+    point of ``dead``."""
+    mask = np.zeros(B.MAXM, dtype=np.int64)
+    for p in dead:
+        mask[p] = 1
+    return mask
 
 
 def result_string(score):

@@ -5,7 +5,8 @@ import pytest
 from engine import board as B
 from engine.board import PASS
 from engine.coords import (CoordinateError, all_points, format_gtp, format_sgf, index_to_point,
-                           on_board, parse_gtp, parse_sgf, point_to_index, to_point, to_xy)
+                           is_point, on_board, parse_gtp, parse_sgf, point_to_index, to_point,
+                           to_xy)
 
 
 @pytest.mark.parametrize("n", [2, 9, 19, 25])
@@ -27,6 +28,8 @@ def test_points_are_the_empty_points_of_a_new_board(n):
     s = B.new_state(n)
     empty = {int(p) for p in range(B.MAXM) if s[B.COLOR + p] == B.EMPTY}
     assert empty == set(all_points(n))
+    # is_point: exactly those, never PASS, the border or beyond the array
+    assert {p for p in range(-3, B.MAXM + 3) if is_point(p, n)} == empty
 
 
 def test_known_vertices():
