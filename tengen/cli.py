@@ -11,9 +11,9 @@ import sys
 
 COMMANDS = {
     "gtp": ("gtp_server", "play over GTP on stdin/stdout (for Go GUIs)"),
-    "bench": ("tengen.bench", "measure speed (board, features, net, mcts)"),
-    "train": ("nets.train", "train the policy, value or rollout network"),
-    "eval": ("nets.evaluate", "policy accuracy and value error on SGF games"),
+    "bench": ("tengen.bench", "measure speed (board, features, net, mcts, rollout)"),
+    "train": ("nets.train", "train the policy or value network, or the rollout policy"),
+    "eval": ("nets.evaluate", "how well the networks and the rollout policy predict SGF games"),
     "match": ("tengen.match", "referee games between two GTP engines"),
 }
 
