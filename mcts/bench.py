@@ -28,7 +28,7 @@ def add_arguments(parser):
 def _positions(count):
     """Mid-game 19x19 positions from the validation games when present,
     else the empty board."""
-    from nets.train import default_archives
+    from nets.data import default_archives
     from engine.sgf import iter_records
 
     _, val = default_archives()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine import board as B
-from engine.coords import index_to_point
+from engine.coords import index_to_point, point_to_index
 from nets.features import POLICY_PLANES, VALUE_PLANES, encode_batch
 from . import tree as T
 
@@ -137,10 +137,7 @@ class Search:
     def _child(self, node, point, n):
         """The child of ``node`` reached by ``point`` (expanded), else -1."""
         tr = self.tree
-        move = n * n if point == B.PASS else None
-        if move is None:
-            w = n + 2
-            move = (point // w - 1) * n + point % w - 1
+        move = point_to_index(point, n)
         for e in range(tr.first[node], tr.first[node] + tr.count[node]):
             if tr.e_move[e] == move:
                 return int(tr.e_child[e]) if tr.e_child[e] > 0 else -1

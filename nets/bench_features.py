@@ -24,9 +24,9 @@ from engine.game import Game, IllegalMove, Rules
 from engine.ladder import ladder_maps, new_scratch
 from . import features as F
 from .bench_timing import timed_rounds
+from .data import DATA_DIR, VALIDATION_ARCHIVE
 
-DEFAULT_ARCHIVE = (pathlib.Path(__file__).resolve().parent.parent.parent
-                   / "shared" / "data" / "tygem-9d" / "tygem-2011-11.zip")
+DEFAULT_ARCHIVE = DATA_DIR / VALIDATION_ARCHIVE
 _COLOURS = {"b": BLACK, "w": WHITE}
 
 

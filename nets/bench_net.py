@@ -81,7 +81,8 @@ def run(args):
 
 def _training(args, cfg, bare, bf16, n):
     """Positions/s of a real training step against the bare ceiling."""
-    from .train import TrainConfig, Trainer, default_archives
+    from .data import default_archives
+    from .train import TrainConfig, Trainer
 
     b = args.batch_size
     bare.train()

@@ -21,6 +21,7 @@ of them overfits), labelled +1 if the player to move went on to win.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numba import njit
@@ -29,6 +30,19 @@ from engine import board as B
 from engine.status import ownership_counts
 from .features import encode
 from .symmetry import transform_index, transform_planes
+
+
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tygem-9d"
+VALIDATION_ARCHIVE = "tygem-2011-11.zip"
+
+
+def default_archives():
+    """(training archives, validation archives) under ../shared: every
+    tygem archive but ``tygem-2011-11.zip`` trains, that one validates."""
+    files = sorted(DATA_DIR.glob("*.zip"))
+    train = [str(f) for f in files if f.name != VALIDATION_ARCHIVE]
+    val = [str(f) for f in files if f.name == VALIDATION_ARCHIVE]
+    return train, val
 
 
 @dataclass
@@ -100,7 +114,7 @@ def _final_ownership(n, pts, cols, offs, spts, scols, soffs, first, playouts, ou
     nj = np.zeros(0, dtype=np.int64)
     w = n + 2
     for g in range(offs.shape[0] - 1):
-        s = _start(n, spts, scols, soffs[g], soffs[g + 1], first[g])
+        s = start_position(n, spts, scols, soffs[g], soffs[g + 1], first[g])
         for k in range(offs[g], offs[g + 1]):
             p = np.int64(pts[k])
             c = np.int64(cols[k])
@@ -137,7 +151,7 @@ def final_ownership(corpus, playouts=24, cache=None):
 
 
 @njit(cache=True, nogil=True)
-def _start(n, spts, scols, so0, so1, first):
+def start_position(n, spts, scols, so0, so1, first):
     """The position after a game's setup stones, ``first`` to move."""
     s = B.new_state(n)
     nj = np.zeros(0, dtype=np.int64)
@@ -171,7 +185,7 @@ def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, first, games, p
     w = n + 2
     for gi in range(games.shape[0]):
         g = games[gi]
-        s = _start(n, spts, scols, soffs[g], soffs[g + 1], first[g])
+        s = start_position(n, spts, scols, soffs[g], soffs[g + 1], first[g])
         for k in range(offs[g], offs[g + 1]):
             p = np.int64(pts[k])
             c = np.int64(cols[k])

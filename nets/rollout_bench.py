@@ -21,7 +21,7 @@ from numba import njit
 from engine import board as B
 from .bench_features import DEFAULT_ARCHIVE
 from .bench_timing import timed_rounds
-from .data import _start, load_corpus
+from .data import load_corpus, start_position
 from .rollout import RolloutFileError, RolloutPolicy, load_model, rollouts
 
 def add_arguments(parser):
@@ -46,7 +46,7 @@ def _positions_at(n, pts, cols, offs, spts, scols, soffs, first, move, out, game
             break
         if offs[g + 1] - offs[g] <= move:
             continue
-        s = _start(n, spts, scols, soffs[g], soffs[g + 1], first[g])
+        s = start_position(n, spts, scols, soffs[g], soffs[g + 1], first[g])
         ok = True
         for k in range(offs[g], offs[g] + move):
             p = np.int64(pts[k])

@@ -30,7 +30,7 @@ from numba import njit
 
 from engine import board as B
 from engine.board import MAXM
-from .data import _start, load_corpus
+from .data import load_corpus, start_position
 from .rollout import RolloutModel, save_rollout
 from .rollout_features import OFF_NONE, SLOTS, edge_table, position_features
 
@@ -59,7 +59,7 @@ def _replay(n, pts, cols, offs, spts, scols, soffs, first, games, off, pat_id, w
     nj = np.zeros(0, dtype=np.int64)
     for gi in range(games.shape[0]):
         g = games[gi]
-        s = _start(n, spts, scols, soffs[g], soffs[g + 1], first[g])
+        s = start_position(n, spts, scols, soffs[g], soffs[g + 1], first[g])
         for k in range(offs[g], offs[g + 1]):
             if max_positions > 0 and stats[_POSITIONS] >= max_positions:
                 return

@@ -33,12 +33,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import PositionStream, final_ownership, fixed_sample, load_corpus
+from .data import (VALIDATION_ARCHIVE, PositionStream, default_archives, final_ownership,
+                   fixed_sample, load_corpus)
 from .features import POLICY_PLANES, VALUE_PLANES
 from .model import NetConfig, build, save_model
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tygem-9d"
-VALIDATION_ARCHIVE = "tygem-2011-11.zip"
 
 
 @dataclass
@@ -82,14 +81,6 @@ class TrainConfig:
         return POLICY_PLANES if self.kind == "policy" else VALUE_PLANES
 
 
-def default_archives():
-    """The training archives and the validation archive under ../shared."""
-    files = sorted(DEFAULT_DATA.glob("*.zip"))
-    train = [str(f) for f in files if f.name != VALIDATION_ARCHIVE]
-    val = [str(f) for f in files if f.name == VALIDATION_ARCHIVE]
-    return train, val
-
-
 def learning_rate(cfg, positions):
     """Linear warm-up, then cosine decay to ``min_lr_fraction`` of ``lr``."""
     if positions < cfg.warmup_positions:
@@ -113,7 +104,7 @@ def init_trunk(net, path):
         raise ModelFileError(f"{path}: width {src.cfg.width} x {src.cfg.layers} layers does not "
                              f"match the new network's {net.cfg.width} x {net.cfg.layers}")
     with torch.no_grad():
-        for i, (a, b) in enumerate(zip(src.trunk.convs, net.trunk.convs)):
+        for a, b in zip(src.trunk.convs, net.trunk.convs):
             w = torch.zeros_like(b.weight)
             k = min(a.weight.shape[1], w.shape[1])
             w[:, :k] = a.weight[:, :k]
@@ -124,7 +115,7 @@ def init_trunk(net, path):
 
 def make_optimizer(cfg, net):
     decay, no_decay = [], []
-    for name, p in net.named_parameters():
+    for p in net.parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
     groups = [{"params": decay, "weight_decay": cfg.weight_decay},
               {"params": no_decay, "weight_decay": 0.0}]
