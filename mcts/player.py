@@ -84,9 +84,19 @@ def load_networks(options, need_value=True):
 
 
 def _area_for(game, color):
-    """Area count (komi included) from ``color``'s point of view."""
-    score = game.area_score()
-    return score if color == BLACK else -score
+    """The margin a pass would end the game with, from ``color``'s point of
+    view (komi included): the smaller of the bare area count (what the
+    search's finished games are scored by) and the count with the
+    Monte Carlo dead-stone estimate removed (what a referee or a GUI's
+    scoring will say).  Passing only when both agree keeps tengen from
+    ending a game that its own dead stones make look won."""
+    from engine.status import final_score
+
+    sign = 1 if color == BLACK else -1
+    bare = sign * game.area_score()
+    if bare <= 0:
+        return bare
+    return min(bare, sign * final_score(game))
 
 
 def with_mover(game, color):
