@@ -1,8 +1,8 @@
 """Timing helpers shared by the ``tengen bench`` targets and scripts.
 
-Two kinds of figure: the throughput of a call repeated for a while on the
-wall clock (``rate``: the networks, whose threads make CPU time
-misleading), and per-round CPU and wall times (``timed_rounds``: compiled
+Two kinds of figure: the throughput of calls timed against each other on
+the wall clock (``interleaved_rates``: the networks, whose threads make CPU
+time misleading), and per-round CPU and wall times (``timed_rounds``: compiled
 single-core code, where the process's CPU time is the headline because the
 machine is shared and time spent descheduled is not the code's cost).
 """
@@ -10,17 +10,24 @@ machine is shared and time spent descheduled is not the code's cost).
 import time
 
 
-def rate(fn, batch, seconds):
-    """Items per wall-clock second of ``fn()``, which handles ``batch``
-    items a call, repeated for ``seconds``; two untimed calls first
-    (compilation, allocator and cache warm-up)."""
-    fn()
-    fn()
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        fn()
-        count += batch
-    return count / (time.perf_counter() - start)
+def interleaved_rates(steps, seconds, until=None, block=4):
+    """Items per wall-clock second of each of ``steps`` (callables returning
+    the number of items they handled), timed in alternating blocks of
+    ``block`` calls so that all see the same machine (turbo, other jobs),
+    for at least ``seconds`` and until ``until()`` (if given) is true.  Two
+    untimed calls of each first."""
+    for step in steps:
+        step()
+        step()
+    spent = [0.0] * len(steps)
+    items = [0] * len(steps)
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds or (until is not None and not until()):
+        for i, step in enumerate(steps):
+            t0 = time.perf_counter()
+            items[i] += sum(step() for _ in range(block))
+            spent[i] += time.perf_counter() - t0
+    return [n / t for n, t in zip(items, spent)]
 
 
 def timed_rounds(fn, seconds, rounds_min):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .model import ModelFileError, load_model
+from .model import ModelFileError, load_model, planes_to_tensor
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 POLICY_FILE = "policy.safetensors"
@@ -66,8 +66,7 @@ class Networks:
         return net.to(memory_format=torch.channels_last)
 
     def _run(self, net, planes):
-        x = torch.from_numpy(np.ascontiguousarray(planes)).float()
-        x = x.contiguous(memory_format=torch.channels_last)
+        x = planes_to_tensor(planes)
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             return net(x).float().numpy()
 

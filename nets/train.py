@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from .data import (VALIDATION_ARCHIVE, PositionStream, default_archives, final_ownership,
                    fixed_sample, load_corpus)
 from .features import POLICY_PLANES, VALUE_PLANES
-from .model import NetConfig, build, save_model
+from .model import NetConfig, build, planes_to_tensor, save_model
 
 
 
@@ -128,11 +128,6 @@ def make_optimizer(cfg, net):
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
 
 
-def to_tensor(planes, channels_last):
-    x = torch.from_numpy(planes).float()
-    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
-
-
 def machine_description():
     cpu = platform.processor() or platform.machine()
     try:
@@ -187,7 +182,7 @@ def validate(cfg, net, sample, batch=512):
     sums, count = {}, 0
     for a in range(0, len(sample), batch):
         idx = np.arange(a, min(len(sample), a + batch))
-        x = to_tensor(sample.planes_of(idx), cfg.channels_last)
+        x = planes_to_tensor(sample.planes_of(idx), cfg.channels_last)
         move = torch.from_numpy(sample.move[idx])
         value = torch.from_numpy(sample.value[idx])
         owner = sample.owner_of(idx)
@@ -380,7 +375,7 @@ class Trainer:
         """One optimisation step on the next batch: (metrics, lr, positions)."""
         cfg = self.cfg
         planes, move, value, owner = self.stream.next_batch()
-        x = to_tensor(planes, cfg.channels_last)
+        x = planes_to_tensor(planes, cfg.channels_last)
         owner = None if owner is None else torch.from_numpy(owner)
         lr = learning_rate(cfg, self.positions)
         for g in self.opt.param_groups:
