@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from engine.game import Game
-from nets.bench_timing import rate
+from nets.bench_timing import interleaved_rates
 
 
 def add_arguments(parser):
@@ -73,10 +73,20 @@ def run(args):
 
     b = args.batch_size
     planes = (np.random.default_rng(0).random((b, VALUE_PLANES, 19, 19)) < 0.3).astype(np.uint8)
-    pol = rate(lambda: nets.policy(planes), b, 3.0)
-    both = pol
+
+    def policy_step():
+        nets.policy(planes)
+        return b
+
+    def networks_step():
+        nets.policy(planes)
+        nets.value(planes)
+        return b
     if nets.value_net is not None:
-        both = rate(lambda: (nets.policy(planes), nets.value(planes)), b, 3.0)
+        pol, both = interleaved_rates([policy_step, networks_step], 6.0)
+    else:
+        pol, = interleaved_rates([policy_step], 3.0)
+        both = pol
     return {"visits_per_s": round(visit_rate, 1), "policy_pos_per_s": round(pol, 1),
             "networks_pos_per_s": round(both, 1), "ratio_to_policy": round(visit_rate / pol, 3),
             "ratio_to_networks": round(visit_rate / both, 3), "batch_size": b,

@@ -28,12 +28,16 @@ def read_metrics(run):
 
 
 def inference_rate(path, batch, seconds=3.0):
-    from nets.bench_timing import rate
+    from nets.bench_timing import interleaved_rates
     from nets.inference import Networks
 
     nets = Networks(policy_path=path)
     planes = (np.random.default_rng(0).random((batch, 48, 19, 19)) < 0.3).astype(np.uint8)
-    return rate(lambda: nets.policy(planes), batch, seconds)
+
+    def step():
+        nets.policy(planes)
+        return batch
+    return interleaved_rates([step], seconds)[0]
 
 
 def main():
