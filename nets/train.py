@@ -81,6 +81,9 @@ class TrainConfig:
         return POLICY_PLANES if self.kind == "policy" else VALUE_PLANES
 
 
+SCHEDULE_FIELDS = ("lr", "schedule_positions", "min_lr_fraction")
+
+
 def learning_rate(cfg, positions):
     """Linear warm-up, then cosine decay to ``min_lr_fraction`` of ``lr``."""
     if positions < cfg.warmup_positions:
@@ -198,7 +201,7 @@ def validate(cfg, net, sample, batch=512):
 class Trainer:
     """One training run: owns the network, optimiser, stream and logs."""
 
-    def __init__(self, cfg, resume=False, progress=True, command=None):
+    def __init__(self, cfg, resume=False, progress=True, command=None, reschedule=()):
         self.cfg = cfg
         self.out = Path(cfg.out)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -210,9 +213,11 @@ class Trainer:
         if resume:
             ckpt = self.load_checkpoint()
             saved = TrainConfig(**ckpt["config"])
-            # a resumed run keeps its design; only the stopping rules may change
+            # a resumed run keeps its design; only the stopping rules may
+            # change, and the learning-rate schedule when asked for by name
+            # (``reschedule``: e.g. a longer or shorter cosine)
             for k in ("max_positions", "max_minutes", "max_cpu_minutes", "checkpoint_minutes",
-                      "threads"):
+                      "threads", *reschedule):
                 setattr(saved, k, getattr(cfg, k))
             self.cfg = cfg = saved
         torch.manual_seed(cfg.seed)
@@ -423,6 +428,10 @@ def add_arguments(parser):
     for name in ("lr", "momentum", "weight_decay", "max_minutes", "max_cpu_minutes",
                  "checkpoint_minutes", "min_lr_fraction", "ownership_weight"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(d, name))
+    parser.add_argument("--reschedule", action="store_true",
+                        help="with --resume: take --lr, --schedule-positions and "
+                        "--min-lr-fraction from this command line (the cosine continues "
+                        "from the positions already seen)")
     parser.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default=d.optimizer)
     parser.add_argument("--init-from", default="", metavar="MODEL",
                         help="start the trunk from this network (same width and depth)")
@@ -458,7 +467,12 @@ def main(args):
     if not cfg.data:
         print("no training data: pass --data", file=sys.stderr)
         return 2
-    trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress)
+    if args.reschedule and not args.resume:
+        print("--reschedule goes with --resume", file=sys.stderr)
+        return 2
+    reschedule = SCHEDULE_FIELDS if args.reschedule else ()
+    trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress,
+                      reschedule=reschedule)
     best = trainer.run()
     print(json.dumps({"positions": trainer.positions, "best": best}))
     return 0

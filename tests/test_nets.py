@@ -171,6 +171,23 @@ def test_resumed_run_continues_exactly(tmp_path):
         assert torch.equal(a["model"][k], b["model"][k]), k
 
 
+def test_a_resumed_run_takes_a_new_schedule_only_when_asked(tmp_path):
+    from nets.train import SCHEDULE_FIELDS, learning_rate
+
+    games = random_games_dir(tmp_path, count=4, moves=30)
+    first = small_config(tmp_path, games, max_positions=32 * 4, lr=0.01,
+                         schedule_positions=10_000)
+    Trainer(first, progress=False).run()
+    again = small_config(tmp_path, games, max_positions=32 * 8, lr=0.001,
+                         schedule_positions=500)
+    kept = Trainer(again, resume=True, progress=False)
+    assert kept.cfg.lr == 0.01 and kept.cfg.schedule_positions == 10_000
+    moved = Trainer(again, resume=True, progress=False, reschedule=SCHEDULE_FIELDS)
+    assert moved.cfg.lr == 0.001 and moved.cfg.schedule_positions == 500
+    assert moved.positions == 32 * 4                 # the run goes on where it was
+    assert learning_rate(moved.cfg, moved.positions) < learning_rate(kept.cfg, kept.positions)
+
+
 def test_window_smaller_than_a_batch_is_an_error(tmp_path):
     games = random_games_dir(tmp_path, count=2, moves=5)
     t = Trainer(small_config(tmp_path, games, max_positions=64), progress=False)
