@@ -173,9 +173,9 @@ def add_arguments(parser):
                         help="positions per network call (default 16)")
     search.add_argument("--lambda", dest="lam", type=_fraction, metavar="L",
                         help="leaf value = L * value network + (1 - L) * rollout result "
-                             "(default 1, or 0.5 with --rollouts; below 1 turns rollouts on)")
+                             "(default 0.5; 1 means the value network alone, as --no-rollouts)")
     search.add_argument("--rollouts", action=argparse.BooleanOptionalAction, default=None,
-                        help="mix fast rollouts into the leaf values (default: off)")
+                        help="mix fast rollouts into the leaf values (default: on)")
     search.add_argument("--threads", type=_positive, help="PyTorch threads (default: all cores)")
     search.add_argument("--resign-threshold", type=_winrate, metavar="P",
                         help="resign when the win rate stays below P for 3 moves "

@@ -206,9 +206,11 @@ def test_resigns_after_consecutive_hopeless_moves_only():
 
 def test_search_options_resolve_rollouts_and_lambda():
     cfg = search_config_from(PlayerOptions(visits=50, batch_size=4))
-    assert (cfg.visits, cfg.batch_size, cfg.rollouts, cfg.lam) == (50, 4, False, 1.0)
-    cfg = search_config_from(PlayerOptions(rollouts=True))
-    assert cfg.rollouts and cfg.lam == 0.5
+    assert (cfg.visits, cfg.batch_size, cfg.rollouts, cfg.lam) == (50, 4, True, 0.5)
+    cfg = search_config_from(PlayerOptions(rollouts=False))
+    assert not cfg.rollouts and cfg.lam == 1.0
+    cfg = search_config_from(PlayerOptions(lam=1.0))
+    assert not cfg.rollouts and cfg.lam == 1.0
     cfg = search_config_from(PlayerOptions(lam=0.25))
     assert cfg.rollouts and cfg.lam == 0.25
     for bad in (PlayerOptions(lam=0.5, rollouts=False), PlayerOptions(lam=1.5),
