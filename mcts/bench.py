@@ -15,6 +15,8 @@ import numpy as np
 from engine.game import Game
 from nets.bench_timing import interleaved_rates
 
+from .search import SearchConfig
+
 
 def add_arguments(parser):
     parser.add_argument("--model", default="default", help="model directory (default: models/)")
@@ -23,6 +25,9 @@ def add_arguments(parser):
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--rollouts", action="store_true", help="mix in fast rollouts (lambda 0.5)")
+    parser.add_argument("--expand-threshold", type=int, default=SearchConfig.expand_threshold,
+                        help="visits of an edge before its node is expanded (a leaf below it "
+                        "needs only the value network, once)")
 
 
 def _positions(count):
@@ -48,7 +53,7 @@ def run(args):
 
     from nets.features import VALUE_PLANES
     from nets.inference import Networks
-    from .search import Search, SearchConfig
+    from .search import Search
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -58,7 +63,8 @@ def run(args):
         from nets.rollout import load_rollout
         rollout = load_rollout()
     cfg = SearchConfig(batch_size=args.batch_size, rollouts=args.rollouts,
-                       lam=0.5 if args.rollouts else 1.0, reuse_tree=False)
+                       lam=0.5 if args.rollouts else 1.0, reuse_tree=False,
+                       expand_threshold=args.expand_threshold)
     search = Search(nets, cfg, rollout)
     games = _positions(args.positions)
     search.set_position(games[0])
@@ -91,4 +97,5 @@ def run(args):
             "networks_pos_per_s": round(both, 1), "ratio_to_policy": round(visit_rate / pol, 3),
             "ratio_to_networks": round(visit_rate / both, 3), "batch_size": b,
             "rollouts": bool(args.rollouts), "threads": torch.get_num_threads(),
-            "bf16": nets.bf16, "value_net": nets.value_net is not None}
+            "bf16": nets.bf16, "value_net": nets.value_net is not None,
+            "expand_threshold": cfg.expand_threshold}

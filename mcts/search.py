@@ -144,8 +144,11 @@ class Search:
         return -1
 
     # ---- evaluation ---------------------------------------------------
-    def _evaluate(self, states, need_policy):
-        """(priors (B, n*n+1), values in Black's frame (B,)) for positions."""
+    def _evaluate(self, states, need_policy, stored=None):
+        """(priors (B, n*n+1), values in Black's frame (B,), the value
+        network's part of them (B,), NaN where it was not used) for
+        positions.  ``stored``: values kept on the leaves' edges
+        (``tree.e_V``, 0 for none), used instead of evaluating again."""
         b = len(states)
         n = self.size
         planes = self._planes[:b]
@@ -159,18 +162,26 @@ class Search:
         if not use_rollouts:
             lam = 1.0
         values = np.zeros(b, np.float64)
+        vnet = np.full(b, np.nan)
         if lam > 0 and self.nets.value_net is not None:
-            values += lam * sign * self.nets.value(planes).astype(np.float64)
+            todo = np.ones(b, bool) if stored is None else stored == 0.0
+            if not todo.all():
+                vnet[~todo] = stored[~todo] - T.VALUE_OFFSET
+            if todo.all():
+                vnet[:] = sign * self.nets.value(planes)
+            elif todo.any():
+                vnet[todo] = sign[todo] * self.nets.value(planes[todo])
+            values += lam * vnet
         if lam < 1:
             z = self.rollout(states, self.komi, int(self.rng.integers(1 << 62)))
             values += (1 - lam) * z
-        return priors, values
+        return priors, values, vnet
 
     def _expand_root(self):
         if self.tree.meta[T.META_NODES] > 0:
             return
         st = self.root_state[None, :].copy()
-        priors, values = self._evaluate(st, np.ones(1, bool))
+        priors, values, _ = self._evaluate(st, np.ones(1, bool))
         phash = np.array([self.root_state[B.H_HASH]], np.int64)
         node = T.add_node(self.tree, self.root_state.copy(), priors[0], self._history, phash, 1,
                           self._superko, values[0])
@@ -229,9 +240,12 @@ class Search:
             if len(leaves):
                 last = self._paths[leaves, self._plen[leaves] - 1]
                 need_policy = tr.e_N[last] + 1 >= cfg.expand_threshold
-                p, v = self._evaluate(self._states[leaves], need_policy)
+                stored = tr.e_V[last]
+                p, v, vnet = self._evaluate(self._states[leaves], need_policy, stored)
                 priors[leaves] = p
                 values[leaves] = v
+                keep = (stored == 0.0) & ~np.isnan(vnet)
+                tr.e_V[last[keep]] = vnet[keep] + T.VALUE_OFFSET
             done += T.expand_and_backup(tr, self._states[:bs], self._paths[:bs], self._plen[:bs],
                                         self._phash[:bs], kinds, self._term[:bs], priors, values,
                                         self._history, self._superko, cfg.expand_threshold)

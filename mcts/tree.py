@@ -12,7 +12,11 @@ the edges carry the statistics the search reads (AlphaGo's N, W, P):
   there), ``value`` (its own network evaluation, Black's frame);
 * edges: ``move`` (policy index, pass = n*n), ``prior``, ``N`` (visits),
   ``W`` (summed values), ``VL`` (virtual losses pending), ``child`` (node
-  index; ``UNEXPANDED`` or ``PENDING`` while a leaf waits for the network).
+  index; ``UNEXPANDED`` or ``PENDING`` while a leaf waits for the network),
+  ``V`` (the value network's evaluation of the position the edge leads to,
+  kept while the edge is a leaf below the expansion threshold so that the
+  network sees each position once; stored plus ``VALUE_OFFSET``, so that
+  the arena's zero fill means "not evaluated").
 
 Values are kept in one fixed frame, Black's: +1 is a Black win.  A node
 where ``c`` moves reads ``Q = sign(c) * W / N``.  A pending visit counts as
@@ -40,11 +44,13 @@ NEEDS_EVAL = 0
 TERMINAL = 1
 COLLISION = 2
 
-Tree = namedtuple("Tree", "first count tomove value e_move e_prior e_N e_W e_VL e_child meta")
+Tree = namedtuple("Tree",
+                  "first count tomove value e_move e_prior e_N e_W e_VL e_child e_V meta")
 # meta: [nodes used, edges used]
 META_NODES, META_EDGES = 0, 1
 
 MAX_DEPTH = 1024
+VALUE_OFFSET = 2.0   # e_V holds value + VALUE_OFFSET; 0 means none
 
 
 def new_tree(max_nodes, max_edges):
@@ -56,7 +62,7 @@ def new_tree(max_nodes, max_edges):
                 np.zeros(max_edges, np.int32), np.zeros(max_edges, np.float32),
                 np.zeros(max_edges, np.int32), np.zeros(max_edges, np.float64),
                 np.zeros(max_edges, np.int32), np.zeros(max_edges, np.int32),
-                np.zeros(2, np.int64))
+                np.zeros(max_edges, np.float64), np.zeros(2, np.int64))
 
 
 @njit(cache=True, nogil=True)
@@ -140,6 +146,7 @@ def add_node(tree, s, priors, history, path_hashes, depth, superko, value_black)
         tree.e_W[e] = 0.0
         tree.e_VL[e] = 0
         tree.e_child[e] = UNEXPANDED
+        tree.e_V[e] = 0.0
     return node
 
 
@@ -294,6 +301,7 @@ def copy_subtree(src, root, dst):
             dst.e_N[de] = src.e_N[se]
             dst.e_W[de] = src.e_W[se]
             dst.e_VL[de] = 0
+            dst.e_V[de] = src.e_V[se]
             ch = src.e_child[se]
             if ch > 0:
                 cid = dst.meta[META_NODES]

@@ -159,6 +159,50 @@ def test_expansion_threshold_defers_nodes():
     assert (tr.e_N[:used][expanded] >= 4).all()
 
 
+class CountingNets(MaterialNets):
+    """MaterialNets that count the positions each network is shown."""
+
+    def __init__(self):
+        self.policy_positions = self.value_positions = 0
+
+    def policy(self, planes):
+        self.policy_positions += len(planes)
+        return super().policy(planes)
+
+    def value(self, planes):
+        self.value_positions += len(planes)
+        return super().value(planes)
+
+
+def test_below_the_threshold_a_leaf_is_valued_once_and_its_value_kept():
+    game = from_ascii(CAPTURE, to_move=BLACK)
+    nets = CountingNets()
+    s = Search(nets, SearchConfig(visits=120, batch_size=8, max_nodes=20_000, seed=1,
+                                  expand_threshold=3))
+    s.set_position(game)
+    s.run(visits=120, early_stop=False)
+    tr = s.tree
+    used = tr.meta[T.META_EDGES]
+    visited = tr.e_N[:used] > 0
+    # every visited edge was valued exactly once, its value kept on the edge,
+    # and the policy network saw only the positions that became nodes
+    assert nets.value_positions == visited.sum() + 1              # + the root
+    assert nets.policy_positions == tr.meta[T.META_NODES]
+    assert (tr.e_V[:used][visited] > 0).all() and (tr.e_V[:used][~visited] == 0).all()
+    # a root move still below the threshold keeps the network's value of
+    # the position after it, in Black's frame
+    e0, k = int(tr.first[0]), int(tr.count[0])
+    leaf = [e for e in range(e0, e0 + k) if tr.e_N[e] > 0 and tr.e_child[e] <= 0]
+    assert leaf
+    for e in leaf:
+        after = game.copy()
+        after.play(int(T._move_point(tr.e_move[e], game.size)), BLACK)
+        colours = list(after.stones().values())
+        black_lead = float(colours.count(BLACK) - colours.count(WHITE))
+        assert tr.e_V[e] - T.VALUE_OFFSET == pytest.approx(np.tanh(black_lead / 3.0), abs=1e-6)
+    assert tr.e_VL[:used].sum() == 0
+
+
 def test_full_arena_ends_the_search_without_losing_visits():
     game = from_ascii(CAPTURE, to_move=BLACK)
     cfg = SearchConfig(visits=5000, batch_size=8, max_nodes=40, seed=1)
