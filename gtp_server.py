@@ -57,6 +57,7 @@ class EngineConfig:
     batch_size: int | None = None
     lam: float | None = None
     rollouts: bool | None = None
+    expand_threshold: int | None = None
     threads: int | None = None
     resign_threshold: float | None = None
 
@@ -76,7 +77,8 @@ def make_player(config):
     return factory(PlayerOptions(
         config.policy_model, config.value_model, config.seed, visits=config.visits,
         time_per_move=config.time_per_move, batch_size=config.batch_size, lam=config.lam,
-        rollouts=config.rollouts, threads=config.threads,
+        rollouts=config.rollouts, expand_threshold=config.expand_threshold,
+        threads=config.threads,
         resign_threshold=config.resign_threshold))
 
 
@@ -176,6 +178,10 @@ def add_arguments(parser):
                              "(default 0.5; 1 means the value network alone, as --no-rollouts)")
     search.add_argument("--rollouts", action=argparse.BooleanOptionalAction, default=None,
                         help="mix fast rollouts into the leaf values (default: on)")
+    search.add_argument("--expand-threshold", type=_positive, metavar="N",
+                        help="visits of a move before its position is expanded with the "
+                             "policy network; below that its leaf is valued only "
+                             "(AlphaGo's n_thr; default 3)")
     search.add_argument("--threads", type=_positive, help="PyTorch threads (default: all cores)")
     search.add_argument("--resign-threshold", type=_winrate, metavar="P",
                         help="resign when the win rate stays below P for 3 moves "
@@ -207,6 +213,7 @@ def config_from_args(args):
                         rules=args.rules, seed=args.seed, status_playouts=args.status_playouts,
                         visits=args.visits, time_per_move=args.time_per_move,
                         batch_size=args.batch_size, lam=args.lam, rollouts=args.rollouts,
+                        expand_threshold=args.expand_threshold,
                         threads=args.threads, resign_threshold=args.resign_threshold)
 
 

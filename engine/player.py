@@ -43,6 +43,7 @@ class PlayerOptions:
     batch_size: int | None = None         # positions per network call in the search
     lam: float | None = None              # value network's share of a leaf value (rest: rollouts)
     rollouts: bool | None = None          # fast rollouts at the leaves
+    expand_threshold: int | None = None   # visits of an edge before its node is expanded
     threads: int | None = None            # PyTorch threads
     resign_threshold: float | None = None  # resign below this win rate (0: never)
 

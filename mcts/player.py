@@ -55,6 +55,10 @@ def search_config_from(options):
         if options.batch_size < 1:
             raise ValueError("batch size must be at least 1")
         cfg.batch_size = options.batch_size
+    if options.expand_threshold is not None:
+        if options.expand_threshold < 1:
+            raise ValueError("expand threshold must be at least 1")
+        cfg.expand_threshold = options.expand_threshold
     lam, rollouts = options.lam, options.rollouts
     if lam is not None and not 0.0 <= lam <= 1.0:
         raise ValueError("lambda must be in [0, 1]")

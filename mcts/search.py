@@ -34,7 +34,7 @@ class SearchConfig:
     fpu_reduction: float = 0.2        # unvisited children start at parent's Q minus this
     lam: float = 1.0                  # value network weight; 1 - lam for rollouts
     rollouts: bool = False
-    expand_threshold: int = 1         # visits of an edge before its node is expanded
+    expand_threshold: int = 3         # visits of an edge before its node is expanded
     dirichlet_alpha: float = 0.0      # root noise (self-play); 0: none
     dirichlet_eps: float = 0.25
     temperature: float = 0.0          # 0: most visited move; else sample N^(1/T)
@@ -231,15 +231,16 @@ class Search:
             if need:
                 bs = max(1, min(cfg.batch_size, need - done))
             T.select_leaves(tr, 0, self.root_state, self.komi, max_moves, cfg.c_puct,
-                            cfg.fpu_reduction, self._states[:bs], self._paths[:bs],
-                            self._plen[:bs], self._phash[:bs], self._kinds[:bs], self._term[:bs])
+                            cfg.fpu_reduction, cfg.expand_threshold, self._states[:bs],
+                            self._paths[:bs], self._plen[:bs], self._phash[:bs],
+                            self._kinds[:bs], self._term[:bs])
             kinds = self._kinds[:bs]
-            leaves = np.nonzero(kinds == T.NEEDS_EVAL)[0]
+            leaves = np.nonzero((kinds == T.NEEDS_EVAL) | (kinds == T.NEEDS_VALUE))[0]
             priors = np.zeros((bs, self.size * self.size + 1), np.float32)
             values = np.zeros(bs, np.float64)
             if len(leaves):
                 last = self._paths[leaves, self._plen[leaves] - 1]
-                need_policy = tr.e_N[last] + 1 >= cfg.expand_threshold
+                need_policy = kinds[leaves] == T.NEEDS_EVAL
                 stored = tr.e_V[last]
                 p, v, vnet = self._evaluate(self._states[leaves], need_policy, stored)
                 priors[leaves] = p
@@ -248,7 +249,7 @@ class Search:
                 tr.e_V[last[keep]] = vnet[keep] + T.VALUE_OFFSET
             done += T.expand_and_backup(tr, self._states[:bs], self._paths[:bs], self._plen[:bs],
                                         self._phash[:bs], kinds, self._term[:bs], priors, values,
-                                        self._history, self._superko, cfg.expand_threshold)
+                                        self._history, self._superko)
         self.visits_done = done
         self.elapsed = time.perf_counter() - start
         return done

@@ -40,9 +40,10 @@ UNEXPANDED = 0   # node 0 is always the root, never a child
 PENDING = -1
 
 # leaf kinds returned by select_leaves
-NEEDS_EVAL = 0
+NEEDS_EVAL = 0    # becomes a node: policy and value
 TERMINAL = 1
 COLLISION = 2
+NEEDS_VALUE = 3   # stays a leaf (below the expansion threshold): value only
 
 Tree = namedtuple("Tree",
                   "first count tomove value e_move e_prior e_N e_W e_VL e_child e_V meta")
@@ -193,13 +194,17 @@ def terminal_value(s, komi):
 
 
 @njit(cache=True, nogil=True)
-def select_leaves(tree, root, root_state, komi, max_moves, c_puct, fpu_reduction,
+def select_leaves(tree, root, root_state, komi, max_moves, c_puct, fpu_reduction, threshold,
                   states, paths, path_len, path_hashes, kinds, term_values):
     """Walk ``states.shape[0]`` paths from ``root``, applying a virtual loss
-    on every edge taken; each walk ends at an unexpanded edge (the leaf:
-    NEEDS_EVAL, its position in ``states[b]``), a finished game (TERMINAL,
-    Black's result in ``term_values[b]``) or an edge another walk of this
-    batch is already expanding (COLLISION)."""
+    on every edge taken; each walk ends at an unexpanded edge (the leaf,
+    its position in ``states[b]``), a finished game (TERMINAL, Black's
+    result in ``term_values[b]``) or an edge another walk of this batch is
+    already evaluating (COLLISION).  A leaf whose edge reaches ``threshold``
+    visits with this one becomes a node (NEEDS_EVAL); below it the leaf is
+    only valued (NEEDS_VALUE).  A pass always becomes a node at once: the
+    position after it is where the opponent can end the game by passing,
+    and only a node sees that terminal position."""
     nj = np.zeros(0, np.int64)
     n = root_state[B.H_N]
     for b in range(states.shape[0]):
@@ -223,7 +228,10 @@ def select_leaves(tree, root, root_state, komi, max_moves, c_puct, fpu_reduction
             child = tree.e_child[e]
             if child == UNEXPANDED:
                 tree.e_child[e] = PENDING
-                kinds[b] = NEEDS_EVAL
+                if tree.e_N[e] + 1 >= threshold or p == B.PASS:
+                    kinds[b] = NEEDS_EVAL
+                else:
+                    kinds[b] = NEEDS_VALUE
                 break
             if child == PENDING:
                 kinds[b] = COLLISION
@@ -234,12 +242,11 @@ def select_leaves(tree, root, root_state, komi, max_moves, c_puct, fpu_reduction
 
 @njit(cache=True, nogil=True)
 def expand_and_backup(tree, states, paths, path_len, path_hashes, kinds, term_values,
-                      priors, values_black, history, superko, threshold):
-    """Attach a node to every evaluated leaf whose edge reaches
-    ``threshold`` visits with this one (below it the leaf is only valued),
-    then back each walk's value up its path (Black's frame: the same number
-    is added at every ply), removing the virtual losses.  Returns the
-    number of completed visits."""
+                      priors, values_black, history, superko):
+    """Attach a node to every NEEDS_EVAL leaf (a NEEDS_VALUE leaf stays
+    one), then back each walk's value up its path (Black's frame: the same
+    number is added at every ply), removing the virtual losses.  Returns
+    the number of completed visits."""
     done = 0
     for b in range(states.shape[0]):
         d = path_len[b]
@@ -247,11 +254,12 @@ def expand_and_backup(tree, states, paths, path_len, path_hashes, kinds, term_va
         kind = kinds[b]
         if kind == NEEDS_EVAL:
             v = values_black[b]
-            node = -1
-            if tree.e_N[last] + 1 >= threshold:
-                node = add_node(tree, states[b], priors[b], history, path_hashes[b], d + 1,
-                                superko, v)
+            node = add_node(tree, states[b], priors[b], history, path_hashes[b], d + 1,
+                            superko, v)
             tree.e_child[last] = node if node >= 0 else UNEXPANDED
+        elif kind == NEEDS_VALUE:
+            v = values_black[b]
+            tree.e_child[last] = UNEXPANDED
         elif kind == TERMINAL:
             v = term_values[b]
         else:

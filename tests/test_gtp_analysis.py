@@ -326,11 +326,13 @@ def test_command_line_options(models):
     gtp_server.add_arguments(parser)
     args = parser.parse_args(["--policy-model", pol, "--visits", "50", "--time-per-move", "2.5",
                               "--batch-size", "8", "--lambda", "0.5", "--threads", "1",
-                              "--resign-threshold", "0.1", "--seed", "3"])
+                              "--resign-threshold", "0.1", "--seed", "3",
+                              "--expand-threshold", "3"])
     config = gtp_server.config_from_args(args)
     assert config.player == "mcts"        # a policy network given: the search plays
     assert (config.visits, config.time_per_move, config.batch_size, config.lam, config.rollouts,
-            config.threads, config.resign_threshold) == (50, 2.5, 8, 0.5, None, 1, 0.1)
+            config.threads, config.resign_threshold, config.expand_threshold) == \
+        (50, 2.5, 8, 0.5, None, 1, 0.1, 3)
     args = parser.parse_args(["--player", "random", "--no-rollouts"])
     assert gtp_server.config_from_args(args).rollouts is False
     with pytest.raises(ValueError):
@@ -339,12 +341,14 @@ def test_command_line_options(models):
     for bad, message in ((["--visits", "0"], b"must be at least 1"),
                          (["--lambda", "2"], b"between 0 and 1"),
                          (["--time-per-move", "-1"], b"positive number of seconds"),
-                         (["--resign-threshold", "1"], b"below 1")):
+                         (["--resign-threshold", "1"], b"below 1"),
+                         (["--expand-threshold", "0"], b"must be at least 1")):
         proc = subprocess.run(server + bad, capture_output=True, timeout=60)
         assert proc.returncode == 2 and message in proc.stderr, bad
     help_text = subprocess.run(server + ["--help"], capture_output=True, timeout=60).stdout
     for option in (b"--visits", b"--time-per-move", b"--batch-size", b"--lambda",
-                   b"--rollouts", b"--threads", b"--resign-threshold", b"--seed"):
+                   b"--rollouts", b"--threads", b"--resign-threshold", b"--seed",
+                   b"--expand-threshold"):
         assert option in help_text
 
 

@@ -148,15 +148,45 @@ def test_children_are_exactly_the_legal_non_eye_moves_plus_pass():
 
 def test_expansion_threshold_defers_nodes():
     game = from_ascii(CAPTURE, to_move=BLACK)
-    eager = search_for(game, visits=200)
+    eager = search_for(game, visits=200, expand_threshold=1)
     lazy = search_for(game, visits=200, expand_threshold=4)
     assert lazy.tree.meta[T.META_NODES] < eager.tree.meta[T.META_NODES] / 2
     # an expanded child's edge has been visited at least threshold times
+    # (a pass is expanded at once: the next test)
     tr = lazy.tree
     used = tr.meta[T.META_EDGES]
-    expanded = tr.e_child[:used] > 0
+    expanded = (tr.e_child[:used] > 0) & (tr.e_move[:used] != game.size ** 2)
     assert expanded.any()
     assert (tr.e_N[:used][expanded] >= 4).all()
+
+
+def test_a_pass_becomes_a_node_on_its_first_visit():
+    """Below the threshold a leaf is only valued, but the position after a
+    pass must be a node: only then does the search see the opponent's
+    game-ending pass.  White to move, far behind on the board: passing
+    lets Black pass and win, which the search must find out at once."""
+    game = from_ascii("""
+        X X X X X
+        X X X X X
+        X X X . X
+        . . . . .
+        . . O . .""", to_move=WHITE, komi=0.5)
+    s = search_for(game, visits=60, expand_threshold=10)
+    tr = s.tree
+    e0, k = int(tr.first[0]), int(tr.count[0])
+    (pass_edge,) = [e for e in range(e0, e0 + k)
+                    if T._move_point(tr.e_move[e], game.size) == PASS]
+    assert tr.e_N[pass_edge] >= 1 and tr.e_child[pass_edge] > 0
+    # the node after White's pass knows Black's pass ends it: a Black win
+    node = tr.e_child[pass_edge]
+    f, c = int(tr.first[node]), int(tr.count[node])
+    (black_pass,) = [e for e in range(f, f + c)
+                     if T._move_point(tr.e_move[e], game.size) == PASS]
+    if tr.e_N[black_pass]:
+        assert tr.e_W[black_pass] / tr.e_N[black_pass] == 1.0
+    # other moves stay leaves until their tenth visit
+    others = [e for e in range(e0, e0 + k) if e != pass_edge]
+    assert all(tr.e_child[e] <= 0 for e in others if tr.e_N[e] < 10)
 
 
 class CountingNets(MaterialNets):

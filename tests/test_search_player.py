@@ -213,8 +213,10 @@ def test_search_options_resolve_rollouts_and_lambda():
     assert not cfg.rollouts and cfg.lam == 1.0
     cfg = search_config_from(PlayerOptions(lam=0.25))
     assert cfg.rollouts and cfg.lam == 0.25
+    assert search_config_from(PlayerOptions(expand_threshold=3)).expand_threshold == 3
     for bad in (PlayerOptions(lam=0.5, rollouts=False), PlayerOptions(lam=1.5),
-                PlayerOptions(visits=0), PlayerOptions(batch_size=0)):
+                PlayerOptions(visits=0), PlayerOptions(batch_size=0),
+                PlayerOptions(expand_threshold=0)):
         with pytest.raises(ValueError):
             search_config_from(bad)
     with pytest.raises(ValueError):
