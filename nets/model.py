@@ -13,6 +13,15 @@ so that one network serves every board size:
   the first channel of its 1x1 convolution doubles as an ownership map,
   trained on the game's final ownership as an auxiliary target.
 
+Two trunks (``arch``): AlphaGo's plain stack, and a residual tower (He et
+al. 2016: blocks of two 3x3 convolutions around an identity shortcut, the
+tower AlphaGo Zero moved to), optionally with KataGo's global-pooling bias
+in every third block (the board's channel means and maxima, through a
+linear layer, bias the block's second convolution: whole-board facts such
+as "the game is over" or "a ko is on" reach every point in one layer).
+Without batch norm a block's second convolution starts at zero, so that
+each block starts as the identity and a deep unnormalised tower trains.
+
 Batch normalisation is optional for training; ``fold_batchnorm`` turns a
 trained network into a plain convolutional one for inference and shipping.
 
@@ -43,7 +52,10 @@ class ModelFileError(ValueError):
 class NetConfig:
     kind: str = "policy"              # "policy" or "value"
     width: int = 64                   # filters per convolution (k)
-    layers: int = 13                  # convolution layers in all (AlphaGo: 13)
+    layers: int = 13                  # plain: convolution layers in all (AlphaGo: 13)
+    arch: str = "plain"               # "plain" (AlphaGo's stack) or "residual"
+    blocks: int = 6                   # residual: blocks of two 3x3 convolutions after the 5x5
+    global_pool: bool = False         # residual: global-pooling bias in every third block
     planes: int = POLICY_PLANES       # input planes
     batchnorm: bool = False           # only while training; folded for inference
     value_hidden: int = 256
@@ -56,6 +68,10 @@ class NetConfig:
             raise ValueError(f"unknown network kind {self.kind!r}")
         if self.layers < 3:
             raise ValueError("a network needs at least 3 layers")
+        if self.arch not in ("plain", "residual"):
+            raise ValueError(f"unknown trunk architecture {self.arch!r}")
+        if self.arch == "residual" and self.blocks < 1:
+            raise ValueError("a residual tower needs at least one block")
 
 
 def policy_config(**kw):
@@ -86,23 +102,27 @@ def _edge_index(n, device=None):
     return (lo * MAX_EDGE_DISTANCE + hi).reshape(-1)
 
 
+def _conv(cin, cout, k, bias):
+    conv = nn.Conv2d(cin, cout, k, padding=k // 2, bias=bias)
+    # He initialisation keeps a deep ReLU stack without batch norm from
+    # shrinking its signal to nothing (PyTorch's default leaves the output
+    # uniform and the gradients vanishing)
+    nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+    if conv.bias is not None:
+        nn.init.zeros_(conv.bias)
+    return conv
+
+
 class Trunk(nn.Module):
-    """5x5 convolution, then (layers - 2) 3x3 convolutions, all with ReLU;
-    the last layer of each network is its head."""
+    """AlphaGo's plain stack: a 5x5 convolution, then (layers - 2) 3x3
+    convolutions, all with ReLU; the last layer of each network is its
+    head."""
 
     def __init__(self, cfg):
         super().__init__()
         k = cfg.width
-        convs = [nn.Conv2d(cfg.planes, k, 5, padding=2, bias=not cfg.batchnorm)]
-        convs += [nn.Conv2d(k, k, 3, padding=1, bias=not cfg.batchnorm)
-                  for _ in range(cfg.layers - 2)]
-        for conv in convs:
-            # He initialisation keeps a 13-layer ReLU stack without batch
-            # norm from shrinking its signal to nothing (PyTorch's default
-            # leaves the output uniform and the gradients vanishing)
-            nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
-            if conv.bias is not None:
-                nn.init.zeros_(conv.bias)
+        convs = [_conv(cfg.planes, k, 5, not cfg.batchnorm)]
+        convs += [_conv(k, k, 3, not cfg.batchnorm) for _ in range(cfg.layers - 2)]
         self.convs = nn.ModuleList(convs)
         self.norms = nn.ModuleList(nn.BatchNorm2d(k) for _ in convs) if cfg.batchnorm else None
 
@@ -115,13 +135,62 @@ class Trunk(nn.Module):
         return x
 
 
+class ResidualTrunk(nn.Module):
+    """A 5x5 convolution, then ``blocks`` residual blocks: relu(x + c2(relu(c1(x)))).
+
+    The convolutions are kept in one list, in order (stem, then c1, c2 of
+    each block), so that batch-norm folding and trunk copying treat both
+    trunks alike.  With ``global_pool``, every third block adds to c2's input
+    a per-channel bias computed from the board mean and maximum of c1's
+    output (KataGo's global pooling)."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        k = cfg.width
+        convs = [_conv(cfg.planes, k, 5, not cfg.batchnorm)]
+        for _ in range(cfg.blocks):
+            convs += [_conv(k, k, 3, not cfg.batchnorm), _conv(k, k, 3, not cfg.batchnorm)]
+        if not cfg.batchnorm:
+            for c2 in convs[2::2]:
+                nn.init.zeros_(c2.weight)    # each block starts as the identity
+        self.convs = nn.ModuleList(convs)
+        self.norms = nn.ModuleList(nn.BatchNorm2d(k) for _ in convs) if cfg.batchnorm else None
+        if cfg.batchnorm:
+            for bn in list(self.norms)[2::2]:
+                nn.init.zeros_(bn.weight)    # the same, for the normalised tower
+        self.pool_blocks = ([b for b in range(cfg.blocks) if b % 3 == 2]
+                            if cfg.global_pool else [])
+        self.pools = nn.ModuleList(nn.Linear(2 * k, k, bias=False) for _ in self.pool_blocks)
+        for lin in self.pools:
+            nn.init.zeros_(lin.weight)
+
+    def _layer(self, i, x):
+        x = self.convs[i](x)
+        return self.norms[i](x) if self.norms is not None else x
+
+    def forward(self, x):
+        x = F.relu(self._layer(0, x), inplace=True)
+        pools = dict(zip(self.pool_blocks, self.pools))
+        for b in range(len(self.convs) // 2):
+            h = F.relu(self._layer(2 * b + 1, x))
+            if b in pools:
+                g = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1)
+                h = h + pools[b](g).to(h.dtype)[:, :, None, None]
+            x = F.relu(x + self._layer(2 * b + 2, h))
+        return x
+
+
+def build_trunk(cfg):
+    return ResidualTrunk(cfg) if cfg.arch == "residual" else Trunk(cfg)
+
+
 class PolicyNet(nn.Module):
     """Logits over the n*n points (row-major, y*n + x) plus pass (last)."""
 
     def __init__(self, cfg):
         super().__init__()
         self.cfg = cfg
-        self.trunk = Trunk(cfg)
+        self.trunk = build_trunk(cfg)
         self.head = nn.Conv2d(cfg.width, 1, 1, bias=False)
         self.point_bias = nn.Parameter(torch.zeros(MAX_EDGE_DISTANCE * MAX_EDGE_DISTANCE))
         self.pass_logit = nn.Linear(cfg.width, 1)
@@ -150,7 +219,7 @@ class ValueNet(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.cfg = cfg
-        self.trunk = Trunk(cfg)
+        self.trunk = build_trunk(cfg)
         self.head = nn.Conv2d(cfg.width, cfg.value_channels, 1)
         self.fc = nn.Linear(cfg.value_channels, cfg.value_hidden)
         self.out = nn.Linear(cfg.value_hidden, 1)
@@ -185,7 +254,8 @@ def fold_batchnorm(net):
         return net
     plain_cfg = NetConfig(**{**asdict(cfg), "batchnorm": False})
     plain = build(plain_cfg)
-    state = {k: v for k, v in net.state_dict().items() if not k.startswith("trunk.")}
+    state = {k: v for k, v in net.state_dict().items()
+             if not k.startswith(("trunk.convs.", "trunk.norms."))}
     for i, (conv, bn) in enumerate(zip(net.trunk.convs, net.trunk.norms)):
         scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
         state[f"trunk.convs.{i}.weight"] = conv.weight * scale.view(-1, 1, 1, 1)

@@ -49,6 +49,9 @@ class TrainConfig:
     out: str = "runs/policy"
     width: int = 64
     layers: int = 13
+    arch: str = "plain"
+    blocks: int = 6
+    global_pool: bool = False
     batchnorm: bool = False
     optimizer: str = "adam"           # sgd (momentum) | adam | adamw
     lr: float = 0.001
@@ -95,27 +98,31 @@ def learning_rate(cfg, positions):
 
 
 def init_trunk(net, path):
-    """Copy the convolution trunk of the network in ``path`` into ``net``
-    (same width and depth).  Input planes the source lacks (the value
-    network's player-colour plane) start at zero.  A value network started
-    from the policy network's trunk learns from game results many times
-    faster than from scratch: the trunk already reads liberties and shape."""
+    """Copy the trunk of the network in ``path`` into ``net`` (same trunk
+    architecture, width and depth).  Input planes the source lacks (the
+    value network's player-colour plane) start at zero.  A value network
+    started from the policy network's trunk learns from game results many
+    times faster than from scratch: the trunk already reads liberties and
+    shape."""
     from .model import ModelFileError, load_model
 
     src = load_model(path)
-    if (src.cfg.width, src.cfg.layers) != (net.cfg.width, net.cfg.layers):
-        raise ModelFileError(f"{path}: width {src.cfg.width} x {src.cfg.layers} layers does not "
-                             f"match the new network's {net.cfg.width} x {net.cfg.layers}")
+    shape = lambda c: (c.arch, c.width, c.layers if c.arch == "plain" else c.blocks, c.global_pool)
+    if shape(src.cfg) != shape(net.cfg):
+        raise ModelFileError(f"{path}: trunk {shape(src.cfg)} does not match the new "
+                             f"network's {shape(net.cfg)} (arch, width, depth, global pool)")
     with torch.no_grad():
-        for a, b in zip(src.trunk.convs, net.trunk.convs):
-            w = torch.zeros_like(b.weight)
-            k = min(a.weight.shape[1], w.shape[1])
-            w[:, :k] = a.weight[:, :k]
-            b.weight.copy_(w)
-            if b.bias is not None and a.bias is not None:
-                b.bias.copy_(a.bias)
-
-
+        mine = net.trunk.state_dict()
+        for name, w in src.trunk.state_dict().items():
+            if name not in mine:
+                continue    # e.g. batch-norm statistics: the source is folded
+            target = mine[name]
+            if name == "convs.0.weight":
+                k = min(w.shape[1], target.shape[1])
+                target.zero_()
+                target[:, :k] = w[:, :k]
+            elif target.shape == w.shape:
+                target.copy_(w)
 def make_optimizer(cfg, net):
     decay, no_decay = [], []
     for p in net.parameters():
@@ -221,7 +228,8 @@ class Trainer:
                 setattr(saved, k, getattr(cfg, k))
             self.cfg = cfg = saved
         torch.manual_seed(cfg.seed)
-        net_cfg = NetConfig(kind=cfg.kind, width=cfg.width, layers=cfg.layers,
+        net_cfg = NetConfig(kind=cfg.kind, width=cfg.width, layers=cfg.layers, arch=cfg.arch,
+                            blocks=cfg.blocks, global_pool=cfg.global_pool,
                             planes=cfg.planes, batchnorm=cfg.batchnorm)
         self.net = build(net_cfg)
         if cfg.channels_last:
@@ -421,7 +429,11 @@ def add_arguments(parser):
     parser.add_argument("--val", nargs="*", help=f"validation games (default: {VALIDATION_ARCHIVE})")
     parser.add_argument("--out", help="run directory (default runs/KIND)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
-    for name in ("width", "layers", "batch_size", "schedule_positions", "warmup_positions",
+    parser.add_argument("--arch", choices=["plain", "residual"], default=d.arch,
+                        help="trunk: AlphaGo's plain stack or a residual tower")
+    parser.add_argument("--global-pool", action=argparse_bool(), default=d.global_pool,
+                        help="residual: global-pooling bias in every third block")
+    for name in ("width", "layers", "blocks", "batch_size", "schedule_positions", "warmup_positions",
                  "max_positions", "val_every", "val_positions", "window_games", "per_game",
                  "max_games", "seed", "threads"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(d, name))
@@ -457,10 +469,11 @@ def main(args):
                       val=val if args.val is None else args.val,
                       out=args.out or f"runs/{args.kind}",
                       optimizer=args.optimizer, batchnorm=args.batchnorm, bf16=args.bf16,
+                      arch=args.arch, global_pool=args.global_pool,
                       init_from=args.init_from)
-    for name in ("width", "layers", "batch_size", "schedule_positions", "warmup_positions",
-                 "max_positions", "val_every", "val_positions", "window_games", "per_game",
-                 "max_games", "seed", "threads", "lr", "momentum", "weight_decay",
+    for name in ("width", "layers", "blocks", "batch_size", "schedule_positions",
+                 "warmup_positions", "max_positions", "val_every", "val_positions",
+                 "window_games", "per_game", "max_games", "seed", "threads", "lr", "momentum", "weight_decay",
                  "max_minutes", "max_cpu_minutes", "checkpoint_minutes", "min_lr_fraction",
                  "ownership_weight"):
         setattr(cfg, name, getattr(args, name))

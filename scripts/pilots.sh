@@ -6,10 +6,16 @@
 # positions from tygem-2011-11.zip.  Re-running the script resumes an
 # interrupted pilot and skips finished ones.
 #
-#   scripts/pilots.sh [OUT_DIR] [CORE]
+#   scripts/pilots.sh [OUT_DIR] [CORE] [SET]
+#
+# SET 1 (default): widths, batch norm, optimiser, precision, batch size.
+# SET 2: the residual tower against the plain stack (strength campaign 2),
+# all at batch 128, the best row of set 1, whose plain run is repeated on
+# the same machine and code as the residual ones.
 set -euo pipefail
 out=${1:-runs/pilots}
 core=${2:-0}
+set=${3:-1}
 mkdir -p "$out"
 common=(--threads 1 --max-cpu-minutes 20 --val-positions 8192 --val-every 200000 --no-progress)
 
@@ -24,6 +30,13 @@ pilot() {
     touch "$out/$name/done"
 }
 
+if [ "$set" = 2 ]; then
+    pilot p64-b128 --width 64 --batch-size 128
+    pilot r6-b128 --width 64 --batch-size 128 --arch residual --blocks 6
+    pilot r6-gp-b128 --width 64 --batch-size 128 --arch residual --blocks 6 --global-pool
+    pilot r6-bn-b128 --width 64 --batch-size 128 --arch residual --blocks 6 --batchnorm
+    exit 0
+fi
 pilot w64 --width 64
 pilot w48 --width 48
 pilot w96 --width 96
