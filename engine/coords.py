@@ -9,7 +9,9 @@
   and so is ``tt`` on boards up to 19x19 (FF[3]).
 """
 
-from .board import PASS, MAX_SIZE
+from numba import njit
+
+from .sizes import MAX_SIZE, PASS
 
 GTP_COLUMNS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # 25 letters, no I
 SGF_LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -38,18 +40,22 @@ def is_point(p, n):
     return on_board(x, y, n) and p == to_point(x, y, n)
 
 
+@njit(cache=True, inline="always")
 def point_to_index(p, n):
-    """Board point to policy index (pass -> n*n)."""
+    """Board point to policy index (pass -> n*n).  Compiled, so that the
+    compiled loops (training windows, the search tree) convert with it too."""
     if p == PASS:
         return n * n
-    x, y = to_xy(p, n)
-    return y * n + x
+    w = n + 2
+    return (p // w - 1) * n + p % w - 1
 
 
+@njit(cache=True, inline="always")
 def index_to_point(i, n):
+    """Policy index to board point (n*n -> pass)."""
     if i == n * n:
         return PASS
-    return to_point(i % n, i // n, n)
+    return (i // n + 1) * (n + 2) + i % n + 1
 
 
 def parse_gtp(vertex, n):

@@ -8,54 +8,14 @@ setup: replaying a few hundred moves costs well under a millisecond and
 cannot drift out of step the way a hand-written inverse could.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from . import board as B
 from .board import BLACK, WHITE, EMPTY, PASS
 from .coords import all_points, format_gtp, is_point, to_point
-
-KO_RULES = ("simple", "positional", "situational")
-SCORING = ("area", "territory")
-
-
-@dataclass(frozen=True)
-class Rules:
-    """A rule set.  ``ko``: "positional" superko (Chinese, AGA, Tromp-Taylor),
-    "situational" superko (New Zealand) or "simple" ko only (Japanese,
-    Korean, GNU Go).  ``suicide``: multi-stone suicide is legal (Tromp-Taylor,
-    New Zealand); a lone stone may never remove itself, which would only
-    repeat the position.  ``scoring``: "area" or "territory"."""
-    name: str = "chinese"
-    ko: str = "positional"
-    suicide: bool = False
-    scoring: str = "area"
-
-    def __post_init__(self):
-        if self.ko not in KO_RULES:
-            raise ValueError(f"unknown ko rule {self.ko!r}")
-        if self.scoring not in SCORING:
-            raise ValueError(f"unknown scoring {self.scoring!r}")
-
-
-RULE_SETS = {
-    "chinese": Rules("chinese", "positional", False, "area"),
-    "aga": Rules("aga", "situational", False, "area"),
-    "tromp-taylor": Rules("tromp-taylor", "positional", True, "area"),
-    "new-zealand": Rules("new-zealand", "situational", True, "area"),
-    "japanese": Rules("japanese", "simple", False, "territory"),
-    "korean": Rules("korean", "simple", False, "territory"),
-}
-
-
-def rules_named(name):
-    """Look a rule set up by name (``_`` and ``-`` alike, any case)."""
-    key = name.strip().lower().replace("_", "-")
-    key = {"tt": "tromp-taylor", "nz": "new-zealand"}.get(key, key)
-    if key not in RULE_SETS:
-        raise ValueError(f"unknown rule set {name!r}; known: {', '.join(RULE_SETS)}")
-    return RULE_SETS[key]
+from .replay import place_setup
+from .rules import RULE_SETS, Rules
+from .scoring import area_owner, area_score, dead_mask, territory_score
 
 
 class IllegalMove(ValueError):
@@ -115,20 +75,12 @@ class Game:
     def _rebuild(self):
         """Set up the position from ``setup`` and replay ``moves``."""
         s = B.new_state(self.size, self.rules.suicide)
-        nj = np.zeros(0, dtype=np.int64)
-        for p, c in self.setup.items():
-            # a setup stone may neither capture nor vanish (multi-stone
-            # suicide where the rules allow it)
-            if not B.is_legal(s, p, c) or B.play(s, nj, p, c) or s[B.COLOR + p] != c:
-                raise IllegalMove("setup stones without liberties")
-        for p in self.setup:
-            s[B.MOVED + p] = -100  # placed "long ago" for the history planes
-        s[B.H_MOVENUM] = 0
-        s[B.H_LAST] = s[B.H_LAST2] = B.NO_MOVE
-        s[B.H_PASSES] = 0
-        s[B.H_KO] = -1
-        s[B.H_CAP] = s[B.H_CAP + 1] = 0
-        s[B.H_TOMOVE] = self.first_to_move
+        points = np.fromiter(self.setup.keys(), dtype=np.int64, count=len(self.setup))
+        colours = np.fromiter(self.setup.values(), dtype=np.int64, count=len(self.setup))
+        # a setup stone may neither capture nor vanish (multi-stone suicide
+        # where the rules allow it)
+        if place_setup(s, points, colours, self.first_to_move) >= 0:
+            raise IllegalMove("setup stones without liberties")
         self.state = s
         self._initial_key = self._key(self.first_to_move)
         self._seen = {self._initial_key}
@@ -285,12 +237,12 @@ class Game:
     # ---- scoring ------------------------------------------------------
     def area_score(self):
         """Black minus White by area (Tromp-Taylor), komi included."""
-        return B.area_score(self.state) - self.komi
+        return area_score(self.state) - self.komi
 
     def territory_score(self, dead=()):
         """Black minus White by territory and prisoners, ``dead`` stones
         removed as prisoners, komi included."""
-        return B.territory_score(self.state, _dead_mask(dead)) - self.komi
+        return territory_score(self.state, dead_mask(dead)) - self.komi
 
     def score(self, dead=()):
         """Black minus White under this game's rules (area scoring counts
@@ -305,23 +257,5 @@ class Game:
     def ownership(self, dead=()):
         """{point: BLACK/WHITE/EMPTY} area ownership of every point."""
         own = np.zeros(B.MAXM, dtype=np.int64)
-        B.area_owner(self.state, _dead_mask(dead), own)
+        area_owner(self.state, dead_mask(dead), own)
         return {p: int(own[p]) for p in self.points()}
-
-
-def _dead_mask(dead):
-    """The ``dead`` argument of the board's scoring functions: 1 at each
-    point of ``dead``."""
-    mask = np.zeros(B.MAXM, dtype=np.int64)
-    for p in dead:
-        mask[p] = 1
-    return mask
-
-
-def result_string(score):
-    """``B+3.5`` / ``W+0.5`` / ``0`` (jigo) from Black-minus-White."""
-    if score > 0:
-        return f"B+{score:g}"
-    if score < 0:
-        return f"W+{-score:g}"
-    return "0"

@@ -4,8 +4,10 @@ Why it lives in ``engine/`` (the lowest layer): the players that matter -- a
 policy network in ``nets/``, tree search in ``mcts/`` -- sit in higher layers
 and must implement this interface without importing the GTP front end or the
 match referee, which sit above them.  The front end only ever talks to a
-``Player``; adding a player is a new class plus one line in the player table
-of ``gtp_server.py`` (``PLAYERS``), never a change to the protocol code.
+``Player``; adding a player is a new class plus its entry in
+``gtp.server.make_player``, never a change to the protocol code.  The
+helpers below (``with_mover``, ``pass_margin``) are the rules every player
+shares.
 
 Conventions shared by every method:
 
@@ -17,93 +19,25 @@ Conventions shared by every method:
 """
 
 import random
-from dataclasses import dataclass
-from typing import Callable, Protocol
 
 from . import board as B
-from .board import PASS
+from .board import BLACK, PASS
+from .clock import Clock
+from .dead_stones import dead_stones, final_score
+from .game import Game
 
 RESIGN = -3  # distinct from PASS (-1) and board.NO_MOVE (-2)
 
 
-@dataclass(frozen=True)
-class PlayerOptions:
-    """What the command line passes to a player factory.  Model paths are
-    only paths: a player loads its networks lazily (first genmove) so that
-    GTP start-up and ``list_commands`` never wait for PyTorch.
-
-    The search settings are None when not given, so that a player can tell
-    "not set" from a value equal to its default (``visits`` given together
-    with a time limit caps the search; left out, the clock alone decides)."""
-    policy_model: str | None = None
-    value_model: str | None = None
-    seed: int | None = None
-    visits: int | None = None             # search visits per move
-    time_per_move: float | None = None    # seconds per move when no time control is set
-    batch_size: int | None = None         # positions per network call in the search
-    lam: float | None = None              # value network's share of a leaf value (rest: rollouts)
-    rollouts: bool | None = None          # fast rollouts at the leaves
-    expand_threshold: int | None = None   # visits of an edge before its node is expanded
-    threads: int | None = None            # PyTorch threads
-    resign_threshold: float | None = None  # resign below this win rate (0: never)
-
-
-class AnalysisStream(Protocol):
-    """The output channel the front end hands to a streaming command.
-
-    GTP analysis commands (``lz-analyze``, ``kata-analyze``) answer ``=`` at
-    once, print ``info ...`` lines until the client sends anything, then end
-    the response with a blank line.  The front end reads its input on a
-    separate thread, so the command can poll for that while it thinks."""
-
-    def begin(self) -> None:
-        """Send the ``=`` header now (``write`` does it too if needed)."""
-
-    def write(self, line: str) -> None:
-        """Send one line of the response (blank lines are dropped: a blank
-        line would end the response)."""
-
-    def interrupted(self) -> bool:
-        """True once an input line has arrived (or the input has ended)."""
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``, waking early when input arrives; returns
-        ``interrupted()``."""
-
-
-@dataclass(frozen=True)
-class PlayerCommand:
-    """An extra GTP command a player provides (analysis and the like).
-
-    ``run(game, args, stream)`` gets the current game, the command's
-    arguments (strings) and, for ``streaming`` commands, an
-    ``AnalysisStream`` (``None`` otherwise).  It returns the response text
-    (or, for a streaming command, an optional last line such as
-    ``play D4``); raising ``ValueError`` answers ``? <message>``.
-    ``gogui`` is the ``type/label`` part of a ``gogui-analyze_commands``
-    entry (e.g. ``"gfx/Policy"``), or None to keep the command off GoGui's
-    menu.
-
-    ``plays``: the command chooses a move and the front end plays it, as
-    for ``genmove`` (``lz-genmove_analyze``).  Its ``run(game, args, stream,
-    clock)`` also gets the ``engine.clock.Clock`` and returns ``(color,
-    move)``; the front end checks the move, plays it, charges the clock for
-    the whole command and ends the response with ``play <vertex>``."""
-    name: str
-    run: Callable
-    streaming: bool = False
-    gogui: str | None = None
-    plays: bool = False
-
-
 class Player:
     """A move generator.  Subclasses implement ``genmove``; the hooks let a
-    tree search keep its tree between moves.  Construction must be cheap
-    (see ``PlayerOptions``)."""
+    tree search keep its tree between moves.  Construction must be cheap:
+    a player loads its networks on the first move (or ``prepare``), so that
+    a GUI gets its first GTP answers at once."""
 
     name = "player"
 
-    def genmove(self, game, color, clock, cleanup=False):
+    def genmove(self, game: Game, color: int, clock: Clock, cleanup: bool = False) -> int:
         """The move ``color`` plays in ``game``: a legal point, PASS or
         RESIGN.  ``clock`` is an ``engine.clock.Clock``;
         ``clock.move_budget(game, color)`` is the thinking time for this move
@@ -112,21 +46,17 @@ class Player:
         so do not pass while stones believed dead remain on the board."""
         raise NotImplementedError
 
-    def new_game(self, game):
+    def new_game(self, game: Game) -> None:
         """The game was replaced or its settings changed (board size, komi,
         rules, handicap, a loaded SGF): drop anything cached."""
 
-    def played(self, game, color, move):
+    def played(self, game: Game, color: int, move: int) -> None:
         """``move`` by ``color`` was just played; ``game`` includes it."""
 
-    def undone(self, game):
+    def undone(self, game: Game) -> None:
         """The last move was taken back; ``game`` no longer includes it."""
 
-    def analysis_commands(self):
-        """Extra GTP commands this player offers (``PlayerCommand`` list)."""
-        return []
-
-    def prepare(self, game):
+    def prepare(self, game: Game) -> None:
         """Load whatever is slow to load (networks, compiled code) now.  The
         front end calls this when a time control is set, before the clock
         runs, so that the first timed move does not pay for it."""
@@ -140,11 +70,10 @@ class RandomPlayer(Player):
 
     name = "random"
 
-    def __init__(self, options=None):
-        seed = (options or PlayerOptions()).seed
+    def __init__(self, seed: int | None = None):
         self.rng = random.Random(seed)
 
-    def genmove(self, game, color, clock, cleanup=False):
+    def genmove(self, game: Game, color: int, clock: Clock, cleanup: bool = False) -> int:
         s = game.state
         n_empty = int(s[B.H_NEMPTY])
         # sorted, so the choice depends only on the position and the seed
@@ -154,3 +83,33 @@ class RandomPlayer(Player):
             if not B.is_eye(s, p, color) and game.legal(p, color):
                 return p
         return PASS
+
+
+def with_mover(game: Game, color: int) -> Game:
+    """``game`` itself, or a copy where ``color`` is to move (GTP allows
+    several moves of one colour in a row)."""
+    if game.to_move == color:
+        return game
+    g = game.copy()
+    g.state[B.H_TOMOVE] = color
+    g.state[B.H_KO] = -1
+    return g
+
+
+def pass_margin(game: Game, color: int) -> float:
+    """The margin a pass would end the game with, from ``color``'s point of
+    view (komi included): the smaller of the bare area count (what the
+    search's finished games are scored by) and the count with the
+    Monte Carlo dead-stone estimate removed (what a referee or a GUI's
+    scoring will say).  Passing only when both agree keeps a player from
+    ending a game that its own dead stones make look won."""
+    sign = 1 if color == BLACK else -1
+    bare = sign * game.area_score()
+    if bare <= 0:
+        return bare
+    return min(bare, sign * final_score(game))
+
+
+def opponent_dead_stones(game: Game, color: int) -> list[int]:
+    """The stones of ``color``'s opponent that the estimate calls dead."""
+    return [p for p in dead_stones(game) if game.color_at(p) != color]

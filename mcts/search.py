@@ -23,26 +23,7 @@ from engine import board as B
 from engine.coords import index_to_point, point_to_index
 from nets.features import POLICY_PLANES, VALUE_PLANES, encode_batch
 from . import tree as T
-
-
-@dataclass
-class SearchConfig:
-    visits: int = 400                 # per move (0: no visit limit)
-    seconds: float = 0.0              # per move, when no clock decides (0: no time limit)
-    batch_size: int = 16              # leaves evaluated per network call
-    c_puct: float = 1.5
-    fpu_reduction: float = 0.2        # unvisited children start at parent's Q minus this
-    lam: float = 1.0                  # value network weight; 1 - lam for rollouts
-    rollouts: bool = False
-    expand_threshold: int = 3         # visits of an edge before its node is expanded
-    dirichlet_alpha: float = 0.0      # root noise (self-play); 0: none
-    dirichlet_eps: float = 0.25
-    temperature: float = 0.0          # 0: most visited move; else sample N^(1/T)
-    seed: int | None = None
-    max_nodes: int = 100_000          # arena size; allocated lazily, so only use costs memory
-    edges_per_node: int = 250         # arena sizing: average children per node
-    reuse_tree: bool = True
-    max_game_moves: int = 0           # terminal after this many moves (0: 3 n^2)
+from .config import SearchConfig
 
 
 @dataclass

@@ -35,6 +35,8 @@ import numpy as np
 from numba import njit
 
 from engine import board as B
+from engine.coords import index_to_point
+from engine.scoring import area_score
 
 UNEXPANDED = 0   # node 0 is always the root, never a child
 PENDING = -1
@@ -70,13 +72,6 @@ def new_tree(max_nodes, max_edges):
 def clear(tree):
     tree.meta[META_NODES] = 0
     tree.meta[META_EDGES] = 0
-
-
-@njit(cache=True, inline="always")
-def _move_point(m, n):
-    if m == n * n:
-        return B.PASS
-    return (m // n + 1) * (n + 2) + m % n + 1
 
 
 @njit(cache=True, nogil=True)
@@ -185,7 +180,7 @@ def _select_edge(tree, node, c_puct, fpu_reduction):
 @njit(cache=True, nogil=True)
 def terminal_value(s, komi):
     """Black's result (+1, -1, 0 for a draw) of a finished game, by area."""
-    d = B.area_score(s) - komi
+    d = area_score(s) - komi
     if d > 0:
         return 1.0
     if d < 0:
@@ -218,7 +213,7 @@ def select_leaves(tree, root, root_state, komi, max_moves, c_puct, fpu_reduction
             tree.e_VL[e] += 1
             paths[b, depth] = e
             depth += 1
-            p = _move_point(tree.e_move[e], n)
+            p = index_to_point(tree.e_move[e], n)
             B.play(s, nj, p, s[B.H_TOMOVE])
             path_hashes[b, depth] = s[B.H_HASH]
             if s[B.H_PASSES] >= 2 or s[B.H_MOVENUM] >= max_moves or depth >= MAX_DEPTH - 1:

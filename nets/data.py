@@ -27,7 +27,9 @@ import numpy as np
 from numba import njit
 
 from engine import board as B
-from engine.status import ownership_counts
+from engine.coords import point_to_index
+from engine.dead_stones import ownership_counts
+from engine.replay import recorded_move_ok, replay_corpus_game, start_position
 from .features import encode
 from .symmetry import transform_index, transform_planes
 
@@ -45,83 +47,14 @@ def default_archives():
     return train, val
 
 
-@dataclass
-class Corpus:
-    """All games of one board size as flat arrays (CSR by game)."""
-    size: int
-    points: np.ndarray    # int16 board points (PASS = -1) of every move
-    colors: np.ndarray    # int8 colour of every move
-    offsets: np.ndarray   # int64, game g's moves are offsets[g]:offsets[g+1]
-    setup_points: np.ndarray
-    setup_colors: np.ndarray
-    setup_offsets: np.ndarray
-    winner: np.ndarray    # int8 per game: BLACK, WHITE or 0 (unknown/draw)
-    first: np.ndarray     # int8 per game: the colour to move after the setup
-    skipped: int = 0      # games not read (malformed, other size)
-
-    @property
-    def games(self):
-        return len(self.offsets) - 1
-
-    @property
-    def moves(self):
-        return int(self.offsets[-1])
-
-
-def load_corpus(paths, size=19, max_games=None, progress=False):
-    """Read games of ``size`` (None: the size of the first game read) from
-    SGF files, directories or archives; games of other sizes are skipped."""
-    from engine.sgf import ReadStats, iter_records
-
-    stats = ReadStats()
-    pts, cols, offs = [], [], [0]
-    spts, scols, soffs = [], [], [0]
-    winners, first = [], []
-    other = 0
-    records = iter_records(paths, stats)
-    if progress:
-        from tqdm import tqdm
-        records = tqdm(records, desc="reading games", unit=" games")
-    for rec in records:
-        if size is None:
-            size = rec.size
-        if rec.size != size:
-            other += 1
-            continue
-        for c, p in rec.moves:
-            pts.append(p)
-            cols.append(c)
-        offs.append(len(pts))
-        for p, c in rec.setup.items():
-            spts.append(p)
-            scols.append(c)
-        soffs.append(len(spts))
-        winners.append(rec.winner or 0)
-        first.append(rec.first_to_move)
-        if max_games is not None and len(winners) >= max_games:
-            break
-    return Corpus(size or 19, np.array(pts, np.int16), np.array(cols, np.int8),
-                  np.array(offs, np.int64), np.array(spts, np.int16),
-                  np.array(scols, np.int8), np.array(soffs, np.int64),
-                  np.array(winners, np.int8), np.array(first, np.int8), stats.skipped + other)
-
-
 @njit(cache=True, nogil=True)
 def _final_ownership(n, pts, cols, offs, spts, scols, soffs, first, playouts, out):
     """For every game, the area ownership of its final position estimated
-    by ``playouts`` Monte Carlo playouts (engine.status), in Black's frame,
+    by ``playouts`` Monte Carlo playouts (engine.dead_stones), in Black's frame,
     as percentages in [-100, 100] per point (row-major, y*n + x)."""
-    nj = np.zeros(0, dtype=np.int64)
     w = n + 2
     for g in range(offs.shape[0] - 1):
-        s = start_position(n, spts, scols, soffs[g], soffs[g + 1], first[g])
-        for k in range(offs[g], offs[g + 1]):
-            p = np.int64(pts[k])
-            c = np.int64(cols[k])
-            s[B.H_TOMOVE] = c
-            if not B.is_legal(s, p, c):
-                break
-            B.play(s, nj, p, c)
+        s, _ = replay_corpus_game(n, pts, cols, offs, spts, scols, soffs, first, g, -1)
         black, white = ownership_counts(s, playouts, g + 1)
         for y in range(n):
             for x in range(n):
@@ -151,27 +84,6 @@ def final_ownership(corpus, playouts=24, cache=None):
 
 
 @njit(cache=True, nogil=True)
-def start_position(n, spts, scols, so0, so1, first):
-    """The position after a game's setup stones, ``first`` to move."""
-    s = B.new_state(n)
-    nj = np.zeros(0, dtype=np.int64)
-    for k in range(so0, so1):
-        p = np.int64(spts[k])
-        c = np.int64(scols[k])
-        if B.is_legal(s, p, c):
-            B.play(s, nj, p, c)
-    if so1 > so0:
-        for k in range(so0, so1):
-            s[B.MOVED + spts[k]] = -100
-        s[B.H_MOVENUM] = 0
-        s[B.H_LAST] = B.NO_MOVE
-        s[B.H_LAST2] = B.NO_MOVE
-        s[B.H_KO] = -1
-    s[B.H_TOMOVE] = first
-    return s
-
-
-@njit(cache=True, nogil=True)
 def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, first, games, pick,
                  out, out_move, out_value, out_movenum, out_game):
     """Replay ``games`` and encode the positions where ``pick`` (one flag
@@ -182,22 +94,19 @@ def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, first, games, p
     Returns the number of positions written."""
     m = 0
     nj = np.zeros(0, dtype=np.int64)
-    w = n + 2
     for gi in range(games.shape[0]):
         g = games[gi]
-        s = start_position(n, spts, scols, soffs[g], soffs[g + 1], first[g])
+        s, ok = start_position(n, spts, scols, soffs[g], soffs[g + 1], first[g])
+        if not ok:
+            continue
         for k in range(offs[g], offs[g + 1]):
             p = np.int64(pts[k])
             c = np.int64(cols[k])
-            s[B.H_TOMOVE] = c  # the recorded mover, even after a missing pass
-            if not B.is_legal(s, p, c):
+            if not recorded_move_ok(s, p, c):
                 break
             if pick[k] and m < out.shape[0]:
                 encode(s, out[m])
-                if p == B.PASS:
-                    out_move[m] = n * n
-                else:
-                    out_move[m] = (p // w - 1) * n + p % w - 1
+                out_move[m] = point_to_index(p, n)
                 wn = winner[g]
                 out_value[m] = 0 if wn == 0 else (1 if wn == c else -1)
                 out_movenum[m] = k - offs[g]

@@ -5,17 +5,27 @@ accuracy against the move played, and value mean squared error against the
 final result from the mover's point of view (+1 win, -1 loss; games with no
 known winner do not count for the value).  With a rollout policy (given, or
 ``models/rollout.npz`` when present) its top-1 accuracy on the same
-positions is reported too (``rollout_top1``, ``nets.rollout_train``).
+positions is reported too (``rollout_top1``, ``rollout.train``).
 """
 
+import argparse
 import json
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
-from .data import build_window, load_corpus
+from engine.corpus import load_corpus
+from rollout.model import RolloutFileError, RolloutModel
+from rollout.model import load_model as load_rollout_model
+from rollout.train import rollout_accuracy
+from tengen.config import add_options, option, parse_config, positive_int, require
+from tengen.paths import MODELS_DIR, ROLLOUT_FILE
+
+from .data import build_window
 from .features import VALUE_PLANES
 from .inference import Networks
+from .model import ModelFileError
 
 LATE_MOVE = 100   # "after move 100": positions with more than 100 moves played
 
@@ -82,54 +92,55 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
     }
 
 
-def add_arguments(parser):
-    parser.add_argument("--model", default="default",
-                        help="model file, directory with policy/value files, or 'default'")
-    parser.add_argument("--games", nargs="+", required=True, help="SGF files, dirs or archives")
-    parser.add_argument("--max-positions", type=int, default=0)
-    parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--size", type=int, default=None,
-                        help="board size of the games to score (default: the first game's)")
+@dataclass(frozen=True)
+class EvalConfig:
+    games: list[str] = option(metavar="PATH", help="SGF files, directories or archives to score")
+    model: str = option("default", help="model file, directory with policy/value files, "
+                                        "or 'default' (models/)")
+    rollout: str = option("default", help="rollout policy file to score too ('default': "
+                                          "models/rollout.npz if present, 'none': skip)")
+    max_positions: int = option(0, help="score at most this many positions (0: all)")
+    batch: int = option(256, parse=positive_int, help="positions per network call")
+    size: int | None = option(None, help="board size of the games to score "
+                                         "(default: the first game's)")
+
+    def __post_init__(self) -> None:
+        require(bool(self.games), "--games needs at least one path")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_options(parser, EvalConfig)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--rollout", default="default",
-                        help="rollout policy file to score too ('default': models/rollout.npz "
-                        "if present, 'none': skip)")
 
 
-def _rollout_model(spec):
+def _rollout_model(spec: str) -> RolloutModel | None:
     """The rollout model named by ``--rollout``, or None."""
-    from .rollout import MODELS_DIR, ROLLOUT_FILE, load_model
-
     if spec == "none":
         return None
     if spec == "default":
         path = MODELS_DIR / ROLLOUT_FILE
-        return load_model(path) if path.exists() else None
-    return load_model(spec)
+        return load_rollout_model(path) if path.exists() else None
+    return load_rollout_model(spec)
 
 
-def main(args):
-    from .model import ModelFileError
-    from .rollout import RolloutFileError
-
+def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    cfg = parse_config(parser, EvalConfig, args)
     try:
-        rollout = _rollout_model(args.rollout)
+        rollout = _rollout_model(cfg.rollout)
     except RolloutFileError as e:
-        print(f"tengen eval: {e}", file=sys.stderr)
-        return 2
+        parser.error(str(e))
     try:
-        nets = Networks.from_spec(args.model)
+        nets = Networks.from_spec(cfg.model)
     except ModelFileError:
-        if rollout is None or args.model != "default":
+        if rollout is None or cfg.model != "default":
             raise
         nets = None     # no networks yet: score the rollout policy alone
     r = {}
     if nets is not None:
-        r = evaluate(nets, args.games, args.max_positions or None, args.batch,
-                     progress=not args.json and sys.stderr.isatty(), size=args.size)
+        r = evaluate(nets, cfg.games, cfg.max_positions or None, cfg.batch,
+                     progress=not args.json and sys.stderr.isatty(), size=cfg.size)
     if rollout is not None:
-        from .rollout_train import rollout_accuracy
-        r.update(rollout_accuracy(rollout, args.games, args.max_positions or None, args.size))
+        r.update(rollout_accuracy(rollout, cfg.games, cfg.max_positions or None, cfg.size))
     if args.json:
         print(json.dumps(r))
     else:

@@ -17,67 +17,99 @@ Checkpoints are read with ``torch.load(weights_only=True)``: they hold only
 tensors and plain containers.
 """
 
+import argparse
 import csv
 import json
 import math
-import os
-import platform
 import signal
-import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import (VALIDATION_ARCHIVE, PositionStream, default_archives, final_ownership,
-                   fixed_sample, load_corpus)
+from engine.corpus import load_corpus
+from rollout import train as rollout_train
+from tengen.config import add_options, option, parse_config, positive_int, require
+from tengen.files import atomic_write
+from tengen.paths import VALIDATION_ARCHIVE, default_archives
+from tengen.provenance import git_commit, machine_description
+
+from .data import PositionStream, final_ownership, fixed_sample
 from .features import POLICY_PLANES, VALUE_PLANES
 from .model import NetConfig, build, planes_to_tensor, save_model
 
 
-
 @dataclass
 class TrainConfig:
-    kind: str = "policy"
-    size: int = 19
-    data: list = field(default_factory=list)
-    val: list = field(default_factory=list)
-    out: str = "runs/policy"
-    width: int = 64
-    layers: int = 13
-    arch: str = "plain"
-    blocks: int = 6
-    global_pool: bool = False
-    batchnorm: bool = False
-    optimizer: str = "adam"           # sgd (momentum) | adam | adamw
-    lr: float = 0.001
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    batch_size: int = 256
-    bf16: bool = True
-    schedule_positions: int = 40_000_000   # cosine decay horizon
-    warmup_positions: int = 50_000
-    min_lr_fraction: float = 0.02
-    max_positions: int = 0            # stop after this many positions (0: no limit)
-    max_minutes: float = 0.0          # stop after this much wall time in this process (0: no limit)
-    max_cpu_minutes: float = 0.0      # stop once the run (all sessions) used this much CPU (0: no limit)
-    checkpoint_minutes: float = 5.0
-    val_every: int = 250_000          # positions between validations
-    val_positions: int = 8192
-    window_games: int = 1000
-    per_game: int = 0                 # positions per game (0: all; value default 4)
-    max_games: int = 0                # read at most this many training games (0: all)
-    seed: int = 0
-    threads: int = 0
+    """One supervised training run of the policy or the value network.
+    The stopping rules (``max_*``, ``checkpoint_minutes``, ``threads``)
+    may change when a run is resumed; the rest is the run's design."""
+    kind: str = "policy"              # "policy" or "value": the subcommand
+    size: int = option(19, help="board size of the games to train on")
+    data: list[str] | None = option(
+        None, metavar="PATH", help="training SGF files, directories or archives (default: "
+        "../shared/data/tygem-9d except the validation archive)")
+    val: list[str] | None = option(
+        None, metavar="PATH", help=f"validation games (default: {VALIDATION_ARCHIVE}; "
+        "none given: no validation)")
+    out: str | None = option(None, metavar="DIR", help="run directory (default runs/KIND)")
+    width: int = option(64, parse=positive_int, help="filters per convolution")
+    layers: int = option(13, parse=positive_int,
+                         help="plain trunk: convolution layers in all (AlphaGo: 13)")
+    arch: str = option("plain", choices=("plain", "residual"),
+                       help="trunk: AlphaGo's plain stack or a residual tower")
+    blocks: int = option(6, parse=positive_int,
+                         help="residual trunk: blocks of two 3x3 convolutions")
+    global_pool: bool = option(False, help="residual trunk: global-pooling bias in every "
+                                           "third block (default off)")
+    batchnorm: bool = option(False, help="batch normalisation while training, folded into "
+                                         "the convolutions for inference (default off)")
+    optimizer: str = option("adam", choices=("sgd", "adam", "adamw"),
+                            help="sgd (Nesterov momentum), adam or adamw")
+    lr: float = option(0.001, help="peak learning rate")
+    momentum: float = option(0.9, help="sgd momentum")
+    weight_decay: float = option(1e-4, help="weight decay of the weights (not biases)")
+    batch_size: int = option(256, parse=positive_int, help="positions per step")
+    bf16: bool = option(True, help="bf16 autocast (default on)")
+    schedule_positions: int = option(40_000_000, help="positions over which the cosine "
+                                                      "learning rate decays")
+    warmup_positions: int = option(50_000, help="positions of linear warm-up")
+    min_lr_fraction: float = option(0.02, help="the cosine's floor, as a share of --lr")
+    max_positions: int = option(0, help="stop after this many positions (0: no limit)")
+    max_minutes: float = option(0.0, help="stop after this much wall time in this process "
+                                          "(0: no limit)")
+    max_cpu_minutes: float = option(0.0, help="stop once the run, all sessions together, used "
+                                              "this much CPU time (0: no limit)")
+    checkpoint_minutes: float = option(5.0, help="minutes between checkpoints")
+    val_every: int = option(250_000, help="positions between validations")
+    val_positions: int = option(8192, help="validation positions (4 per game)")
+    window_games: int = option(1000, parse=positive_int,
+                               help="games encoded and shuffled together")
+    per_game: int = option(0, help="positions per game (0: all for the policy, 4 for the value)")
+    max_games: int = option(0, help="read at most this many training games (0: all)")
+    seed: int = option(0, help="seed of the data order and the initial weights")
+    threads: int = option(0, help="PyTorch threads (0: all cores)")
     symmetries: bool = True           # a random symmetry of the square per position
-    init_from: str = ""               # start the trunk from this network's (same width)
-    ownership_weight: float = 1.0     # value: weight of the final-ownership auxiliary loss (0: off)
+    init_from: str = option("", metavar="MODEL",
+                            help="start the trunk from this network (same trunk shape)")
+    ownership_weight: float = option(1.0, help="value: weight of the final-ownership "
+                                               "auxiliary loss (0: off)")
     ownership_playouts: int = 24      # playouts estimating each game's final ownership
     channels_last: bool = True
+
+    def __post_init__(self) -> None:
+        require(self.kind in ("policy", "value"), f"unknown network kind {self.kind!r}")
+        train, val = default_archives()
+        if self.data is None:
+            self.data = train
+        if self.val is None:
+            self.val = val
+        if self.out is None:
+            self.out = f"runs/{self.kind}"
 
     @property
     def planes(self):
@@ -136,27 +168,6 @@ def make_optimizer(cfg, net):
     if cfg.optimizer == "adamw":
         return torch.optim.AdamW(groups, lr=cfg.lr)
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
-
-
-def machine_description():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}"
-
-
-def git_commit():
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, cwd=Path(__file__).parent, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def loss_and_metrics(cfg, net, x, move, value, owner=None):
@@ -290,9 +301,8 @@ class Trainer:
                  "cpu_seconds": self.cpu_seconds,
                  "best": self.best, "last_val_at": self.last_val_at,
                  "torch_rng": torch.get_rng_state()}
-        tmp = self.out / "checkpoint.pt.tmp"
-        torch.save(state, tmp)
-        os.replace(tmp, self.out / "checkpoint.pt")
+        with atomic_write(self.out / "checkpoint.pt") as f:
+            torch.save(state, f)
 
     def provenance(self, metrics=None):
         return {"command": self.command, "git_commit": git_commit(),
@@ -419,70 +429,29 @@ class Trainer:
         self.save_checkpoint()
 
 
-def add_arguments(parser):
-    d = TrainConfig()
-    parser.add_argument("kind", choices=["policy", "value", "rollout"],
-                        help="which network to train (rollout: the fast rollout policy, "
-                        "nets.rollout_train)")
-    parser.add_argument("--data", nargs="+", help="training SGF files/dirs/archives "
-                        "(default: ../shared/data/tygem-9d except the validation archive)")
-    parser.add_argument("--val", nargs="*", help=f"validation games (default: {VALIDATION_ARCHIVE})")
-    parser.add_argument("--out", help="run directory (default runs/KIND)")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
-    parser.add_argument("--arch", choices=["plain", "residual"], default=d.arch,
-                        help="trunk: AlphaGo's plain stack or a residual tower")
-    parser.add_argument("--global-pool", action=argparse_bool(), default=d.global_pool,
-                        help="residual: global-pooling bias in every third block")
-    for name in ("width", "layers", "blocks", "batch_size", "schedule_positions", "warmup_positions",
-                 "max_positions", "val_every", "val_positions", "window_games", "per_game",
-                 "max_games", "seed", "threads"):
-        parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(d, name))
-    for name in ("lr", "momentum", "weight_decay", "max_minutes", "max_cpu_minutes",
-                 "checkpoint_minutes", "min_lr_fraction", "ownership_weight"):
-        parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(d, name))
-    parser.add_argument("--reschedule", action="store_true",
-                        help="with --resume: take --lr, --schedule-positions and "
-                        "--min-lr-fraction from this command line (the cosine continues "
-                        "from the positions already seen)")
-    parser.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default=d.optimizer)
-    parser.add_argument("--init-from", default="", metavar="MODEL",
-                        help="start the trunk from this network (same width and depth)")
-    parser.add_argument("--batchnorm", action=argparse_bool(), default=d.batchnorm)
-    parser.add_argument("--bf16", action=argparse_bool(), default=d.bf16,
-                        help="bf16 autocast (default on)")
-    parser.add_argument("--no-progress", action="store_true")
-    from . import rollout_train
-    rollout_train.add_arguments(parser)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
+    for kind in ("policy", "value"):
+        p = sub.add_parser(kind, help=f"the {kind} network")
+        add_options(p, TrainConfig)
+        p.add_argument("--resume", action="store_true", help="continue the run in --out")
+        p.add_argument("--reschedule", action="store_true",
+                       help="with --resume: take --lr, --schedule-positions and "
+                       "--min-lr-fraction from this command line (the cosine continues "
+                       "from the positions already seen)")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p = sub.add_parser("rollout", help="the fast rollout policy (rollout.train)")
+    rollout_train.add_arguments(p)
 
 
-def argparse_bool():
-    import argparse
-    return argparse.BooleanOptionalAction
-
-
-def main(args):
-    train, val = default_archives()
+def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.kind == "rollout":
-        from .rollout_train import main as rollout_main
-        return rollout_main(args, train, val)
-    cfg = TrainConfig(kind=args.kind, data=args.data or train,
-                      val=val if args.val is None else args.val,
-                      out=args.out or f"runs/{args.kind}",
-                      optimizer=args.optimizer, batchnorm=args.batchnorm, bf16=args.bf16,
-                      arch=args.arch, global_pool=args.global_pool,
-                      init_from=args.init_from)
-    for name in ("width", "layers", "blocks", "batch_size", "schedule_positions",
-                 "warmup_positions", "max_positions", "val_every", "val_positions",
-                 "window_games", "per_game", "max_games", "seed", "threads", "lr", "momentum", "weight_decay",
-                 "max_minutes", "max_cpu_minutes", "checkpoint_minutes", "min_lr_fraction",
-                 "ownership_weight"):
-        setattr(cfg, name, getattr(args, name))
+        return rollout_train.main(args, parser)
+    cfg = parse_config(parser, TrainConfig, args, kind=args.kind)
     if not cfg.data:
-        print("no training data: pass --data", file=sys.stderr)
-        return 2
+        parser.error("no training data: pass --data")
     if args.reschedule and not args.resume:
-        print("--reschedule goes with --resume", file=sys.stderr)
-        return 2
+        parser.error("--reschedule goes with --resume")
     reschedule = SCHEDULE_FIELDS if args.reschedule else ()
     trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress,
                       reschedule=reschedule)

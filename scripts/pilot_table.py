@@ -28,7 +28,7 @@ def read_metrics(run):
 
 
 def inference_rate(path, batch, seconds=3.0):
-    from nets.bench_timing import interleaved_rates
+    from bench.timing import interleaved_rates
     from nets.inference import Networks
 
     nets = Networks(policy_path=path)

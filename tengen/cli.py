@@ -1,8 +1,9 @@
 """The ``tengen`` console command.
 
-Each subcommand lives in the module that owns it and exposes
-``add_arguments(parser)`` and ``main(args)``; only the chosen module is
-imported, so ``tengen gtp`` starts without loading PyTorch or compiling.
+Dispatch only: each subcommand lives in the module that owns it and
+exposes ``add_arguments(parser)`` and ``main(args, parser)``; only the
+chosen module is imported, so ``tengen gtp`` starts without loading
+PyTorch or compiling.
 """
 
 import argparse
@@ -10,11 +11,11 @@ import importlib
 import sys
 
 COMMANDS = {
-    "gtp": ("gtp_server", "play over GTP on stdin/stdout (for Go GUIs)"),
-    "bench": ("tengen.bench", "measure speed (board, features, net, mcts, rollout)"),
+    "gtp": ("gtp.server", "play over GTP on stdin/stdout (for Go GUIs)"),
+    "bench": ("bench.cli", "measure speed (board, features, net, mcts, rollout)"),
     "train": ("nets.train", "train the policy or value network, or the rollout policy"),
     "eval": ("nets.evaluate", "how well the networks and the rollout policy predict SGF games"),
-    "match": ("tengen.match", "referee games between two GTP engines"),
+    "match": ("referee.match", "referee games between two GTP engines"),
 }
 
 
@@ -32,7 +33,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog=f"tengen {name}", description=COMMANDS[name][1])
     module.add_arguments(parser)
     args = parser.parse_args(argv[1:])
-    return module.main(args) or 0
+    return module.main(args, parser) or 0
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import shutil
 import pytest
 
 from engine import board as B
+from engine.playouts import random_playout
+from engine.rng import new_rng
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "tygem-9d"
@@ -20,5 +22,5 @@ def random_position(n, moves, seed, suicide=False):
     """The state after up to ``moves`` uniformly random moves (no own eye
     filled) on an empty n x n board, by ``board.random_playout``."""
     s = B.new_state(n, suicide)
-    B.random_playout(s, B.new_rng(seed), moves)
+    random_playout(s, new_rng(seed), moves)
     return s

@@ -3,8 +3,8 @@ server session, and tiny random-weight model files for the search player."""
 
 import threading
 
-from gtp_server import EngineConfig, build_server
-from tengen.gtp_protocol import LineReader
+from gtp.server import build_server, EngineConfig
+from gtp.protocol import LineReader
 
 
 class Collector:
@@ -36,6 +36,8 @@ class Session:
     input line, ``ok``/``fail`` the text of a success/failure."""
 
     def __init__(self, **config):
+        config.setdefault("player", "random")
+        config.setdefault("player", "random")
         config.setdefault("size", 9)
         config.setdefault("seed", 1)
         config.setdefault("status_playouts", 64)

@@ -14,7 +14,10 @@ from engine import board as B
 from engine.ascii import from_ascii
 from engine.board import BLACK, WHITE, EMPTY, PASS
 from engine.coords import parse_gtp, to_point
-from engine.game import Rules
+from engine.rules import Rules
+from engine.playouts import copy_position, playouts, random_move, random_playout
+from engine.rng import new_rng
+from engine.scoring import area_score
 
 NOJ = np.zeros(0, dtype=np.int64)
 # the part of a state that is the position (MARK and H_STAMP are scratch)
@@ -496,7 +499,7 @@ def test_board_sizes(n):
     assert B.chain_libs(s, corner) == 2
     # a whole random playout stays consistent on every size
     rng = np.array([n * 7919 + 1], dtype=np.uint64)
-    B.random_playout(s, rng, 3 * n * n)
+    random_playout(s, rng, 3 * n * n)
     ref = Ref(n, False)
     ref.col = [int(v) for v in s[B.COLOR:B.COLOR + B.MAXM]]
     ref.caps = [int(s[B.H_CAP]), int(s[B.H_CAP + 1])]
@@ -573,7 +576,7 @@ def test_random_move_and_playout_end(n):
         for _ in range(3 * n * n):
             c = int(s[B.H_TOMOVE])
             before = s.copy()
-            p = int(B.random_move(s, c, rng))
+            p = int(random_move(s, c, rng))
             assert np.array_equal(s, before)      # it only reads the position
             empties = [int(q) for q in s[B.EMPTY_LIST:B.EMPTY_LIST + s[B.H_NEMPTY]]]
             ok = [q for q in empties if B.is_legal(s, q, c) and not B.is_eye(s, q, c)]
@@ -586,7 +589,7 @@ def test_random_move_and_playout_end(n):
                 break
         col = [int(v) for v in s[B.COLOR:B.COLOR + B.MAXM]]
         assert s[B.H_PASSES] == 2
-        assert B.area_score(s) == tromp_taylor(col, n)
+        assert area_score(s) == tromp_taylor(col, n)
         # the last to pass had nothing left but its own eyes
         last = 3 - int(s[B.H_TOMOVE])
         for q in range(B.MAXM):
@@ -596,12 +599,12 @@ def test_random_move_and_playout_end(n):
 
 def test_playouts_count_wins_by_area():
     s0 = B.new_state(5)
-    wins, moves = B.playouts(s0, 50, 3)
-    rng = B.new_rng(3)   # as playouts seeds it
+    wins, moves = playouts(s0, 50, 3)
+    rng = new_rng(3)   # as playouts seeds it
     expect_wins = expect_moves = 0
     for _ in range(50):
         s = s0.copy()
-        expect_moves += B.random_playout(s, rng, 3 * 25 + 50)
+        expect_moves += random_playout(s, rng, 3 * 25 + 50)
         col = [int(v) for v in s[B.COLOR:B.COLOR + B.MAXM]]
         expect_wins += tromp_taylor(col, 5) > 0
     assert (wins, moves) == (expect_wins, expect_moves)
@@ -613,9 +616,9 @@ def test_copy_position_restores_a_played_out_state():
         s0 = from_ascii("\n".join([". " * n] * n)).state.copy()
         B.play(s0, NOJ, to_point(0, 0, n), BLACK)
         s = s0.copy()
-        B.random_playout(s, np.array([n + 5], dtype=np.uint64), 3 * n * n)
+        random_playout(s, np.array([n + 5], dtype=np.uint64), 3 * n * n)
         assert not np.array_equal(s, s0)
-        B.copy_position(s, s0)
+        copy_position(s, s0)
         assert np.array_equal(s, s0)
 
 
@@ -638,13 +641,13 @@ def test_random_move_is_safe_inside_a_journal():
         s = B.new_state(5)
         for _ in range(15):
             c = int(s[B.H_TOMOVE])
-            B.play(s, NOJ, B.random_move(s, c, rng), c)
+            B.play(s, NOJ, random_move(s, c, rng), c)
         before = s.copy()
         j = B.new_journal()
         m = B.journal_mark(j)
         for _ in range(8):
             c = int(s[B.H_TOMOVE])
-            B.play(s, j, B.random_move(s, c, rng), c)
+            B.play(s, j, random_move(s, c, rng), c)
         B.undo_to(s, j, m)
         assert np.array_equal(s[KEEP], before[KEEP])
 

@@ -8,8 +8,9 @@ from engine import board as B
 from engine.ascii import from_ascii, to_ascii
 from engine.board import BLACK, WHITE, EMPTY, PASS
 from engine.coords import parse_gtp, format_gtp, to_point
-from engine.game import (Game, IllegalMove, Rules, RULE_SETS, fixed_handicap_points,
-                         result_string, rules_named)
+from engine.game import fixed_handicap_points, Game, IllegalMove
+from engine.rules import RULE_SETS, Rules, rules_named
+from engine.scoring import result_string
 
 from conftest import GNUGO, needs_gnugo
 

@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pytest
 
-import gtp_server
+import gtp.server as gtp_server
+from tengen.config import from_args
 from engine.board import BLACK, WHITE
 from engine.coords import parse_gtp
 from gtp_helpers import Collector, save_tiny_models
-from gtp_server import EngineConfig, build_server
-from tengen.gtp_protocol import LineReader
+from gtp.server import build_server, EngineConfig
+from mcts.config import PlayConfig, SearchConfig
+from nets.config import NetworkConfig
+from gtp.protocol import LineReader
 
 ROOT = Path(__file__).resolve().parent.parent
 ANALYSIS = {"lz-analyze", "kata-analyze", "lz-genmove_analyze", "kata-genmove_analyze",
@@ -34,10 +37,12 @@ def models(tmp_path_factory):
 
 def mcts_config(models, **kw):
     pol, val = models
-    settings = dict(player="mcts", policy_model=pol, value_model=val, size=9, seed=1,
-                    threads=1, resign_threshold=0.0, visits=32)
-    settings.update(kw)
-    return EngineConfig(**settings)
+    search = {"visits": 32, **{k: kw.pop(k) for k in list(kw) if k in ("visits", "lam", "rollouts")}}
+    play = {"resign_threshold": 0.0,
+            **{k: kw.pop(k) for k in list(kw) if k in ("time_per_move", "resign_threshold")}}
+    return EngineConfig(player="mcts", size=9, seed=1,
+                        networks=NetworkConfig(pol, val, threads=1),
+                        search=SearchConfig(**search), play=PlayConfig(**play), **kw)
 
 
 class Session:
@@ -215,15 +220,12 @@ def test_genmove_analyze_plays_its_move(session):
 def test_a_full_tree_keeps_reporting_its_last_result(models, monkeypatch):
     """Memory stays bounded: a 300-node arena fills within a second, and
     the analysis goes on printing the same result until it is stopped."""
-    from engine.player import PlayerOptions
     from mcts.player import SearchPlayer
-    from mcts.search import SearchConfig
 
     pol, val = models
-    player = SearchPlayer(PlayerOptions(pol, val, threads=1),
-                          search_config=SearchConfig(max_nodes=300, seed=1))
+    player = SearchPlayer(NetworkConfig(pol, val, threads=1), SearchConfig(max_nodes=300, seed=1))
     monkeypatch.setattr(gtp_server, "make_player", lambda config: player)
-    s = Session(EngineConfig(size=9))
+    s = Session(EngineConfig(player="random", size=9))
     try:
         streamed, answer = s.stream("lz-analyze b 2", infos=25)
         assert answer == "= tengen"
@@ -290,7 +292,7 @@ def test_list_commands_is_exactly_what_each_player_implements(models):
     base = command_set(EngineConfig(player="random"))
     assert not base & ANALYSIS
     assert command_set(mcts_config(models)) == base | ANALYSIS
-    assert command_set(EngineConfig(player="policy", policy_model=pol)) == \
+    assert command_set(EngineConfig(player="policy", networks=NetworkConfig(pol))) == \
         base | {"tengen-policy_heatmap"}
 
 
@@ -300,12 +302,14 @@ def test_start_up_stays_instant_with_the_search_player(models):
     pol, val = models
     script = (
         "import sys\n"
-        "from gtp_server import EngineConfig, build_server\n"
-        "from tengen.gtp_protocol import LineReader\n"
+        "from gtp.server import EngineConfig, build_server\n"
+        "from gtp.protocol import LineReader\n"
+        "from mcts.config import SearchConfig\n"
+        "from nets.config import NetworkConfig\n"
         "class Out:\n"
         "    def write(self, text): pass\n"
-        f"config = EngineConfig(player='mcts', policy_model={pol!r}, value_model={val!r}, "
-        "size=9, visits=8, threads=1)\n"
+        f"config = EngineConfig(player='mcts', networks=NetworkConfig({pol!r}, {val!r}, 1), "
+        "size=9, search=SearchConfig(visits=8))\n"
         "server, reader = build_server(config), LineReader()\n"
         "for line in ('protocol_version', 'name', 'list_commands', 'boardsize 9', 'play b e5'):\n"
         "    server.handle_line(line, Out(), reader)\n"
@@ -328,15 +332,17 @@ def test_command_line_options(models):
                               "--batch-size", "8", "--lambda", "0.5", "--threads", "1",
                               "--resign-threshold", "0.1", "--seed", "3",
                               "--expand-threshold", "3"])
-    config = gtp_server.config_from_args(args)
-    assert config.player == "mcts"        # a policy network given: the search plays
-    assert (config.visits, config.time_per_move, config.batch_size, config.lam, config.rollouts,
-            config.threads, config.resign_threshold, config.expand_threshold) == \
-        (50, 2.5, 8, 0.5, None, 1, 0.1, 3)
+    config = from_args(EngineConfig, args)
+    assert config.chosen_player == "mcts"     # a policy network given: the search plays
+    assert (config.search.visits, config.play.time_per_move, config.search.batch_size,
+            config.search.lam, config.search.rollouts, config.networks.threads,
+            config.play.resign_threshold, config.search.expand_threshold, config.seed) == \
+        (50, 2.5, 8, 0.5, True, 1, 0.1, 3, 3)
     args = parser.parse_args(["--player", "random", "--no-rollouts"])
-    assert gtp_server.config_from_args(args).rollouts is False
+    assert from_args(EngineConfig, args).search.rollouts is False
+    assert from_args(EngineConfig, args).search.lam == 1.0
     with pytest.raises(ValueError):
-        gtp_server.config_from_args(parser.parse_args(["--no-rollouts", "--lambda", "0.5"]))
+        from_args(EngineConfig, parser.parse_args(["--no-rollouts", "--lambda", "0.5"]))
     server = [sys.executable, str(ROOT / "gtp_server.py")]
     for bad, message in ((["--visits", "0"], b"must be at least 1"),
                          (["--lambda", "2"], b"between 0 and 1"),
@@ -353,12 +359,12 @@ def test_command_line_options(models):
 
 
 def test_a_network_player_without_a_network_is_refused_at_start():
-    if gtp_server.DEFAULT_POLICY_MODEL.exists():
+    if NetworkConfig().has_policy():
         pytest.skip("the default policy network exists")
     proc = subprocess.run([sys.executable, str(ROOT / "gtp_server.py"), "--player", "mcts"],
                           input=b"name\n", capture_output=True, timeout=60)
     assert proc.returncode == 2 and b"needs a policy network" in proc.stderr
-    assert gtp_server.default_player() == "random"
+    assert EngineConfig().chosen_player == "random"
 
 
 # ---- time -------------------------------------------------------------------------------

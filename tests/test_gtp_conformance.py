@@ -11,9 +11,10 @@ from engine.ascii import from_ascii, to_ascii
 from engine.board import BLACK, WHITE, PASS
 from engine.coords import parse_gtp, format_gtp
 from engine.game import Game, fixed_handicap_points
-from engine.sgf import parse_sgf, save_sgf
+from engine.sgf.read import parse_sgf
+from engine.sgf.write import save_sgf
 from gtp_helpers import Session
-from test_gtp_status import SEKI
+from test_dead_stones import SEKI
 
 
 @pytest.fixture
@@ -432,7 +433,7 @@ def test_gogui_analyze_commands(gtp):
 # ---- failing commands leave the state intact -----------------------------------
 
 def test_exception_in_player_answers_error_and_keeps_state(monkeypatch):
-    import gtp_server
+    import gtp.server as gtp_server
     from engine.player import RandomPlayer
 
     calls = []

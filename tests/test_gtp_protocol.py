@@ -6,12 +6,13 @@ import time
 
 import pytest
 
-import gtp_server
-from engine.player import PlayerCommand, RandomPlayer
+import gtp.server as gtp_server
+from gtp.analysis import PlayerCommand
+from engine.player import RandomPlayer
 from gtp_helpers import Collector
-from gtp_server import EngineConfig, build_server
-from tengen.gtp_protocol import (GtpError, GtpServer, LineReader, clean_line, format_response,
-                                 parse_command)
+from gtp.server import build_server, EngineConfig
+from gtp.protocol import (clean_line, format_response, GtpError, GtpServer, LineReader,
+                          parse_command)
 
 
 def test_clean_line():
@@ -142,7 +143,7 @@ def test_player_streaming_command_through_the_engine(monkeypatch):
     list_commands and gogui-analyze_commands."""
 
     class Analyst(RandomPlayer):
-        def analysis_commands(self):
+        def gtp_commands(self):
             def analyze(game, args, stream):
                 if len(args) != 1:
                     raise ValueError("syntax error")
@@ -153,7 +154,7 @@ def test_player_streaming_command_through_the_engine(monkeypatch):
             return [PlayerCommand("test-analyze", analyze, streaming=True, gogui="gfx/Analyze")]
 
     monkeypatch.setattr(gtp_server, "make_player", lambda config: Analyst())
-    server = build_server(EngineConfig(size=9))
+    server = build_server(EngineConfig(player="random", size=9))
     text = _serve(server, ["play b e5", "play w d4", "1 list_commands", "2 gogui-analyze_commands",
                            "3 test-analyze", "4 test-analyze 10"],
                   until=("info moves 2\n", "5 name"))

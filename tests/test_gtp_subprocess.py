@@ -10,8 +10,9 @@ import sys
 from engine.ascii import to_ascii
 from engine.board import BLACK, WHITE
 from engine.coords import CoordinateError, format_gtp, parse_gtp
-from engine.game import Game, rules_named
-from engine.sgf import parse_sgf
+from engine.game import Game
+from engine.rules import rules_named
+from engine.sgf.read import parse_sgf
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SERVER = [sys.executable, str(ROOT / "gtp_server.py"), "--player", "random"]
@@ -57,8 +58,8 @@ def test_start_up_loads_no_engine_until_a_go_command():
     PyTorch are imported; the first Go command loads the engine."""
     script = (
         "import sys\n"
-        "from gtp_server import EngineConfig, build_server\n"
-        "from tengen.gtp_protocol import LineReader\n"
+        "from gtp.server import EngineConfig, build_server\n"
+        "from gtp.protocol import LineReader\n"
         "class Out:\n"
         "    def write(self, text): sys.stdout.write(text)\n"
         "server, reader = build_server(EngineConfig()), LineReader()\n"

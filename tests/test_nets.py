@@ -8,13 +8,14 @@ import torch
 
 from engine import board as B
 from engine.game import Game
-from engine.sgf import game_to_sgf
+from engine.sgf.write import game_to_sgf
 from nets.evaluate import evaluate
 from nets.features import POLICY_PLANES, VALUE_PLANES
 from nets.inference import Networks
 from nets.model import (ModelFileError, NetConfig, build, fold_batchnorm, load_model,
                         policy_config, save_model, value_config)
 from nets.train import TrainConfig, Trainer
+from engine.playouts import random_move
 
 
 def random_games_dir(tmp_path, count, moves, size=9, seed=0):
@@ -27,7 +28,7 @@ def random_games_dir(tmp_path, count, moves, size=9, seed=0):
         game = Game(size, komi=7.5)
         r = np.array([rng.integers(1, 2 ** 62)], dtype=np.uint64)
         for _ in range(moves):
-            p = B.random_move(game.state.copy(), game.to_move, r)
+            p = random_move(game.state.copy(), game.to_move, r)
             if p == B.PASS or not game.legal(p):
                 break
             game.play(p)
@@ -196,7 +197,8 @@ def test_window_smaller_than_a_batch_is_an_error(tmp_path):
 
 
 def test_value_positions_carry_final_ownership_in_the_movers_frame(tmp_path):
-    from nets.data import build_window, final_ownership, load_corpus
+    from nets.data import build_window, final_ownership
+    from engine.corpus import load_corpus
 
     games = random_games_dir(tmp_path, count=2, moves=30)
     corpus = load_corpus([str(games)], size=9)

@@ -31,9 +31,11 @@ import pytest
 from engine import board as B
 from engine.board import BLACK, WHITE, EMPTY, PASS
 from engine.coords import all_points, format_gtp, parse_gtp
-from engine.game import Game, Rules
+from engine.game import Game
+from engine.rules import Rules
 
 from conftest import GNUGO, needs_gnugo
+from engine.playouts import random_move
 
 pytestmark = [needs_gnugo, pytest.mark.gnugo]
 
@@ -160,7 +162,7 @@ def play_game(gtp, n, rng, counts):
             counts["ko cleared by passes"] += 1
             continue
         # the move: random, legal, never filling an own eye
-        p = int(B.random_move(s, c, rstate))
+        p = int(random_move(s, c, rstate))
         gtp.ok(f"play {NAME[c]} {format_gtp(p, n)}")
         game.play(p, c)
         counts["moves"] += 1

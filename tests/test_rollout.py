@@ -1,4 +1,4 @@
-"""The fast rollout policy (nets.rollout, nets.rollout_train).
+"""The fast rollout policy (rollout.policy, rollout.model, rollout.train).
 
 Features are checked on ASCII boards and against a slow reference that
 plays each move on a copy of the board; the incremental weights of a
@@ -17,10 +17,12 @@ from engine import board as B
 from engine.ascii import from_ascii
 from engine.board import BLACK, WHITE, EMPTY, COLOR, H_LAST, H_LAST2, H_N, H_PASSES, H_TOMOVE
 from engine.coords import to_point
-from nets import rollout as R
-from nets import rollout_features as F
-from nets.rollout_train import replay, rollout_accuracy
+from rollout import model as RM
+from rollout import policy as R
+from rollout import features as F
+from rollout.train import replay, rollout_accuracy
 from tests.conftest import DATA, needs_data
+from engine.playouts import random_move
 
 LAY = F.layout()
 OFF = LAY.offsets()
@@ -57,13 +59,13 @@ def random_position(n, moves, seed, suicide=False):
     nj = np.zeros(0, dtype=np.int64)
     for _ in range(moves):
         c = s[H_TOMOVE]
-        B.play(s, nj, B.random_move(s, c, rng), c)
+        B.play(s, nj, random_move(s, c, rng), c)
     return s
 
 
 def random_model(seed, scale=1.0):
     w = np.random.default_rng(seed).normal(0.0, scale, LAY.size).astype(np.float32)
-    return R.RolloutModel(w)
+    return RM.RolloutModel(w)
 
 
 def softmax(z):
@@ -317,7 +319,7 @@ def test_hand_set_weights_pick_the_capture():
     """, to_move=BLACK)
     w = np.zeros(LAY.size, np.float32)
     w[LAY.capture:LAY.capture + 5] = 6.0
-    model = R.RolloutModel(w)
+    model = RM.RolloutModel(w)
     logits = model.logits(g.state)
     n = g.size
     assert int(np.argmax(logits)) == 4 * n + 3          # (3, 4): below the white stone
@@ -401,7 +403,7 @@ def test_rollout_results_have_the_right_sign():
 
 
 def test_rollout_refuses_bad_input():
-    rollout = R.RolloutPolicy(R.RolloutModel.zeros())
+    rollout = R.RolloutPolicy(RM.RolloutModel.zeros())
     with pytest.raises(ValueError, match="int64"):
         rollout(np.zeros((2, 10), np.int64), 7.5, 1)
     with pytest.raises(ValueError, match="int64"):
@@ -418,8 +420,8 @@ def test_model_file_round_trip(tmp_path):
     model = random_model(9)
     model.provenance = {"command": "tengen train rollout", "positions_seen": 12}
     path = tmp_path / "r.npz"
-    R.save_rollout(model, path)
-    back = R.load_model(path)
+    RM.save_rollout(model, path)
+    back = RM.load_model(path)
     assert np.array_equal(back.weights, model.weights)
     assert back.provenance == model.provenance
     s = random_position(9, 20, 1)
@@ -427,7 +429,7 @@ def test_model_file_round_trip(tmp_path):
     assert callable(R.load_rollout(path))
     with np.load(path, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"][()]))
-    assert meta["feature_set"] == R.FEATURE_SET_VERSION and meta["size"] == LAY.size
+    assert meta["feature_set"] == F.FEATURE_SET_VERSION and meta["size"] == LAY.size
 
 
 def _write(path, weights, meta):
@@ -436,7 +438,7 @@ def _write(path, weights, meta):
 
 
 def test_bad_model_files_are_clear_errors(tmp_path):
-    good = {"format": R.FILE_FORMAT, "feature_set": R.FEATURE_SET_VERSION,
+    good = {"format": RM.FILE_FORMAT, "feature_set": F.FEATURE_SET_VERSION,
             "groups": LAY.sizes(), "size": LAY.size, "provenance": {}}
     w = np.zeros(LAY.size, np.float32)
     cases = {
@@ -462,15 +464,15 @@ def test_bad_model_files_are_clear_errors(tmp_path):
             path.write_bytes(path.read_bytes()[:1000])
         elif spec is not None:
             _write(path, *spec)
-        with pytest.raises(R.RolloutFileError, match=messages[name]) as e:
+        with pytest.raises(RM.RolloutFileError, match=messages[name]) as e:
             R.load_rollout(path)
         assert name in str(e.value)
     # an object array would need pickle: refused, never unpickled
     path = tmp_path / "pickle.npz"
     with open(path, "wb") as f:
         np.savez(f, weights=np.array([object()], dtype=object), meta=np.array("{}"))
-    with pytest.raises(R.RolloutFileError):
-        R.load_model(path)
+    with pytest.raises(RM.RolloutFileError):
+        RM.load_model(path)
 
 
 # --------------------------------------------------------------------------
@@ -483,13 +485,13 @@ ARCHIVE = DATA / "tygem-2011-11.zip"
 @needs_data
 def test_training_on_a_few_games_learns_and_eval_reports_it(tmp_path, monkeypatch, capsys):
     from nets import evaluate
-    from nets.data import load_corpus
+    from engine.corpus import load_corpus
     from nets.model import ModelFileError
     from nets.train import add_arguments, main
 
     corpus = load_corpus([ARCHIVE], 19, max_games=30)
     games = np.arange(corpus.games)
-    model = R.RolloutModel.zeros()
+    model = RM.RolloutModel.zeros()
     tables = model.tables()
     before = replay(corpus, games, tables)
     accum = np.zeros_like(tables[2])
@@ -506,8 +508,8 @@ def test_training_on_a_few_games_learns_and_eval_reports_it(tmp_path, monkeypatc
     args = parser.parse_args(["rollout", "--data", str(ARCHIVE), "--val", str(ARCHIVE),
                               "--max-games", "20", "--max-positions", "3000",
                               "--val-positions", "500", "--out", str(out), "--no-progress"])
-    assert main(args) == 0
-    trained = R.load_model(out / "rollout.npz")
+    assert main(args, parser) == 0
+    trained = RM.load_model(out / "rollout.npz")
     assert trained.provenance["positions_seen"] == 3000
     assert trained.provenance["validation"]["positions"] == 500
     capsys.readouterr()
@@ -522,11 +524,39 @@ def test_training_on_a_few_games_learns_and_eval_reports_it(tmp_path, monkeypatc
     evaluate.add_arguments(eparser)
     eargs = eparser.parse_args(["--games", str(ARCHIVE), "--max-positions", "400", "--json",
                                 "--rollout", str(out / "rollout.npz")])
-    assert evaluate.main(eargs) == 0
+    assert evaluate.main(eargs, eparser) == 0
     reported = json.loads(capsys.readouterr().out)
     assert reported["rollout_top1"] == pytest.approx(r["rollout_top1"])
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"junk")
     eargs.rollout = str(bad)
-    assert evaluate.main(eargs) == 2
-    assert "not a readable rollout model" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        evaluate.main(eargs, eparser)
+    assert exit_.value.code == 2 and "not a readable rollout model file" in capsys.readouterr().err
+
+
+def test_train_rollout_takes_its_own_defaults_and_the_board_size(monkeypatch, tmp_path):
+    """``tengen train rollout`` validates as ``RolloutTrainConfig`` says
+    (20,000 positions every 2,000,000), not as the networks' training
+    does, and reads games of the board size it is given."""
+    from rollout import train as RT
+    from nets.train import add_arguments, main
+
+    seen = {}
+
+    def fake_train(cfg, command="", progress=True):
+        seen["cfg"] = cfg
+        return {}
+    monkeypatch.setattr(RT, "train", fake_train)
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["rollout", "--data", "games.zip", "--out", str(tmp_path)])
+    assert main(args, parser) == 0
+    cfg = seen["cfg"]
+    defaults = RT.RolloutTrainConfig()
+    assert (cfg.val_positions, cfg.val_every, cfg.size) == (20_000, 2_000_000, 19)
+    assert (cfg.val_positions, cfg.val_every) == (defaults.val_positions, defaults.val_every)
+    args = parser.parse_args(["rollout", "--data", "games.zip", "--size", "9",
+                              "--val-positions", "300", "--out", str(tmp_path)])
+    main(args, parser)
+    assert (seen["cfg"].size, seen["cfg"].val_positions, seen["cfg"].data) == (9, 300, ["games.zip"])

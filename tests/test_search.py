@@ -7,9 +7,10 @@ import pytest
 from engine import board as B
 from engine.ascii import from_ascii
 from engine.board import BLACK, PASS, WHITE
-from engine.coords import format_gtp, parse_gtp
+from engine.coords import format_gtp, index_to_point, parse_gtp
 from mcts import tree as T
-from mcts.search import Search, SearchConfig
+from mcts.search import Search
+from mcts.config import SearchConfig
 
 
 class MaterialNets:
@@ -175,13 +176,13 @@ def test_a_pass_becomes_a_node_on_its_first_visit():
     tr = s.tree
     e0, k = int(tr.first[0]), int(tr.count[0])
     (pass_edge,) = [e for e in range(e0, e0 + k)
-                    if T._move_point(tr.e_move[e], game.size) == PASS]
+                    if index_to_point(tr.e_move[e], game.size) == PASS]
     assert tr.e_N[pass_edge] >= 1 and tr.e_child[pass_edge] > 0
     # the node after White's pass knows Black's pass ends it: a Black win
     node = tr.e_child[pass_edge]
     f, c = int(tr.first[node]), int(tr.count[node])
     (black_pass,) = [e for e in range(f, f + c)
-                     if T._move_point(tr.e_move[e], game.size) == PASS]
+                     if index_to_point(tr.e_move[e], game.size) == PASS]
     if tr.e_N[black_pass]:
         assert tr.e_W[black_pass] / tr.e_N[black_pass] == 1.0
     # other moves stay leaves until their tenth visit
@@ -226,7 +227,7 @@ def test_below_the_threshold_a_leaf_is_valued_once_and_its_value_kept():
     assert leaf
     for e in leaf:
         after = game.copy()
-        after.play(int(T._move_point(tr.e_move[e], game.size)), BLACK)
+        after.play(int(index_to_point(tr.e_move[e], game.size)), BLACK)
         colours = list(after.stones().values())
         black_lead = float(colours.count(BLACK) - colours.count(WHITE))
         assert tr.e_V[e] - T.VALUE_OFFSET == pytest.approx(np.tanh(black_lead / 3.0), abs=1e-6)

@@ -14,11 +14,15 @@ from engine.ascii import from_ascii
 from engine.board import BLACK, WHITE, PASS
 from engine.clock import Clock, TimeControl
 from engine.coords import parse_gtp
-from engine.game import Game, Rules
-from engine.player import RESIGN, PlayerOptions
+from engine.game import Game
+from engine.rules import Rules
+from engine.player import RESIGN
 from gtp_helpers import save_tiny_models
-from mcts.player import SearchPlayer, search_config_from
-from mcts.search import Search, SearchConfig
+from mcts.config import PlayConfig
+from mcts.player import SearchPlayer
+from nets.config import NetworkConfig
+from mcts.search import Search
+from mcts.config import SearchConfig
 from mcts.timing import max_move_time, plan_move
 
 POSITIONAL = Rules("positional", "positional", False, "area")
@@ -56,9 +60,9 @@ class FakeNets:
         return np.where(black_to_move, self.value_black, -self.value_black).astype(np.float32)
 
 
-def fake_player(nets, options=None, **search):
-    player = SearchPlayer(options or PlayerOptions(resign_threshold=0.0),
-                          search_config=SearchConfig(seed=1, **{"visits": 64, **search}))
+def fake_player(nets, play=None, **search):
+    player = SearchPlayer(NetworkConfig(), SearchConfig(seed=1, **{"visits": 64, **search}),
+                          play or PlayConfig(resign_threshold=0.0))
     player.search = Search(nets, player.search_config)
     return player
 
@@ -76,8 +80,8 @@ def test_genmove_plays_legal_moves_through_a_game(tiny_models):
     from engine.board import is_eye
 
     pol, val = tiny_models
-    player = SearchPlayer(PlayerOptions(pol, val, seed=3, visits=24, threads=1,
-                                        resign_threshold=0.0))
+    player = SearchPlayer(NetworkConfig(pol, val, threads=1), SearchConfig(seed=3, visits=24),
+                          PlayConfig(resign_threshold=0.0))
     game = Game(9, 7.5)
     for _ in range(30):
         c = game.to_move
@@ -120,8 +124,8 @@ def test_genmove_for_the_side_not_to_move_gets_its_own_tree(tiny_models):
     """GTP allows ``genmove w`` with Black to move: the answer is a legal
     White move, and the next Black search does not reuse White's tree."""
     pol, val = tiny_models
-    player = SearchPlayer(PlayerOptions(pol, val, seed=1, visits=32, threads=1,
-                                        resign_threshold=0.0))
+    player = SearchPlayer(NetworkConfig(pol, val, threads=1), SearchConfig(seed=1, visits=32),
+                          PlayConfig(resign_threshold=0.0))
     game = Game(9)
     game.play(parse_gtp("E5", 9))
     game.play(parse_gtp("D4", 9))
@@ -188,14 +192,14 @@ def test_cleanup_does_not_pass_while_dead_stones_remain():
 def test_resigns_after_consecutive_hopeless_moves_only():
     game = Game(9)
     hopeless = FakeNets(9, value_black=-1.0)
-    player = fake_player(hopeless, PlayerOptions(resign_threshold=0.1))
+    player = fake_player(hopeless, PlayConfig(resign_threshold=0.1))
     moves = [player.genmove(game, BLACK, Clock()) for _ in range(3)]
     assert RESIGN not in moves[:2] and moves[2] == RESIGN
     assert player.genmove(game, BLACK, Clock(), cleanup=True) != RESIGN
-    never = fake_player(hopeless, PlayerOptions(resign_threshold=0.0))
+    never = fake_player(hopeless, PlayConfig(resign_threshold=0.0))
     assert RESIGN not in [never.genmove(game, BLACK, Clock()) for _ in range(4)]
     # a position that is not hopeless resets the count
-    player = fake_player(hopeless, PlayerOptions(resign_threshold=0.1))
+    player = fake_player(hopeless, PlayConfig(resign_threshold=0.1))
     player.genmove(game, BLACK, Clock())
     player.genmove(game, BLACK, Clock())
     player.search = Search(FakeNets(9, value_black=0.5), player.search_config)
@@ -205,22 +209,22 @@ def test_resigns_after_consecutive_hopeless_moves_only():
 # ---- options -----------------------------------------------------------------------
 
 def test_search_options_resolve_rollouts_and_lambda():
-    cfg = search_config_from(PlayerOptions(visits=50, batch_size=4))
+    cfg = SearchConfig(visits=50, batch_size=4)
     assert (cfg.visits, cfg.batch_size, cfg.rollouts, cfg.lam) == (50, 4, True, 0.5)
-    cfg = search_config_from(PlayerOptions(rollouts=False))
+    cfg = SearchConfig(rollouts=False)
     assert not cfg.rollouts and cfg.lam == 1.0
-    cfg = search_config_from(PlayerOptions(lam=1.0))
+    cfg = SearchConfig(lam=1.0)
     assert not cfg.rollouts and cfg.lam == 1.0
-    cfg = search_config_from(PlayerOptions(lam=0.25))
+    cfg = SearchConfig(lam=0.25)
     assert cfg.rollouts and cfg.lam == 0.25
-    assert search_config_from(PlayerOptions(expand_threshold=3)).expand_threshold == 3
-    for bad in (PlayerOptions(lam=0.5, rollouts=False), PlayerOptions(lam=1.5),
-                PlayerOptions(visits=0), PlayerOptions(batch_size=0),
-                PlayerOptions(expand_threshold=0)):
+    assert SearchConfig(expand_threshold=3).expand_threshold == 3
+    assert SearchConfig() == SearchConfig(lam=0.5, rollouts=True)   # the player's defaults
+    for bad in (dict(lam=0.5, rollouts=False), dict(lam=1.5), dict(visits=0),
+                dict(batch_size=0), dict(expand_threshold=0)):
         with pytest.raises(ValueError):
-            search_config_from(bad)
+            SearchConfig(**bad)
     with pytest.raises(ValueError):
-        SearchPlayer(PlayerOptions(resign_threshold=1.0))
+        PlayConfig(resign_threshold=1.0)
 
 
 # ---- time ----------------------------------------------------------------------------
@@ -248,7 +252,7 @@ def test_time_plans_stay_within_what_the_clock_allows():
 
 
 def _timed_genmove(nets, clock, started=None):
-    player = fake_player(nets, visits=0)
+    player = fake_player(nets, visits=None)
     player.prepare(Game(9))
     t0 = time.perf_counter()
     move = player.genmove(Game(9), BLACK, clock, started=started)
@@ -281,15 +285,15 @@ def test_time_spent_before_the_search_counts_against_the_clock():
 
 
 def test_time_per_move_without_a_clock():
-    player = fake_player(FakeNets(9, delay=0.002), PlayerOptions(time_per_move=0.3,
-                                                                 resign_threshold=0.0))
+    player = fake_player(FakeNets(9, delay=0.002),
+                         PlayConfig(time_per_move=0.3, resign_threshold=0.0), visits=None)
     player.prepare(Game(9))
     t0 = time.perf_counter()
     player.genmove(Game(9), BLACK, Clock())
     assert 0.2 < time.perf_counter() - t0 < 0.6
     # visits given too: whichever comes first
     player = fake_player(FakeNets(9, delay=0.002),
-                         PlayerOptions(time_per_move=30, visits=40, resign_threshold=0.0))
+                         PlayConfig(time_per_move=30, resign_threshold=0.0), visits=40)
     t0 = time.perf_counter()
     player.genmove(Game(9), BLACK, Clock())
     assert time.perf_counter() - t0 < 5 and player.search.visits_done <= 40

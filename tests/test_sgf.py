@@ -15,9 +15,13 @@ import pytest
 from engine import board as B
 from engine.board import BLACK, WHITE, PASS
 from engine.coords import format_sgf, parse_gtp, to_point
-from engine.game import Game, rules_named
-from engine.sgf import (ReadStats, SGFError, game_to_sgf, iter_records,
-                        load_sgf, parse_sgf, save_sgf)
+from engine.game import Game
+from engine.rules import rules_named
+from engine.sgf.archive import iter_records, ReadStats
+from engine.sgf.record import SGFError
+from engine.sgf.write import game_to_sgf, save_sgf
+from engine.sgf.read import load_sgf, parse_sgf
+from engine.playouts import random_move
 
 
 def sp(vertex, n=9):
@@ -53,7 +57,7 @@ def random_game(n, moves, seed, rules=None, komi=7.5, handicap=0):
         g.fixed_handicap(handicap)
     rng = np.array([seed * 7919 + 1], dtype=np.uint64)
     for _ in range(moves):
-        p = B.random_move(g.state.copy(), g.to_move, rng)
+        p = random_move(g.state.copy(), g.to_move, rng)
         if p != PASS and not g.legal(p):
             p = PASS
         g.play(p)

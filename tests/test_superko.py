@@ -11,7 +11,7 @@ check cannot be limited to captures.
 from engine.ascii import from_ascii
 from engine.board import BLACK, WHITE, PASS
 from engine.coords import parse_gtp
-from engine.game import Rules
+from engine.rules import Rules
 
 POSITIONAL = Rules("positional", "positional", False, "area")
 SITUATIONAL = Rules("situational", "situational", False, "area")

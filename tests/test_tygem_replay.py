@@ -23,7 +23,8 @@ import pytest
 from conftest import DATA, needs_data
 from engine import board as B
 from engine.board import BLACK, WHITE
-from engine.sgf import ReadStats, SGFError, iter_records
+from engine.sgf.archive import iter_records, ReadStats
+from engine.sgf.record import SGFError
 
 CROSS_CHECK_EVERY = 20
 KNOWN_CORRUPT = [

@@ -4,7 +4,8 @@ from engine.ascii import from_ascii
 from engine.board import BLACK, WHITE, PASS, is_eye
 from engine.clock import Clock
 from engine.game import Game
-from engine.player import Player, PlayerOptions, RandomPlayer, RESIGN
+from gtp.analysis import player_commands
+from engine.player import Player, RandomPlayer, RESIGN
 from engine.coords import parse_gtp
 
 
@@ -13,7 +14,7 @@ def test_random_games_are_legal_and_end():
     otherwise), no own eye ever filled, and the game ends by two passes."""
     for seed in (1, 2):
         game = Game(9)
-        players = {BLACK: RandomPlayer(PlayerOptions(seed=seed)), WHITE: RandomPlayer(PlayerOptions(seed=seed + 10))}
+        players = {BLACK: RandomPlayer(seed), WHITE: RandomPlayer(seed + 10)}
         clock = Clock()
         while not game.is_over:
             assert len(game.moves) < 1000
@@ -25,7 +26,7 @@ def test_random_games_are_legal_and_end():
 
 def test_same_seed_same_moves():
     def moves(seed):
-        game, player = Game(9), RandomPlayer(PlayerOptions(seed=seed))
+        game, player = Game(9), RandomPlayer(seed)
         for _ in range(20):
             game.play(player.genmove(game, game.to_move, Clock()))
         return game.moves
@@ -45,17 +46,17 @@ def test_random_player_respects_ko():
     ko = parse_gtp("B1", 5)
     assert game.why_illegal(ko, BLACK) == "ko"
     for seed in range(100):
-        p = RandomPlayer(PlayerOptions(seed=seed)).genmove(game, BLACK, Clock())
+        p = RandomPlayer(seed).genmove(game, BLACK, Clock())
         assert p != ko and game.legal(p, BLACK)
     # white may take the empty point: the same generator does pick it
-    picks = {RandomPlayer(PlayerOptions(seed=s)).genmove(game, WHITE, Clock()) for s in range(100)}
+    picks = {RandomPlayer(s).genmove(game, WHITE, Clock()) for s in range(100)}
     assert ko in picks
 
 
 def test_player_defaults():
     player = Player()
     game = Game(9)
-    assert player.analysis_commands() == []
+    assert player_commands(player) == []          # no GTP commands of its own
     player.new_game(game)
     player.played(game, BLACK, PASS)
     player.undone(game)

@@ -19,10 +19,12 @@ import numpy as np
 from numba import njit
 
 from engine import board as B
-from .bench_features import DEFAULT_ARCHIVE
-from .bench_timing import timed_rounds
-from .data import load_corpus, start_position
-from .rollout import RolloutFileError, RolloutPolicy, load_model, rollouts
+from bench.features import DEFAULT_ARCHIVE
+from bench.timing import timed_rounds
+from engine.corpus import load_corpus
+from rollout.model import load_model, RolloutFileError
+from rollout.policy import RolloutPolicy, rollouts
+from engine.playouts import playouts
 
 def add_arguments(parser):
     parser.add_argument("--model", default=None, help="rollout model (default models/rollout.npz)")
@@ -34,49 +36,20 @@ def add_arguments(parser):
     parser.add_argument("--seconds", type=float, default=5.0, help="measuring time (default 5)")
 
 
-@njit(cache=True)
-def _positions_at(n, pts, cols, offs, spts, scols, soffs, first, move, out, games):
-    """The position after ``move`` moves of each game long enough (and
-    legal that far), into the rows of ``out`` (the game's number into
-    ``games``); returns how many."""
-    m = 0
-    nj = np.zeros(0, dtype=np.int64)
-    for g in range(offs.shape[0] - 1):
-        if m >= out.shape[0]:
-            break
-        if offs[g + 1] - offs[g] <= move:
-            continue
-        s = start_position(n, spts, scols, soffs[g], soffs[g + 1], first[g])
-        ok = True
-        for k in range(offs[g], offs[g] + move):
-            p = np.int64(pts[k])
-            c = np.int64(cols[k])
-            s[B.H_TOMOVE] = c
-            if not B.is_legal(s, p, c):
-                ok = False
-                break
-            B.play(s, nj, p, c)
-        if ok:
-            s[B.H_TOMOVE] = cols[offs[g] + move]
-            out[m] = s
-            games[m] = g
-            m += 1
-    return m
-
-
 def midgame_positions(archive, count, move):
     """(states, winner of each game: BLACK, WHITE or 0) after ``move``
     moves of the first ``count`` games of ``archive`` that are that long."""
     if not archive.is_file():
         raise SystemExit(f"no game archive at {archive}")
     corpus = load_corpus([archive], 19, max_games=4 * count)
-    out = np.zeros((count, B.STATE_LEN), np.int64)
-    games = np.zeros(count, np.int64)
-    m = _positions_at(19, corpus.points, corpus.colors, corpus.offsets, corpus.setup_points,
-                      corpus.setup_colors, corpus.setup_offsets, corpus.first, move, out, games)
-    if m == 0:
+    pick = np.zeros(corpus.moves, bool)
+    long_enough = np.nonzero(np.diff(corpus.offsets) > move)[0][:count]
+    pick[corpus.offsets[long_enough] + move] = True
+    states = corpus.states_before(pick)     # every game of a corpus replays legally
+    games = long_enough
+    if len(states) == 0:
         raise SystemExit(f"no game in {archive} is longer than {move} moves")
-    return out[:m], corpus.winner[games[:m]]
+    return states, corpus.winner[games]
 
 
 def run(args):
@@ -97,7 +70,7 @@ def run(args):
     def random_round():
         moves = 0
         for i in range(b):
-            moves += B.playouts(states[i], 1, next(seed))[1]
+            moves += playouts(states[i], 1, next(seed))[1]
         return moves
 
     policy_round()      # compile (or load from the cache)

@@ -13,9 +13,9 @@ import time
 import numpy as np
 
 from engine.game import Game
-from nets.bench_timing import interleaved_rates
+from bench.timing import interleaved_rates
 
-from .search import SearchConfig
+from mcts.config import SearchConfig
 
 
 def add_arguments(parser):
@@ -33,8 +33,8 @@ def add_arguments(parser):
 def _positions(count):
     """Mid-game 19x19 positions from the validation games when present,
     else the empty board."""
-    from nets.data import default_archives
-    from engine.sgf import iter_records
+    from tengen.paths import default_archives
+    from engine.sgf.archive import iter_records
 
     _, val = default_archives()
     games = []
@@ -53,14 +53,14 @@ def run(args):
 
     from nets.features import VALUE_PLANES
     from nets.inference import Networks
-    from .search import Search
+    from mcts.search import Search
 
     if args.threads:
         torch.set_num_threads(args.threads)
     nets = Networks.from_spec(args.model)
     rollout = None
     if args.rollouts:
-        from nets.rollout import load_rollout
+        from rollout.policy import load_rollout
         rollout = load_rollout()
     cfg = SearchConfig(batch_size=args.batch_size, rollouts=args.rollouts,
                        lam=0.5 if args.rollouts else 1.0, reuse_tree=False,

@@ -3,7 +3,7 @@ and its move-prediction accuracy for ``tengen eval``.
 
 The games are replayed in compiled code (``_replay``); at every position
 the features of all candidates are computed from scratch
-(``nets.rollout.position_features``), the softmax over the candidates is
+(``rollout.features.position_features``), the softmax over the candidates is
 scored against the move played, and, when training, the weights take one
 AdaGrad step on the cross-entropy.  AdaGrad because the features are
 sparse: a pattern seen a handful of times keeps a large step, the common
@@ -18,11 +18,12 @@ the moves of one game stay in order, which a linear model trained with a
 small step tolerates.
 """
 
+import argparse
 import csv
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +31,15 @@ from numba import njit
 
 from engine import board as B
 from engine.board import MAXM
-from .data import load_corpus, start_position
-from .rollout import RolloutModel, save_rollout
-from .rollout_features import OFF_NONE, SLOTS, edge_table, position_features
+from engine.corpus import load_corpus
+from engine.replay import recorded_move_ok, start_position
+from engine.sizes import check_size
+from tengen.config import add_options, option, parse_config
+from tengen.paths import VALIDATION_ARCHIVE, default_archives
+from tengen.provenance import git_commit, machine_description
+
+from .features import OFF_NONE, SLOTS, edge_table, position_features
+from .model import RolloutModel, save_rollout
 
 # stats slots of _replay
 _POSITIONS, _HITS, _LOSS, _SCORED, _CANDIDATES = 0, 1, 2, 3, 4
@@ -59,14 +66,15 @@ def _replay(n, pts, cols, offs, spts, scols, soffs, first, games, off, pat_id, w
     nj = np.zeros(0, dtype=np.int64)
     for gi in range(games.shape[0]):
         g = games[gi]
-        s = start_position(n, spts, scols, soffs[g], soffs[g + 1], first[g])
+        s, ok = start_position(n, spts, scols, soffs[g], soffs[g + 1], first[g])
+        if not ok:
+            continue
         for k in range(offs[g], offs[g + 1]):
             if max_positions > 0 and stats[_POSITIONS] >= max_positions:
                 return
             p = np.int64(pts[k])
             c = np.int64(cols[k])
-            s[B.H_TOMOVE] = c       # the recorded mover, even after a missing pass
-            if not B.is_legal(s, p, c):
+            if not recorded_move_ok(s, p, c):
                 break
             m = position_features(s, c, off, edge, pat_id, cand, feats, index)
             label = index[p] if p != B.PASS else -1
@@ -155,35 +163,50 @@ def rollout_accuracy(model, paths, max_positions=None, size=None):
 
 @dataclass
 class RolloutTrainConfig:
-    data: list = field(default_factory=list)
-    val: list = field(default_factory=list)
-    out: str = "runs/rollout"
-    lr: float = 0.2                   # AdaGrad step
-    epochs: float = 1.0
-    max_positions: int = 0            # stop after this many positions (0: no limit)
-    max_minutes: float = 0.0
-    max_cpu_minutes: float = 0.0
-    max_games: int = 0
-    val_positions: int = 20_000
-    val_every: int = 2_000_000
+    """One run of ``tengen train rollout``: AdaGrad over every position of
+    the training games, from zero weights."""
+    size: int = option(19, help="board size of the games to train on")
+    data: list[str] | None = option(
+        None, metavar="PATH", help="training SGF files, directories or archives (default: "
+        "../shared/data/tygem-9d except the validation archive)")
+    val: list[str] | None = option(
+        None, metavar="PATH", help=f"validation games (default: {VALIDATION_ARCHIVE}; "
+        "none given: no validation)")
+    out: str = option("runs/rollout", metavar="DIR", help="run directory")
+    lr: float = option(0.2, help="AdaGrad step")
+    epochs: float = option(1.0, help="passes over the training games")
+    max_positions: int = option(0, help="stop after this many positions (0: no limit)")
+    max_minutes: float = option(0.0, help="stop after this much wall time (0: no limit)")
+    max_cpu_minutes: float = option(0.0, help="stop after this much CPU time (0: no limit)")
+    max_games: int = option(0, help="read at most this many training games (0: all)")
+    val_positions: int = option(20_000, help="validation positions (every position of the "
+                                             "first validation games, in order)")
+    val_every: int = option(2_000_000, help="positions between validations")
     chunk_games: int = 200
-    seed: int = 0
+    seed: int = option(0, help="seed of the game order")
+
+    def __post_init__(self) -> None:
+        check_size(self.size)
+        train, val = default_archives()
+        if self.data is None:
+            self.data = train
+        if self.val is None:
+            self.val = val
 
 
 def train(cfg, command="", progress=True):
     """Train from zero; writes ``rollout.npz`` and ``metrics.csv`` under
     ``cfg.out`` and returns the final validation metrics.  ``progress``:
     a progress bar while reading the games."""
-    from .train import git_commit, machine_description
-
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     def log(text):
         print(text, file=sys.stderr, flush=True)
 
     start, cpu0 = time.time(), time.process_time()
-    corpus = load_corpus(cfg.data, 19, max_games=cfg.max_games or None, progress=progress)
-    val = load_corpus(cfg.val, 19, max_games=max(50, cfg.val_positions // 100)) if cfg.val else None
+    corpus = load_corpus(cfg.data, cfg.size, max_games=cfg.max_games or None, progress=progress)
+    val = (load_corpus(cfg.val, cfg.size, max_games=max(50, cfg.val_positions // 100))
+           if cfg.val else None)
     log(f"{corpus.games} games, {corpus.moves} moves to train on "
         f"({time.time() - start:.0f} s to read)")
     model = RolloutModel.zeros()
@@ -242,30 +265,16 @@ def train(cfg, command="", progress=True):
     return metrics
 
 
-def add_arguments(parser):
-    """Options of ``tengen train rollout`` that the networks do not share."""
-    d = RolloutTrainConfig()
-    parser.add_argument("--epochs", type=float, default=d.epochs,
-                        help=f"rollout: passes over the training games (default {d.epochs})")
-    parser.add_argument("--rollout-lr", type=float, default=d.lr,
-                        help=f"rollout: AdaGrad step (default {d.lr})")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_options(parser, RolloutTrainConfig)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def main(args, train_archives, val_archives):
-    """``tengen train rollout`` (dispatched from nets.train)."""
-    d = RolloutTrainConfig()
-    cfg = RolloutTrainConfig(
-        data=args.data or train_archives,
-        val=val_archives if args.val is None else args.val,
-        out=args.out or d.out, lr=args.rollout_lr, epochs=args.epochs,
-        max_positions=args.max_positions, max_minutes=args.max_minutes,
-        max_cpu_minutes=args.max_cpu_minutes, max_games=args.max_games, seed=args.seed,
-        val_positions=args.val_positions, val_every=args.val_every)
+def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """``tengen train rollout`` (the subcommand lives in nets.train)."""
+    cfg = parse_config(parser, RolloutTrainConfig, args)
     if not cfg.data:
-        print("no training data: pass --data", file=sys.stderr)
-        return 2
+        parser.error("no training data: pass --data")
     metrics = train(cfg, command=" ".join(sys.argv), progress=not args.no_progress)
     print(json.dumps({"validation": metrics, "model": str(Path(cfg.out) / "rollout.npz")}))
     return 0
-
-

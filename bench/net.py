@@ -16,10 +16,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .bench_timing import interleaved_rates
-from .features import POLICY_PLANES
-from .inference import MODELS_DIR, POLICY_FILE, Networks, bf16_supported
-from .model import build, policy_config, save_model
+from bench.timing import interleaved_rates
+from nets.features import POLICY_PLANES
+from tengen.paths import MODELS_DIR, POLICY_FILE
+from nets.inference import bf16_supported, Networks
+from nets.model import build, policy_config, save_model
 
 
 def add_arguments(parser):
@@ -90,8 +91,8 @@ def _training(args, cfg, bare, bf16, n):
     the same machine (turbo, other jobs), until the real run has crossed two
     window rebuilds: encoding and shuffling are charged to it as they are in
     ``tengen train``.  The ceiling uses the trainer's optimiser (Adam)."""
-    from .data import default_archives
-    from .train import TrainConfig, Trainer, make_optimizer
+    from tengen.paths import default_archives
+    from nets.train import TrainConfig, Trainer, make_optimizer
 
     b = args.batch_size
     bare.train()

@@ -24,6 +24,8 @@ from numba import njit
 
 from . import board as B
 from .board import BLACK, WHITE, PASS
+from engine.rng import new_rng, randint
+from engine.scoring import area_owner
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def _playout_move(s, c, rng):
     of a chain of two or more stones; PASS when none is left."""
     n = s[B.H_NEMPTY]
     while n > 0:
-        k = B.randint(rng, n)
+        k = randint(rng, n)
         p = s[B.EMPTY_LIST + k]
         if (not B.is_eye(s, p, c) and B.is_legal(s, p, c)
                 and (B.size_after(s, p, c) < 2 or B.libs_after(s, p, c, 2) >= 2)):
@@ -58,7 +60,7 @@ def ownership_counts(s0, count, seed):
     """Play ``count`` playouts from ``s0`` to the end and count, for every
     point, how often it ends owned by Black and by White (area ownership).
     Returns ``(black, white)``, arrays indexed by board point."""
-    rng = B.new_rng(seed)
+    rng = new_rng(seed)
     n = s0[B.H_N]
     w = s0[B.H_W]
     limit = 3 * n * n + 50
@@ -76,7 +78,7 @@ def ownership_counts(s0, count, seed):
             c = s[B.H_TOMOVE]
             B.play(s, nj, _playout_move(s, c, rng), c)
             moves += 1
-        B.area_owner(s, none_dead, own)
+        area_owner(s, none_dead, own)
         for y in range(n):
             for x in range(n):
                 p = (y + 1) * w + x + 1

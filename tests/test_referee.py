@@ -11,9 +11,9 @@ import pytest
 
 from conftest import GNUGO, needs_gnugo
 from engine.board import BLACK, WHITE
-from engine.sgf import load_sgf
-from tengen.match import (MatchConfig, Referee, _parse_score, elo_from_share, elo_interval,
-                          results_table)
+from engine.sgf.read import load_sgf
+from referee.match import _parse_score, MatchConfig, Referee
+from referee.elo import elo_from_share, elo_interval, results_table
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -144,7 +144,7 @@ def test_alternating_colours_and_the_table(fake, tmp_path):
 
 
 def test_a_refused_board_size_stops_the_match(fake, tmp_path):
-    from tengen.match import MatchError
+    from referee.match import MatchError
     with pytest.raises(MatchError, match="refuses the game settings"):
         referee(fake(""), fake("", "0", refuse_size=True), tmp_path)
     with pytest.raises(MatchError, match="cannot start"):
@@ -181,7 +181,7 @@ def test_command_line_checks():
     proc = run("--black", "x", "--white", "y", "--engine-a", "z", "--engine-b", "w")
     assert proc.returncode == 2
     proc = run("--black", "x", "--white", "y", "--size", "30")
-    assert proc.returncode == 2 and b"--size must be 2..25" in proc.stderr
+    assert proc.returncode == 2 and b"board size must be 2..25" in proc.stderr
 
 
 # ---- against GNU Go ----------------------------------------------------------

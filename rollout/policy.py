@@ -1,5 +1,5 @@
 """AlphaGo's fast rollout policy: a linear softmax over small local pattern
-features (``nets.rollout_features``), played in compiled code to the end of
+features (``rollout.features``), played in compiled code to the end of
 the game to score a leaf of the search (``load_rollout``).
 
 Why linear and local: a rollout plays a few hundred moves per leaf, so a
@@ -21,17 +21,8 @@ from per-row sums of the static weights, rejecting draws that land on a
 near point (``_choose``).  Rollouts never pass while a candidate is left;
 a game ends at two passes or 3 n^2 moves, simple ko only.
 
-The model file is a ``.npz`` read with ``allow_pickle=False``: ``weights``
-(float32, one per feature index) and ``meta`` (JSON: format, feature set
-version, group sizes, training provenance).  A file from another feature set
-or with the wrong number of weights is refused with ``RolloutFileError``.
+The weights come from the model file (``rollout.model``).
 """
-
-import json
-import os
-import zipfile
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from numba import njit
@@ -39,26 +30,13 @@ from numba import njit
 from engine import board as B
 from engine.board import (BLACK, COLOR, EMPTY, HEAD, LIBS, MAXM, MAXW, NEXT, PASS, SIZE,
                           STATE_LEN, WALL, WHITE, H_KO, H_N, H_PASSES, H_SUICIDE, H_TOMOVE, H_W)
-from .rollout_features import (FEATURE_SET_VERSION, OFF_CAPSAVE, OFF_CAPTURE, OFF_NONE,
-                               OFF_SAVE, OFF_SELF, RESPONSE_MAX, edge_table, fill_edge, layout,
-                               pattern_classes, position_logits, response_features,
-                               static_features, size3, size5)
+from engine.coords import point_to_index
+from engine.rng import new_rng, uniform
+from engine.scoring import area_score
 
-FILE_FORMAT = "tengen-rollout"
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-ROLLOUT_FILE = "rollout.npz"
-
-
-class RolloutFileError(ValueError):
-    """A rollout model file that cannot be used: missing, unreadable, from
-    another feature set, or with the wrong number of weights."""
-
-
-@njit(cache=True, inline="always")
-def _uniform(rng):
-    """A float in [0, 1)."""
-    return np.float64(B.xorshift(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
+from .features import (OFF_CAPSAVE, OFF_CAPTURE, OFF_NONE, OFF_SAVE, OFF_SELF, RESPONSE_MAX,
+                       fill_edge, response_features, static_features, size3, size5)
+from .model import RolloutModel, load_model
 
 @njit(cache=True)
 def _static_weight(s, q, c, off, edge, ew_pat, ewv):
@@ -383,7 +361,7 @@ def _choose(s, c, off, ewv, ew, rows, near_mark, near, mult, stamp, rq, rf, rs, 
     if total <= 0.0:
         return PASS
     rest = max(total - near_static, 0.0)
-    u = _uniform(rng) * (near_mass + rest)
+    u = uniform(rng) * (near_mass + rest)
     if u < near_mass:
         for i in range(nn):
             q = near[i]
@@ -393,7 +371,7 @@ def _choose(s, c, off, ewv, ew, rows, near_mark, near, mult, stamp, rq, rf, rs, 
         return near[nn - 1]
     # the others: draw from the static weights, reject the near points
     for _ in range(64):
-        v = _uniform(rng) * total
+        v = uniform(rng) * total
         q = -1
         for r in range(1, n + 1):
             if v < rows[rb + r]:
@@ -416,7 +394,7 @@ def _choose(s, c, off, ewv, ew, rows, near_mark, near, mult, stamp, rq, rf, rs, 
             q = (y + 1) * w + x + 1
             if near_mark[q] != stamp:
                 rest += ew[cb + q]
-    v = _uniform(rng) * rest
+    v = uniform(rng) * rest
     for y in range(n):
         for x in range(n):
             q = (y + 1) * w + x + 1
@@ -514,7 +492,7 @@ def rollouts(states, komi, seed, off, ew_pat, ewv, out, check=False):
     (two passes, or 3 n^2 moves), and write Black's result by area count
     with ``komi`` into ``out`` (+1 win, -1 loss, 0 draw).  Returns (moves
     played in all, weight mismatches when ``check``)."""
-    rng = B.new_rng(seed)
+    rng = new_rng(seed)
     scratch = _new_scratch()
     s = np.empty(STATE_LEN, dtype=np.int64)
     total = 0
@@ -525,7 +503,7 @@ def rollouts(states, komi, seed, off, ew_pat, ewv, out, check=False):
         moves, b = _rollout(s, 3 * n * n, off, ew_pat, ewv, scratch, rng, check)
         total += moves
         bad += b
-        score = B.area_score(s) - komi
+        score = area_score(s) - komi
         out[i] = 1.0 if score > 0 else (-1.0 if score < 0 else 0.0)
     return total, bad
 
@@ -536,7 +514,7 @@ def sample_counts(state, count, seed, off, ew_pat, ewv, out):
     (without playing it); ``out[policy index]`` counts them, pass last.
     The sampler's distribution is what the tests compare with the softmax
     of ``position_logits``."""
-    rng = B.new_rng(seed)
+    rng = new_rng(seed)
     ew, rows, dm, dl, near_mark, near, mult, rq, rf, rs, buf, edge = _new_scratch()
     s = state.copy()
     n = s[H_N]
@@ -546,97 +524,7 @@ def sample_counts(state, count, seed, off, ew_pat, ewv, out):
     c = s[H_TOMOVE]
     for t in range(count):
         p = _choose(s, c, off, ewv, ew, rows, near_mark, near, mult, t + 1, rq, rf, rs, rng)
-        out[n * n if p == PASS else (p // w - 1) * n + p % w - 1] += 1
-
-
-# --------------------------------------------------------------------------
-# the model file and the search's entry point
-# --------------------------------------------------------------------------
-
-@dataclass
-class RolloutModel:
-    """The weights and what the file says about them."""
-    weights: np.ndarray                       # float32, layout().size
-    provenance: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        lay = layout()
-        w = np.asarray(self.weights)
-        if w.ndim != 1 or w.shape[0] != lay.size:
-            raise RolloutFileError(f"{w.shape} rollout weights, expected ({lay.size},)")
-        if not np.all(np.isfinite(w)):
-            raise RolloutFileError("rollout weights are not all finite")
-        self.weights = w.astype(np.float32)
-
-    @classmethod
-    def zeros(cls):
-        """A uniform policy (every candidate equally likely)."""
-        return cls(np.zeros(layout().size, np.float32))
-
-    def tables(self):
-        """(off, pattern ids, weights with a trailing 0 for "none") for the
-        full-computation functions."""
-        ids, _ = pattern_classes()
-        return layout().offsets(), ids, np.append(self.weights.astype(np.float64), 0.0)
-
-    def exp_tables(self):
-        """(off, exp pattern weight by raw 3x3 code, exp of the weights with
-        a trailing 1) for the rollouts: a move's weight is a product."""
-        off, ids, w = self.tables()
-        w = np.clip(w, -30.0, 30.0)     # products of a few factors stay finite and > 0
-        ew = np.exp(w)
-        return off, ew[ids], ew
-
-    def logits(self, state, color=None):
-        """Logits of the moves of ``color`` (default: the player to move)
-        by policy index, -inf where the rollout never plays."""
-        state = np.ascontiguousarray(state, dtype=np.int64)
-        n = int(state[H_N])
-        c = int(state[H_TOMOVE]) if color is None else int(color)
-        off, ids, w = self.tables()
-        out = np.empty(n * n, np.float64)
-        position_logits(state.copy(), c, off, edge_table(n, off), ids, w, out)
-        return out
-
-
-def save_rollout(model, path):
-    """Write ``model`` to ``path`` (.npz) atomically."""
-    path = Path(path)
-    lay = layout()
-    meta = {"format": FILE_FORMAT, "feature_set": FEATURE_SET_VERSION,
-            "groups": lay.sizes(), "size": lay.size, "provenance": model.provenance}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.savez_compressed(f, weights=model.weights.astype(np.float32),
-                            meta=np.array(json.dumps(meta)))
-    os.replace(tmp, path)
-
-
-def load_model(path=None):
-    """The RolloutModel in ``path`` (default ``models/rollout.npz``)."""
-    path = Path(path) if path is not None else MODELS_DIR / ROLLOUT_FILE
-    if not path.is_file():
-        raise RolloutFileError(f"{path}: no such rollout model file "
-                               "(train one with 'tengen train rollout')")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            weights = z["weights"]
-            meta = json.loads(str(z["meta"][()]))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
-        raise RolloutFileError(f"{path}: not a readable rollout model file ({e})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FILE_FORMAT:
-        raise RolloutFileError(f"{path}: not a {FILE_FORMAT} file")
-    if meta.get("feature_set") != FEATURE_SET_VERSION:
-        raise RolloutFileError(f"{path}: rollout feature set {meta.get('feature_set')!r} does not "
-                               f"match this code's {FEATURE_SET_VERSION!r}; retrain it")
-    if meta.get("groups") != layout().sizes():
-        raise RolloutFileError(f"{path}: feature groups {meta.get('groups')} do not match "
-                               f"{layout().sizes()}")
-    try:
-        return RolloutModel(weights, meta.get("provenance") or {})
-    except RolloutFileError as e:
-        raise RolloutFileError(f"{path}: {e}") from None
+        out[point_to_index(p, n)] += 1
 
 
 class RolloutPolicy:

@@ -9,7 +9,8 @@ disturb much less than the wall clock (also reported).
 
 import time
 
-from . import board as B
+from engine import board as B
+from engine.playouts import playouts
 
 
 def add_arguments(parser):
@@ -21,12 +22,12 @@ def playout_rate(size, seconds):
     """(playouts per CPU second, per wall second, moves per playout) from
     the empty board, JIT warm-up excluded."""
     s = B.new_state(size)
-    B.playouts(s, 20, 1)  # compile and warm caches
+    playouts(s, 20, 1)  # compile and warm caches
     count, moves, cpu, wall, seed = 0, 0, 0.0, 0.0, 2
     batch = 200 if size <= 9 else 50
     while cpu < seconds:
         c0, w0 = time.process_time(), time.perf_counter()
-        _, m = B.playouts(s, batch, seed)
+        _, m = playouts(s, batch, seed)
         cpu += time.process_time() - c0
         wall += time.perf_counter() - w0
         count += batch

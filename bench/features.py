@@ -11,23 +11,19 @@ Python per position.
 
 import pathlib
 import statistics
-import zipfile
 
 import numba
 import numpy as np
 from numba import njit
-from sgfmill import sgf, sgf_moves
 
-from engine.board import BLACK, WHITE, STATE_LEN, H_TOMOVE, H_MOVENUM
-from engine.coords import to_point
-from engine.game import Game, IllegalMove, Rules
+from engine.board import H_MOVENUM, H_TOMOVE
+from engine.corpus import load_corpus
 from engine.ladder import ladder_maps, new_scratch
-from . import features as F
-from .bench_timing import timed_rounds
-from .data import DATA_DIR, VALIDATION_ARCHIVE
+from nets import features as F
+from bench.timing import timed_rounds
+from tengen.paths import DATA_DIR, VALIDATION_ARCHIVE
 
 DEFAULT_ARCHIVE = DATA_DIR / VALIDATION_ARCHIVE
-_COLOURS = {"b": BLACK, "w": WHITE}
 
 
 def add_arguments(parser):
@@ -42,37 +38,19 @@ def add_arguments(parser):
 
 
 def sample_positions(archive, count, every):
-    """Board states every ``every`` moves through the archive's games, in
-    name order, until ``count``; games that fail to parse are skipped."""
+    """Board states every ``every`` moves through the archive's 19x19
+    games, in the archive's order, until ``count``."""
     if not archive.is_file():
         raise SystemExit(f"no game archive at {archive}")
-    states = []
-    simple_ko = Rules("bench", "simple", False, "area")
-    with zipfile.ZipFile(archive) as z:
-        for name in sorted(z.namelist()):
-            if len(states) >= count:
-                break
-            try:
-                game = sgf.Sgf_game.from_bytes(z.read(name))
-                if game.get_size() != 19:
-                    continue
-                board, plays = sgf_moves.get_setup_and_moves(game)
-            except ValueError:
-                continue
-            g = Game(19, 6.5, simple_ko)
-            setup = {to_point(col, row, 19): _COLOURS[c]
-                     for c, (row, col) in board.list_occupied_points()}
-            try:
-                if setup:
-                    g.set_setup(setup, WHITE)
-                for i, (c, move) in enumerate(plays):
-                    p = -1 if move is None else to_point(move[1], move[0], 19)
-                    g.play(p, _COLOURS[c])
-                    if i % every == every - 1:
-                        states.append(g.state.copy())
-            except IllegalMove:
-                continue
-    return np.array(states[:count], dtype=np.int64).reshape(-1, STATE_LEN)
+    corpus = load_corpus([archive], 19, max_games=max(20, count // 10))
+    while True:
+        offs = corpus.offsets
+        index = np.arange(corpus.moves) - np.repeat(offs[:-1], np.diff(offs))
+        pick = (index > 0) & (index % every == 0)
+        if pick.sum() >= count or corpus.games < max(20, count // 10):
+            break
+        corpus = load_corpus([archive], 19, max_games=4 * corpus.games)
+    return corpus.states_before(pick)[:count]
 
 
 @njit(cache=True)

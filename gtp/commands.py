@@ -19,19 +19,24 @@ import numpy as np
 
 from engine.board import BLACK, WHITE, PASS
 from engine.clock import Clock, TimeControl
+from engine.colors import COLOR_NAMES, parse_color
 from engine.coords import CoordinateError, format_gtp, parse_gtp, all_points, to_xy
-from engine.game import Game, IllegalMove, fixed_handicap_points, result_string, rules_named
+from engine.game import fixed_handicap_points, Game, IllegalMove
+from engine.scoring import result_string
+from engine.rules import rules_named
 from engine.ascii import to_ascii
+from engine.sizes import MAX_SIZE, MIN_SIZE
 from engine.player import RESIGN
-from engine.sgf import SGFError, game_to_sgf, load_sgf, save_sgf
-from engine.status import StatusConfig, chains, final_score, stone_status
+from engine.sgf.record import SGFError
+from engine.sgf.write import game_to_sgf, save_sgf
+from engine.sgf.read import load_sgf
+from engine.dead_stones import chains, final_score, StatusConfig, stone_status
 
-from .gtp_protocol import GtpError
+from gtp.analysis import player_commands
+from gtp.protocol import GtpError
 
 log = logging.getLogger(__name__)
 
-_COLORS = {"b": BLACK, "black": BLACK, "w": WHITE, "white": WHITE}
-_COLOR_NAMES = {BLACK: "black", WHITE: "white"}
 _INT = re.compile(r"[+-]?[0-9]+")
 _FLOAT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
@@ -60,11 +65,11 @@ def parse_number(word):
     return value
 
 
-def parse_color(word):
-    color = _COLORS.get(word.lower())
-    if color is None:
-        raise GtpError("invalid color")
-    return color
+def parse_gtp_color(word):
+    try:
+        return parse_color(word)
+    except ValueError:
+        raise GtpError("invalid color") from None
 
 
 def _arity(args, *counts):
@@ -83,6 +88,7 @@ class GtpEngine:
         self.game = Game(config.size, self.komi, self.rules)
         self.clock = Clock()
         self.player = player
+        self.player_commands = player_commands(player)
         self.status_config = StatusConfig(playouts=config.status_playouts,
                                           seed=1 if config.seed is None else config.seed)
 
@@ -115,7 +121,7 @@ class GtpEngine:
     def register(self, server):
         for name, func in self.handlers().items():
             server.register(name, self._guarded(func))
-        for pc in self.player.analysis_commands():
+        for pc in self.player_commands:
             if pc.name in server.commands:
                 raise ValueError(f"player command {pc.name!r} clashes with a GTP command")
             server.register(pc.name, self._guarded(self._player_command(pc)), streaming=pc.streaming)
@@ -171,7 +177,7 @@ class GtpEngine:
     def boardsize(self, args):
         _arity(args, 1)
         n = parse_int(args[0])
-        if not 2 <= n <= 25:
+        if not MIN_SIZE <= n <= MAX_SIZE:
             raise GtpError("unacceptable size")
         self._new_game(Game(n, self.komi, self.rules))
         return ""
@@ -287,7 +293,7 @@ class GtpEngine:
     # ---- moves ----------------------------------------------------------
     def play(self, args):
         _arity(args, 2)
-        color = parse_color(args[0])
+        color = parse_gtp_color(args[0])
         p = self._vertex(args[1])
         try:
             self.game.play(p, color)
@@ -298,7 +304,7 @@ class GtpEngine:
 
     def _generate(self, args, commit, cleanup=False):
         _arity(args, 1)
-        color = parse_color(args[0])
+        color = parse_gtp_color(args[0])
         start = time.monotonic()
         move = self.player.genmove(self.game, color, self.clock, cleanup=cleanup)
         return self._commit(color, move, start, commit)
@@ -342,7 +348,7 @@ class GtpEngine:
         _arity(args, 0)
         g = self.game
         last = "none" if not g.moves else self._fmt(g.moves[-1][1])
-        info = (f"{_COLOR_NAMES[g.to_move]} to move, move {g.move_number}, last {last}, "
+        info = (f"{COLOR_NAMES[g.to_move]} to move, move {g.move_number}, last {last}, "
                 f"captures black {g.captures(BLACK)} white {g.captures(WHITE)}, "
                 f"komi {g.komi:g}, rules {g.rules.name}")
         return "\n" + to_ascii(g, coordinates=True) + "\n" + info
@@ -363,7 +369,7 @@ class GtpEngine:
 
     def gogui_analyze_commands(self, args):
         _arity(args, 0)
-        extra = [f"{pc.gogui}/{pc.name}" for pc in self.player.analysis_commands() if pc.gogui]
+        extra = [f"{pc.gogui}/{pc.name}" for pc in self.player_commands if pc.gogui]
         return "\n".join(_GOGUI_BUILTIN + extra)
 
     # ---- time -----------------------------------------------------------
@@ -416,7 +422,7 @@ class GtpEngine:
 
     def time_left(self, args):
         _arity(args, 3)
-        color = parse_color(args[0])
+        color = parse_gtp_color(args[0])
         seconds, stones = parse_number(args[1]), parse_int(args[2])
         try:
             self.clock.time_left(color, seconds, stones)

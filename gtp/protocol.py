@@ -27,6 +27,7 @@ import re
 import sys
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,17 @@ def format_response(cid, text, ok=True):
     if (text or "").lstrip(" ").startswith("\n"):
         return head + "\n" + "\n".join(lines) + "\n\n"
     return head + " " + "\n".join(lines) + "\n\n"
+
+
+def parse_response_head(line):
+    """(ok, id, text) of a response's first line (``=12 text`` /
+    ``? message``), or None when ``line`` does not start a response; the
+    client side of ``format_response``."""
+    if line[:1] not in ("=", "?"):
+        return None
+    rest = line[1:]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    return line[0] == "=", rest[:digits], rest[digits:].strip()
 
 
 class LineReader:
@@ -171,8 +183,31 @@ class TextOutput:
             self._out.flush()
 
 
+class AnalysisStream(Protocol):
+    """The output channel the front end hands to a streaming command.
+
+    GTP analysis commands (``lz-analyze``, ``kata-analyze``) answer ``=`` at
+    once, print ``info ...`` lines until the client sends anything, then end
+    the response with a blank line.  The front end reads its input on a
+    separate thread, so the command can poll for that while it thinks."""
+
+    def begin(self) -> None:
+        """Send the ``=`` header now (``write`` does it too if needed)."""
+
+    def write(self, line: str) -> None:
+        """Send one line of the response (blank lines are dropped: a blank
+        line would end the response)."""
+
+    def interrupted(self) -> bool:
+        """True once an input line has arrived (or the input has ended)."""
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``, waking early when input arrives; returns
+        ``interrupted()``."""
+
+
 class ResponseStream:
-    """The ``engine.player.AnalysisStream`` given to a streaming handler."""
+    """The ``AnalysisStream`` given to a streaming handler."""
 
     def __init__(self, out, reader, cid):
         self._out = out

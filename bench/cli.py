@@ -24,7 +24,7 @@ def add_arguments(parser):
         importlib.import_module(modname).add_arguments(p)
 
 
-def main(args):
+def main(args, parser=None):
     result = importlib.import_module(TARGETS[args.target]).run(args)
     if args.json:
         print(json.dumps(result))

@@ -25,21 +25,48 @@ until it is stopped, so memory stays bounded however long a GUI analyses.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine import board as B
-from engine.board import BLACK, WHITE
-from engine.coords import format_gtp
-from engine.player import PlayerCommand
-from .player import with_mover
-from .search import lcb
+from engine.colors import COLOR_NAMES, is_color_word, parse_color
+from engine.coords import format_gtp, point_to_index
+from engine.player import Player, with_mover
+from mcts.player import SearchPlayer
+from mcts.search import lcb
+from nets.features import VALUE_PLANES, encode_batch, encode_state
+from nets.policy_player import PolicyPlayer
+
+@dataclass(frozen=True)
+class PlayerCommand:
+    """An extra GTP command a player provides (analysis and the like).
+
+    ``run(game, args, stream)`` gets the current game, the command's
+    arguments (strings) and, for ``streaming`` commands, an
+    ``gtp.protocol.AnalysisStream`` (``None`` otherwise).  It returns the response text
+    (or, for a streaming command, an optional last line such as
+    ``play D4``); raising ``ValueError`` answers ``? <message>``.
+    ``gogui`` is the ``type/label`` part of a ``gogui-analyze_commands``
+    entry (e.g. ``"gfx/Policy"``), or None to keep the command off GoGui's
+    menu.
+
+    ``plays``: the command chooses a move and the front end plays it, as
+    for ``genmove`` (``lz-genmove_analyze``).  Its ``run(game, args, stream,
+    clock)`` also gets the ``engine.clock.Clock`` and returns ``(color,
+    move)``; the front end checks the move, plays it, charges the clock for
+    the whole command and ends the response with ``play <vertex>``."""
+    name: str
+    run: Callable
+    streaming: bool = False
+    gogui: str | None = None
+    plays: bool = False
+
 
 PV_LENGTH = 16
 DEFAULT_INTERVAL = 1.0      # seconds between lines when the GUI gives none
 MIN_INTERVAL = 0.01
-_COLOURS = {"b": BLACK, "black": BLACK, "w": WHITE, "white": WHITE}
 _IGNORED_SWITCHES = {"ownership", "ownershipstdev", "pvvisits", "pvedgevisits", "rootinfo",
                      "movesownership", "movesownershipstdev"}
 
@@ -65,8 +92,8 @@ def parse_request(args, game):
     color, interval = game.to_move, None
     minmoves = maxmoves = 0
     i = 0
-    if i < len(args) and args[i].lower() in _COLOURS:
-        color = _COLOURS[args[i].lower()]
+    if i < len(args) and is_color_word(args[i]):
+        color = parse_color(args[i])
         i += 1
     if i < len(args) and args[i].isascii() and args[i].isdigit():
         interval = int(args[i])
@@ -85,7 +112,7 @@ def parse_request(args, game):
             i += 2
         elif key in ("avoid", "allow"):
             # avoid|allow COLOUR VERTICES UNTIL_DEPTH: accepted, not applied
-            if i + 3 >= len(args) or args[i + 1].lower() not in _COLOURS:
+            if i + 3 >= len(args) or not is_color_word(args[i + 1]):
                 raise ValueError(f"{key} needs a colour, vertices and a depth")
             _count(args[i + 3], f"{key} depth")
             i += 4
@@ -192,9 +219,9 @@ def _heat_lines(points, values, labels, n, text):
 
 
 def _heat_args(args, game):
-    if len(args) > 1 or (args and args[0].lower() not in _COLOURS):
+    if len(args) > 1 or (args and not is_color_word(args[0])):
         raise ValueError("syntax error")
-    return _COLOURS[args[0].lower()] if args else game.to_move
+    return parse_color(args[0]) if args else game.to_move
 
 
 def _candidates(game, color):
@@ -205,20 +232,18 @@ def _candidates(game, color):
 
 
 def _name(color):
-    return "Black" if color == BLACK else "White"
+    return COLOR_NAMES[color].capitalize()
 
 
 def policy_heatmap(get_nets):
     def run(game, args, stream):
-        from nets.features import encode_state
-
         color = _heat_args(args, game)
         nets = get_nets()
         g = with_mover(game, color)
         n = g.size
         probs = nets.policy(encode_state(g.state)[None])[0]
         points = _candidates(g, color)
-        idx = [(p // (n + 2) - 1) * n + p % (n + 2) - 1 for p in points]
+        idx = [point_to_index(p, n) for p in points]
         pr = probs[idx] if points else np.zeros(0)
         top = float(pr.max()) if len(pr) else 0.0
         values = pr / top if top > 0 else pr
@@ -232,8 +257,6 @@ def policy_heatmap(get_nets):
 
 def value_heatmap(get_nets):
     def run(game, args, stream):
-        from nets.features import VALUE_PLANES, encode_batch
-
         color = _heat_args(args, game)
         nets = get_nets()
         if nets.value_net is None:
@@ -274,7 +297,22 @@ def heatmap_commands(get_nets, value=True):
     return commands
 
 
-def analysis_commands(player):
+def player_commands(player: Player) -> list[PlayerCommand]:
+    """The GTP commands ``player`` offers beyond the standard ones: the
+    analysis commands of a search player, the heat maps of a network player,
+    and any its class declares itself (a ``gtp_commands()`` method returning
+    ``PlayerCommand``s)."""
+    if isinstance(player, SearchPlayer):
+        commands = analysis_commands(player)
+    elif isinstance(player, PolicyPlayer):
+        commands = heatmap_commands(player.ensure_networks, value=False)
+    else:
+        commands = []
+    own = getattr(player, "gtp_commands", None)
+    return commands + (own() if own is not None else [])
+
+
+def analysis_commands(player: SearchPlayer) -> list[PlayerCommand]:
     """Every analysis command of a ``SearchPlayer``."""
     return [
         PlayerCommand("lz-analyze", analyze_command(player, lz_info), streaming=True),

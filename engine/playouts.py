@@ -1,0 +1,121 @@
+"""Uniformly random playouts: moves drawn from the empty list, never filling
+an own true eye, simple ko only, to two passes and an area count.
+
+They measure the board's speed (``tengen bench board``) and make random
+test positions; the dead-stone estimate (``engine.dead_stones``) plays a
+variant that avoids self-atari, and the search's rollouts are the pattern
+policy of ``rollout/``.
+"""
+
+from numba import njit
+
+from .board import (EMPTY_IDX, EMPTY_LIST, H_N, H_NEMPTY, H_PASSES, H_TOMOVE, H_W, HDR, MARK,
+                    MAXM, NBR, PASS, _play, _unowned, is_eye, is_legal)
+from .rng import new_rng, rand_below
+from .scoring import area_score
+
+
+@njit(cache=True, inline='always')
+def _playout_candidate(s, p, c):
+    """``p`` (empty) is legal for ``c`` and not one of its true eyes."""
+    if s[NBR + p] & 15 != 0:
+        return True  # an empty neighbour: legal (even the ko point has none), no eye
+    return not is_eye(s, p, c) and is_legal(s, p, c)
+
+
+@njit(cache=True, inline='always')
+def _draw_move(s, c, rng, restore):
+    """``random_move``; with ``restore`` False the empty list is left
+    reordered (playouts, which keep no journal, save the restoring)."""
+    total = s[H_NEMPTY]
+    n = total
+    choice = PASS
+    while n > 0:
+        k = rand_below(rng, n)
+        p = s[EMPTY_LIST + k]
+        if _playout_candidate(s, p, c):
+            choice = p
+            break
+        n -= 1
+        s[EMPTY_LIST + k] = s[EMPTY_LIST + n]
+        s[EMPTY_LIST + n] = p
+        if not restore:
+            s[EMPTY_IDX + s[EMPTY_LIST + k]] = k
+            s[EMPTY_IDX + p] = n
+    if restore:
+        # EMPTY_IDX still holds every point's home; each swap paired a tail
+        # position with an earlier one, so sending the occupants of the
+        # tail home, cycle by cycle, restores the whole list
+        for t in range(n, total):
+            while True:
+                q = s[EMPTY_LIST + t]
+                home = s[EMPTY_IDX + q]
+                if home == t:
+                    break
+                s[EMPTY_LIST + t] = s[EMPTY_LIST + home]
+                s[EMPTY_LIST + home] = q
+    return choice
+
+
+@njit(cache=True)
+def random_move(s, c, rng):
+    """A uniformly random legal move for ``c`` that does not fill one of its
+    own true eyes, or PASS when there is none (simple ko, no superko).
+
+    Draws from the empty list, swapping rejected points to its end so each
+    point is tried at most once, then puts the list back in order: nothing
+    but ``rng`` changes, so it may be used between ``journal_mark`` and
+    ``undo_to``.
+    """
+    return _draw_move(_unowned(s), c, _unowned(rng), True)
+
+
+@njit(cache=True)
+def random_playout(s, rng, max_moves):
+    """Play random moves on ``s`` (modified in place) until two passes in a
+    row or ``max_moves``; return the number of moves played.
+
+    Simple ko only (no superko, which needs the history): a long cycle is
+    cut off by ``max_moves``."""
+    s = _unowned(s)
+    rng = _unowned(rng)
+    moves = 0
+    while moves < max_moves and s[H_PASSES] < 2:
+        c = s[H_TOMOVE]
+        p = _draw_move(s, c, rng, False)
+        _play(s, None, p, c)
+        moves += 1
+    return moves
+
+
+@njit(cache=True)
+def copy_position(dst, src):
+    """Make ``dst`` equal to ``src`` where a position can differ: the header
+    and, in each section, the entries of the points of ``src``'s board.
+
+    Moves only ever write there, so for two states of the same board size
+    this equals ``dst[:] = src`` (the MARK scratch section aside) at a
+    fraction of the cost on small boards: 10 x 121 entries instead of 7306
+    on 9x9, which made the full copy a tenth of a playout's time."""
+    m = src[H_W] * src[H_W]
+    dst[:HDR] = src[:HDR]
+    for base in range(HDR, MARK, MAXM):
+        dst[base:base + m] = src[base:base + m]
+
+
+@njit(cache=True)
+def playouts(s0, count, seed):
+    """Run ``count`` random playouts from ``s0``; return (black wins with
+    komi ignored counted as area > 0, total moves played).  Simple ko only:
+    a playout does not know the game's history, so no superko."""
+    rng = new_rng(seed)
+    s = s0.copy()
+    wins = 0
+    total = 0
+    limit = 3 * s0[H_N] * s0[H_N] + 50
+    for _ in range(count):
+        copy_position(s, s0)
+        total += random_playout(s, rng, limit)
+        if area_score(s) > 0:
+            wins += 1
+    return wins, total

@@ -1,0 +1,146 @@
+"""tengen's GTP engine, for Go GUIs: ``python gtp_server.py`` or ``tengen gtp``.
+
+GTP goes over stdin/stdout; stdout carries the responses only, logs go to
+stderr.  Start-up is fast on purpose: this module imports nothing heavy, so
+``name`` and ``protocol_version`` answer at once; the first Go command loads
+the engine (Numba) and the player (``gtp.commands``), and a network player
+loads PyTorch only when it first needs it.
+
+The command line is generated from ``EngineConfig`` and the configs it
+holds (``tengen.config``): each option's default and check live in its
+field.  Players are chosen with ``--player`` and built by ``make_player``;
+without ``--player``, the tree search plays when the default policy network
+(``models/policy.safetensors``) exists, else the random player.
+"""
+
+import argparse
+import logging
+import math
+import sys
+from dataclasses import dataclass, replace
+
+from mcts.config import PlayConfig, SearchConfig
+from nets.config import NetworkConfig
+from engine.rules import RULE_SETS
+from engine.sizes import check_size
+from tengen import __version__
+from tengen.config import add_options, option, parse_config, positive_int, require, section
+
+from .protocol import GtpError, GtpServer, LineReader, TextOutput
+
+PLAYERS = ("mcts", "policy", "random")
+NETWORK_PLAYERS = ("mcts", "policy")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything the engine's command line sets."""
+    player: str | None = option(
+        None, choices=PLAYERS,
+        help="move generator: mcts (tree search, the default when models/policy.safetensors "
+             "exists), policy (the raw policy network) or random (the default otherwise)")
+    size: int = option(19, help="initial board size (the GUI normally sets it)")
+    komi: float = option(7.5, help="initial komi (the GUI normally sets it)")
+    rules: str = option("chinese", help="rule set: " + ", ".join(RULE_SETS) + "; also "
+                        "settable by kgs-rules")
+    seed: int | None = option(None, help="random seed (repeatable games)")
+    status_playouts: int = option(
+        200, parse=positive_int,
+        help="playouts per dead-stone estimate (final_score, final_status_list)")
+    log_level: str = option("WARNING", choices=LOG_LEVELS, help="stderr logging level")
+    networks: NetworkConfig = section(NetworkConfig, "networks")
+    search: SearchConfig = section(SearchConfig, "search (mcts player)")
+    play: PlayConfig = section(PlayConfig, "time and resignation (mcts player)")
+
+    def __post_init__(self) -> None:
+        check_size(self.size)
+        require(math.isfinite(self.komi), "komi must be a finite number")
+        # --rules is checked when the Go commands load (gtp.commands): every Go
+        # command then answers the error, while name and version still work
+        require(self.status_playouts >= 1, "status playouts must be at least 1")
+        if self.player in NETWORK_PLAYERS:
+            require(self.networks.has_policy(),
+                    f"the {self.player} player needs a policy network: none at "
+                    f"{self.networks.policy_path()}; pass --policy-model")
+
+    @property
+    def chosen_player(self) -> str:
+        """``player``, or when none is named: ``mcts`` with a policy network
+        at hand, else ``random``."""
+        if self.player is not None:
+            return self.player
+        return "mcts" if self.networks.has_policy() else "random"
+
+
+def make_player(config: EngineConfig):
+    """The ``engine.player.Player`` that ``config`` names.  The player
+    modules are imported here, on the first Go command, not at start-up."""
+    name = config.chosen_player
+    if name == "random":
+        from engine.player import RandomPlayer
+        return RandomPlayer(config.seed)
+    if name == "policy":
+        from nets.policy_player import PolicyPlayer
+        return PolicyPlayer(config.networks)
+    from mcts.player import SearchPlayer
+    return SearchPlayer(config.networks, replace(config.search, seed=config.seed), config.play)
+
+
+def _no_args(func):
+    def run(args):
+        if args:
+            raise GtpError("syntax error")
+        return func()
+    return run
+
+
+def build_server(config: EngineConfig) -> GtpServer:
+    """A GtpServer with the protocol commands registered now and the Go
+    commands registered on first use."""
+    server = GtpServer()
+    server.register("protocol_version", _no_args(lambda: "2"))
+    server.register("name", _no_args(lambda: "tengen"))
+    server.register("version", _no_args(lambda: __version__))
+
+    def quit_():
+        server.stopping = True
+        return ""
+    server.register("quit", _no_args(quit_))
+
+    def load_engine(srv):
+        from .commands import GtpEngine
+        srv.engine = GtpEngine(config, make_player(config))
+        srv.engine.register(srv)
+    server.late.append(load_engine)
+    return server
+
+
+# ---- command line -------------------------------------------------------
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_options(parser, EngineConfig)
+
+
+def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> int:
+    parser = parser or argparse.ArgumentParser(prog="tengen gtp")
+    config = parse_config(parser, EngineConfig, args)
+    logging.basicConfig(stream=sys.stderr, level=getattr(logging, config.log_level),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if config.chosen_player == "random" and config.player is None:
+        logging.getLogger(__name__).warning(
+            "no policy network at %s: playing random moves (train one, or pass "
+            "--policy-model)", config.networks.policy_path())
+    server = build_server(config)
+    try:
+        return server.serve(LineReader(sys.stdin.buffer.raw), TextOutput())
+    except BrokenPipeError:
+        logging.getLogger(__name__).info("the GUI closed our output; stopping")
+        return 0
+
+
+def run_command_line(prog: str, argv: list[str] | None = None) -> int:
+    """``python gtp_server.py`` and ``tengen gtp``: parse ``argv`` and serve."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return main(parser.parse_args(argv), parser)

@@ -1,0 +1,50 @@
+"""The raw policy network as a player: no search, the baseline the search
+must beat (``--player policy``)."""
+
+import numpy as np
+
+from engine import board as B
+from engine.board import PASS
+from engine.clock import Clock
+from engine.coords import index_to_point
+from engine.game import Game
+from engine.player import Player, pass_margin, with_mover
+
+from .config import NetworkConfig
+from .features import encode_state
+
+
+class PolicyPlayer(Player):
+    """Plays the policy network's most probable legal move (superko
+    included), never filling its own true eye; passes when nothing else is
+    left, or when the opponent passed and passing wins."""
+
+    name = "policy"
+
+    def __init__(self, networks: NetworkConfig = NetworkConfig()):
+        self.networks = networks
+        self.nets = None
+
+    def ensure_networks(self):
+        """The loaded ``nets.inference.Networks`` (PyTorch is imported on
+        this first call, not when the GTP server starts)."""
+        if self.nets is None:
+            from .inference import Networks
+            self.nets = Networks(self.networks.policy_path(), None, threads=self.networks.threads)
+        return self.nets
+
+    def prepare(self, game: Game) -> None:
+        self.ensure_networks()
+
+    def genmove(self, game: Game, color: int, clock: Clock, cleanup: bool = False) -> int:
+        nets = self.ensure_networks()
+        g = with_mover(game, color)
+        if game.moves and game.moves[-1][1] == PASS and pass_margin(g, color) > 0 and not cleanup:
+            return PASS
+        probs = nets.policy(encode_state(g.state)[None])[0]
+        n = g.size
+        for idx in np.argsort(-probs[:n * n]):
+            p = index_to_point(int(idx), n)
+            if not B.is_eye(g.state, p, color) and g.legal(p, color):
+                return p
+        return PASS

@@ -1,0 +1,30 @@
+"""Where tengen finds its shipped networks and the expert games.
+
+Pure Python, without Numba or PyTorch: the GTP front end asks whether the
+default policy network exists before it loads anything.
+
+``MODELS_DIR`` is the ``models`` package beside this one: the repository's
+``models/`` in a checkout or an editable install, ``site-packages/models``
+in a regular install (the wheel ships the networks as package data).
+"""
+
+from pathlib import Path
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+POLICY_FILE = "policy.safetensors"
+VALUE_FILE = "value.safetensors"
+ROLLOUT_FILE = "rollout.npz"
+
+# the expert games: ../shared/data/tygem-9d beside the checkout
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tygem-9d"
+VALIDATION_ARCHIVE = "tygem-2011-11.zip"
+
+
+def default_archives(data_dir: Path = DATA_DIR) -> tuple[list[str], list[str]]:
+    """(training archives, validation archives) in ``data_dir``: every
+    archive but ``tygem-2011-11.zip`` trains, that one validates; both
+    empty when the data is absent."""
+    files = sorted(Path(data_dir).glob("*.zip"))
+    train = [str(f) for f in files if f.name != VALIDATION_ARCHIVE]
+    val = [str(f) for f in files if f.name == VALIDATION_ARCHIVE]
+    return train, val
