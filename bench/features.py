@@ -20,8 +20,9 @@ from engine.board import H_MOVENUM, H_TOMOVE
 from engine.corpus import load_corpus
 from engine.ladder import ladder_maps, new_scratch
 from nets import features as F
-from bench.timing import timed_rounds
 from tengen.paths import DATA_DIR, VALIDATION_ARCHIVE
+
+from .timing import timed_rounds
 
 DEFAULT_ARCHIVE = DATA_DIR / VALIDATION_ARCHIVE
 

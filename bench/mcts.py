@@ -13,9 +13,9 @@ import time
 import numpy as np
 
 from engine.game import Game
-from bench.timing import interleaved_rates
-
 from mcts.config import SearchConfig
+
+from .timing import interleaved_rates
 
 
 def add_arguments(parser):
@@ -33,8 +33,8 @@ def add_arguments(parser):
 def _positions(count):
     """Mid-game 19x19 positions from the validation games when present,
     else the empty board."""
-    from tengen.paths import default_archives
     from engine.sgf.archive import iter_records
+    from tengen.paths import default_archives
 
     _, val = default_archives()
     games = []
@@ -51,9 +51,9 @@ def _positions(count):
 def run(args):
     import torch
 
+    from mcts.search import Search
     from nets.features import VALUE_PLANES
     from nets.inference import Networks
-    from mcts.search import Search
 
     if args.threads:
         torch.set_num_threads(args.threads)

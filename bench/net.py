@@ -8,7 +8,6 @@ softmax-ready output; for training, the whole step of ``tengen train``
 forward, backward, optimiser) against the bare forward/backward/step.
 """
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +15,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from bench.timing import interleaved_rates
 from nets.features import POLICY_PLANES
-from tengen.paths import MODELS_DIR, POLICY_FILE
-from nets.inference import bf16_supported, Networks
+from nets.inference import Networks, bf16_supported
 from nets.model import build, policy_config, save_model
+from tengen.paths import MODELS_DIR, POLICY_FILE
+
+from .timing import interleaved_rates
 
 
 def add_arguments(parser):
@@ -91,8 +91,8 @@ def _training(args, cfg, bare, bf16, n):
     the same machine (turbo, other jobs), until the real run has crossed two
     window rebuilds: encoding and shuffling are charged to it as they are in
     ``tengen train``.  The ceiling uses the trainer's optimiser (Adam)."""
-    from tengen.paths import default_archives
     from nets.train import TrainConfig, Trainer, make_optimizer
+    from tengen.paths import default_archives
 
     b = args.batch_size
     bare.train()

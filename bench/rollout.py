@@ -16,15 +16,15 @@ import statistics
 
 import numba
 import numpy as np
-from numba import njit
 
-from engine import board as B
-from bench.features import DEFAULT_ARCHIVE
-from bench.timing import timed_rounds
 from engine.corpus import load_corpus
-from rollout.model import load_model, RolloutFileError
-from rollout.policy import RolloutPolicy, rollouts
 from engine.playouts import playouts
+from rollout.model import RolloutFileError, load_model
+from rollout.policy import RolloutPolicy, rollouts
+
+from .features import DEFAULT_ARCHIVE
+from .timing import timed_rounds
+
 
 def add_arguments(parser):
     parser.add_argument("--model", default=None, help="rollout model (default models/rollout.npz)")

@@ -4,7 +4,7 @@ Tests write positions as pictures and GTP's showboard draws them; the top
 line of the picture is the top row of the board (row n in GTP terms).
 """
 
-from .board import BLACK, WHITE, EMPTY
+from .board import BLACK, EMPTY, WHITE
 from .coords import GTP_COLUMNS, to_point
 from .game import Game
 

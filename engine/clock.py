@@ -20,7 +20,7 @@ Systems (GTP 2 section 4.2 and the KGS extension):
 import math
 from dataclasses import dataclass, replace
 
-from .board import BLACK, WHITE, H_NEMPTY
+from .board import BLACK, H_NEMPTY, WHITE
 
 SYSTEMS = ("none", "absolute", "canadian", "byoyomi")
 

@@ -50,7 +50,6 @@ class Corpus:
 def load_corpus(paths, size=19, max_games=None, progress=False):
     """Read games of ``size`` (None: the size of the first game read) from
     SGF files, directories or archives; games of other sizes are skipped."""
-    from engine.sgf.archive import iter_records, ReadStats
 
     stats = ReadStats()
     pts, cols, offs = [], [], [0]

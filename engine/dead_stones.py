@@ -23,9 +23,9 @@ import numpy as np
 from numba import njit
 
 from . import board as B
-from .board import BLACK, WHITE, PASS
-from engine.rng import new_rng, randint
-from engine.scoring import area_owner
+from .board import BLACK, PASS, WHITE
+from .rng import new_rng, randint
+from .scoring import area_owner
 
 
 @dataclass(frozen=True)

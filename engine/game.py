@@ -11,10 +11,10 @@ cannot drift out of step the way a hand-written inverse could.
 import numpy as np
 
 from . import board as B
-from .board import BLACK, WHITE, EMPTY, PASS
+from .board import BLACK, EMPTY, PASS, WHITE
 from .coords import all_points, format_gtp, is_point, to_point
 from .replay import place_setup
-from .rules import RULE_SETS, Rules
+from .rules import RULE_SETS
 from .scoring import area_owner, area_score, dead_mask, territory_score
 
 

@@ -50,10 +50,27 @@ tree, so the many small calls skip Numba's atomic reference counting.
 import numpy as np
 from numba import njit
 
-from .board import (COLOR, HEAD, LIBS, NEXT, EMPTY, H_W, H_N, H_SUICIDE, MAXM,
-                    H_LAST, H_LAST2,
-                    is_legal, play, undo_to, journal_room, captures_by,
-                    size_after, libs_after, raw_view)
+from .board import (
+    COLOR,
+    EMPTY,
+    H_LAST,
+    H_LAST2,
+    H_N,
+    H_SUICIDE,
+    H_W,
+    HEAD,
+    LIBS,
+    MAXM,
+    NEXT,
+    captures_by,
+    is_legal,
+    journal_room,
+    libs_after,
+    play,
+    raw_view,
+    size_after,
+    undo_to,
+)
 
 MAX_PLIES = 100
 MAX_PLAYS = 600

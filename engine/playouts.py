@@ -9,8 +9,24 @@ policy of ``rollout/``.
 
 from numba import njit
 
-from .board import (EMPTY_IDX, EMPTY_LIST, H_N, H_NEMPTY, H_PASSES, H_TOMOVE, H_W, HDR, MARK,
-                    MAXM, NBR, PASS, _play, _unowned, is_eye, is_legal)
+from .board import (
+    EMPTY_IDX,
+    EMPTY_LIST,
+    H_N,
+    H_NEMPTY,
+    H_PASSES,
+    H_TOMOVE,
+    H_W,
+    HDR,
+    MARK,
+    MAXM,
+    NBR,
+    PASS,
+    _play,
+    _unowned,
+    is_eye,
+    is_legal,
+)
 from .rng import new_rng, rand_below
 from .scoring import area_score
 

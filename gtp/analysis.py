@@ -39,6 +39,7 @@ from mcts.search import lcb
 from nets.features import VALUE_PLANES, encode_batch, encode_state
 from nets.policy_player import PolicyPlayer
 
+
 @dataclass(frozen=True)
 class PlayerCommand:
     """An extra GTP command a player provides (analysis and the like).

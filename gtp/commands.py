@@ -17,23 +17,23 @@ import time
 
 import numpy as np
 
-from engine.board import BLACK, WHITE, PASS
+from engine.ascii import to_ascii
+from engine.board import BLACK, PASS, WHITE
 from engine.clock import Clock, TimeControl
 from engine.colors import COLOR_NAMES, parse_color
-from engine.coords import CoordinateError, format_gtp, parse_gtp, all_points, to_xy
-from engine.game import fixed_handicap_points, Game, IllegalMove
-from engine.scoring import result_string
-from engine.rules import rules_named
-from engine.ascii import to_ascii
-from engine.sizes import MAX_SIZE, MIN_SIZE
+from engine.coords import CoordinateError, all_points, format_gtp, parse_gtp, to_xy
+from engine.dead_stones import StatusConfig, chains, final_score, stone_status
+from engine.game import Game, IllegalMove, fixed_handicap_points
 from engine.player import RESIGN
+from engine.rules import rules_named
+from engine.scoring import result_string
+from engine.sgf.read import load_sgf
 from engine.sgf.record import SGFError
 from engine.sgf.write import game_to_sgf, save_sgf
-from engine.sgf.read import load_sgf
-from engine.dead_stones import chains, final_score, StatusConfig, stone_status
+from engine.sizes import MAX_SIZE, MIN_SIZE
 
-from gtp.analysis import player_commands
-from gtp.protocol import GtpError
+from .analysis import player_commands
+from .protocol import GtpError
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ import math
 import sys
 from dataclasses import dataclass, replace
 
-from mcts.config import PlayConfig, SearchConfig
-from nets.config import NetworkConfig
 from engine.rules import RULE_SETS
 from engine.sizes import check_size
+from mcts.config import PlayConfig, SearchConfig
+from nets.config import NetworkConfig
 from tengen import __version__
 from tengen.config import add_options, option, parse_config, positive_int, require, section
 

@@ -22,6 +22,7 @@ import numpy as np
 from engine import board as B
 from engine.coords import index_to_point, point_to_index
 from nets.features import POLICY_PLANES, VALUE_PLANES, encode_batch
+
 from . import tree as T
 from .config import SearchConfig
 

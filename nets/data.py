@@ -30,9 +30,9 @@ from engine import board as B
 from engine.coords import point_to_index
 from engine.dead_stones import ownership_counts
 from engine.replay import recorded_move_ok, replay_corpus_game, start_position
+
 from .features import encode
 from .symmetry import transform_index, transform_planes
-
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tygem-9d"
 VALIDATION_ARCHIVE = "tygem-2011-11.zip"

@@ -46,8 +46,19 @@ import numpy as np
 from numba import njit
 
 from engine import board as B
-from engine.board import (BLACK, EMPTY, COLOR, HEAD, LIBS, MOVED,
-                          H_N, H_W, H_TOMOVE, H_MOVENUM, STATE_LEN)
+from engine.board import (
+    BLACK,
+    COLOR,
+    EMPTY,
+    H_MOVENUM,
+    H_N,
+    H_TOMOVE,
+    H_W,
+    HEAD,
+    LIBS,
+    MOVED,
+    STATE_LEN,
+)
 from engine.ladder import ladder_maps, new_scratch
 
 FEATURES = (

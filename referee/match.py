@@ -38,11 +38,11 @@ from dataclasses import dataclass, field
 from engine.board import BLACK, WHITE
 from engine.colors import COLOR_LETTERS
 from engine.coords import CoordinateError, format_gtp, parse_gtp
+from engine.dead_stones import StatusConfig, final_score
 from engine.game import Game, IllegalMove
-from engine.scoring import result_string
 from engine.rules import rules_named
+from engine.scoring import result_string
 from engine.sgf.write import save_sgf
-from engine.dead_stones import final_score, StatusConfig
 from engine.sizes import check_size
 from gtp.client import EngineFailure, EngineStartError, GtpClient, GtpFailure
 from tengen.config import add_options, from_args, option, positive_int, require

@@ -47,7 +47,7 @@ import numpy as np
 from numba import njit
 
 from engine import board as B
-from engine.board import COLOR, EMPTY, HEAD, LIBS, MAXM, SIZE, WALL, H_LAST, H_LAST2, H_N, H_W
+from engine.board import COLOR, EMPTY, H_LAST, H_LAST2, H_N, H_W, HEAD, LIBS, MAXM, SIZE, WALL
 
 FEATURE_SET_VERSION = "rollout-v1"
 

@@ -28,15 +28,46 @@ import numpy as np
 from numba import njit
 
 from engine import board as B
-from engine.board import (BLACK, COLOR, EMPTY, HEAD, LIBS, MAXM, MAXW, NEXT, PASS, SIZE,
-                          STATE_LEN, WALL, WHITE, H_KO, H_N, H_PASSES, H_SUICIDE, H_TOMOVE, H_W)
+from engine.board import (
+    BLACK,
+    COLOR,
+    EMPTY,
+    H_KO,
+    H_N,
+    H_PASSES,
+    H_SUICIDE,
+    H_TOMOVE,
+    H_W,
+    HEAD,
+    LIBS,
+    MAXM,
+    MAXW,
+    NEXT,
+    PASS,
+    SIZE,
+    STATE_LEN,
+    WALL,
+    WHITE,
+)
 from engine.coords import point_to_index
 from engine.rng import new_rng, uniform
 from engine.scoring import area_score
 
-from .features import (OFF_CAPSAVE, OFF_CAPTURE, OFF_NONE, OFF_SAVE, OFF_SELF, RESPONSE_MAX,
-                       fill_edge, response_features, static_features, size3, size5)
-from .model import RolloutModel, load_model
+from .features import (
+    OFF_CAPSAVE,
+    OFF_CAPTURE,
+    OFF_NONE,
+    OFF_SAVE,
+    OFF_SELF,
+    RESPONSE_MAX,
+    fill_edge,
+    response_features,
+    size3,
+    size5,
+    static_features,
+)
+from .model import load_model
+
 
 @njit(cache=True)
 def _static_weight(s, q, c, off, edge, ew_pat, ewv):
@@ -518,7 +549,6 @@ def sample_counts(state, count, seed, off, ew_pat, ewv, out):
     ew, rows, dm, dl, near_mark, near, mult, rq, rf, rs, buf, edge = _new_scratch()
     s = state.copy()
     n = s[H_N]
-    w = s[H_W]
     fill_edge(n, off, edge)
     _init_weights(s, off, edge, ew_pat, ewv, ew, rows)
     c = s[H_TOMOVE]

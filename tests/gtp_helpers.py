@@ -3,8 +3,8 @@ server session, and tiny random-weight model files for the search player."""
 
 import threading
 
-from gtp.server import build_server, EngineConfig
 from gtp.protocol import LineReader
+from gtp.server import EngineConfig, build_server
 
 
 class Collector:
@@ -93,6 +93,7 @@ def save_tiny_models(directory, seed):
     """(policy path, value path) as strings: random networks of width 8,
     weights drawn after ``torch.manual_seed(seed)``, saved in ``directory``."""
     import torch
+
     from nets.model import build, policy_config, save_model, value_config
 
     torch.manual_seed(seed)

@@ -12,11 +12,11 @@ import pytest
 
 from engine import board as B
 from engine.ascii import from_ascii
-from engine.board import BLACK, WHITE, EMPTY, PASS
+from engine.board import BLACK, EMPTY, PASS, WHITE
 from engine.coords import parse_gtp, to_point
-from engine.rules import Rules
 from engine.playouts import copy_position, playouts, random_move, random_playout
 from engine.rng import new_rng
+from engine.rules import Rules
 from engine.scoring import area_score
 
 NOJ = np.zeros(0, dtype=np.int64)

@@ -4,9 +4,20 @@ import pytest
 
 from engine import board as B
 from engine.board import PASS
-from engine.coords import (CoordinateError, all_points, format_gtp, format_sgf, index_to_point,
-                           is_point, on_board, parse_gtp, parse_sgf, point_to_index, to_point,
-                           to_xy)
+from engine.coords import (
+    CoordinateError,
+    all_points,
+    format_gtp,
+    format_sgf,
+    index_to_point,
+    is_point,
+    on_board,
+    parse_gtp,
+    parse_sgf,
+    point_to_index,
+    to_point,
+    to_xy,
+)
 
 
 @pytest.mark.parametrize("n", [2, 9, 19, 25])

@@ -3,8 +3,14 @@
 from engine.ascii import from_ascii
 from engine.board import PASS
 from engine.coords import parse_gtp
-from engine.dead_stones import (chains, dead_stones, final_score, ownership_counts, StatusConfig,
-                                stone_status)
+from engine.dead_stones import (
+    StatusConfig,
+    chains,
+    dead_stones,
+    final_score,
+    ownership_counts,
+    stone_status,
+)
 
 SEKI = """
     X . O X . X . X .

@@ -8,11 +8,11 @@ test_ladder.py).
 
 import numpy as np
 import pytest
-
 from conftest import random_position
+
 from engine import board as B
 from engine.ascii import from_ascii
-from engine.board import BLACK, WHITE, EMPTY, COLOR, PASS
+from engine.board import BLACK, COLOR, EMPTY, PASS, WHITE
 from engine.coords import to_point
 from engine.game import Game
 from nets import features as F

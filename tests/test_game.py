@@ -3,16 +3,15 @@
 import subprocess
 
 import pytest
+from conftest import GNUGO, needs_gnugo
 
 from engine import board as B
 from engine.ascii import from_ascii, to_ascii
-from engine.board import BLACK, WHITE, EMPTY, PASS
-from engine.coords import parse_gtp, format_gtp, to_point
-from engine.game import fixed_handicap_points, Game, IllegalMove
+from engine.board import BLACK, EMPTY, PASS, WHITE
+from engine.coords import format_gtp, parse_gtp, to_point
+from engine.game import Game, IllegalMove, fixed_handicap_points
 from engine.rules import RULE_SETS, Rules, rules_named
 from engine.scoring import result_string
-
-from conftest import GNUGO, needs_gnugo
 
 
 def at(g, vertex):

@@ -13,16 +13,16 @@ import time
 from pathlib import Path
 
 import pytest
+from gtp_helpers import Collector, save_tiny_models
 
 import gtp.server as gtp_server
-from tengen.config import from_args
 from engine.board import BLACK, WHITE
 from engine.coords import parse_gtp
-from gtp_helpers import Collector, save_tiny_models
-from gtp.server import build_server, EngineConfig
+from gtp.protocol import LineReader
+from gtp.server import EngineConfig, build_server
 from mcts.config import PlayConfig, SearchConfig
 from nets.config import NetworkConfig
-from gtp.protocol import LineReader
+from tengen.config import from_args
 
 ROOT = Path(__file__).resolve().parent.parent
 ANALYSIS = {"lz-analyze", "kata-analyze", "lz-genmove_analyze", "kata-genmove_analyze",

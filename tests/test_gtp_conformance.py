@@ -6,15 +6,15 @@ same framing through a real ``python gtp_server.py``.
 """
 
 import pytest
+from gtp_helpers import Session
+from test_dead_stones import SEKI
 
 from engine.ascii import from_ascii, to_ascii
-from engine.board import BLACK, WHITE, PASS
-from engine.coords import parse_gtp, format_gtp
+from engine.board import BLACK, PASS, WHITE
+from engine.coords import format_gtp, parse_gtp
 from engine.game import Game, fixed_handicap_points
 from engine.sgf.read import parse_sgf
 from engine.sgf.write import save_sgf
-from gtp_helpers import Session
-from test_dead_stones import SEKI
 
 
 @pytest.fixture

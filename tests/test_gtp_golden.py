@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import pytest
-
 from gtp_helpers import Session
 
 GOLDEN = pathlib.Path(__file__).resolve().parent / "golden"

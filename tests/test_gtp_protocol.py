@@ -5,14 +5,13 @@ import threading
 import time
 
 import pytest
+from gtp_helpers import Collector
 
 import gtp.server as gtp_server
-from gtp.analysis import PlayerCommand
 from engine.player import RandomPlayer
-from gtp_helpers import Collector
-from gtp.server import build_server, EngineConfig
-from gtp.protocol import (clean_line, format_response, GtpError, GtpServer, LineReader,
-                          parse_command)
+from gtp.analysis import PlayerCommand
+from gtp.protocol import GtpError, GtpServer, LineReader, clean_line, format_response, parse_command
+from gtp.server import EngineConfig, build_server
 
 
 def test_clean_line():

@@ -6,12 +6,12 @@ journal, no pruning) checks the fast one on every point of many positions.
 """
 
 import numpy as np
-
 from conftest import needs_data, random_position
+
 from engine import board as B
 from engine import ladder as L
 from engine.ascii import from_ascii
-from engine.board import BLACK, WHITE, EMPTY, COLOR
+from engine.board import BLACK, COLOR, EMPTY, WHITE
 from engine.coords import to_point
 from nets import features as F
 

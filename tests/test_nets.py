@@ -8,14 +8,22 @@ import torch
 
 from engine import board as B
 from engine.game import Game
+from engine.playouts import random_move
 from engine.sgf.write import game_to_sgf
 from nets.evaluate import evaluate
 from nets.features import POLICY_PLANES, VALUE_PLANES
 from nets.inference import Networks
-from nets.model import (ModelFileError, NetConfig, build, fold_batchnorm, load_model,
-                        policy_config, save_model, value_config)
+from nets.model import (
+    ModelFileError,
+    NetConfig,
+    build,
+    fold_batchnorm,
+    load_model,
+    policy_config,
+    save_model,
+    value_config,
+)
 from nets.train import TrainConfig, Trainer
-from engine.playouts import random_move
 
 
 def random_games_dir(tmp_path, count, moves, size=9, seed=0):
@@ -197,8 +205,8 @@ def test_window_smaller_than_a_batch_is_an_error(tmp_path):
 
 
 def test_value_positions_carry_final_ownership_in_the_movers_frame(tmp_path):
-    from nets.data import build_window, final_ownership
     from engine.corpus import load_corpus
+    from nets.data import build_window, final_ownership
 
     games = random_games_dir(tmp_path, count=2, moves=30)
     corpus = load_corpus([str(games)], size=9)

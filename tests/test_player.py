@@ -1,12 +1,12 @@
 """engine.player: the random player and the player interface's defaults."""
 
 from engine.ascii import from_ascii
-from engine.board import BLACK, WHITE, PASS, is_eye
+from engine.board import BLACK, PASS, WHITE, is_eye
 from engine.clock import Clock
-from engine.game import Game
-from gtp.analysis import player_commands
-from engine.player import Player, RandomPlayer, RESIGN
 from engine.coords import parse_gtp
+from engine.game import Game
+from engine.player import RESIGN, Player, RandomPlayer
+from gtp.analysis import player_commands
 
 
 def test_random_games_are_legal_and_end():

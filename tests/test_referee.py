@@ -8,12 +8,12 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import GNUGO, needs_gnugo
+
 from engine.board import BLACK, WHITE
 from engine.sgf.read import load_sgf
-from referee.match import _parse_score, MatchConfig, Referee
 from referee.elo import elo_from_share, elo_interval, results_table
+from referee.match import MatchConfig, Referee, _parse_score
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -27,15 +27,14 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import GNUGO, needs_gnugo
 
 from engine import board as B
-from engine.board import BLACK, WHITE, EMPTY, PASS
+from engine.board import BLACK, EMPTY, PASS, WHITE
 from engine.coords import all_points, format_gtp, parse_gtp
 from engine.game import Game
-from engine.rules import Rules
-
-from conftest import GNUGO, needs_gnugo
 from engine.playouts import random_move
+from engine.rules import Rules
 
 pytestmark = [needs_gnugo, pytest.mark.gnugo]
 

@@ -15,14 +15,14 @@ import pytest
 
 from engine import board as B
 from engine.ascii import from_ascii
-from engine.board import BLACK, WHITE, EMPTY, COLOR, H_LAST, H_LAST2, H_N, H_PASSES, H_TOMOVE
+from engine.board import BLACK, COLOR, EMPTY, H_LAST, H_LAST2, H_N, H_PASSES, H_TOMOVE, WHITE
 from engine.coords import to_point
+from engine.playouts import random_move
+from rollout import features as F
 from rollout import model as RM
 from rollout import policy as R
-from rollout import features as F
 from rollout.train import replay, rollout_accuracy
 from tests.conftest import DATA, needs_data
-from engine.playouts import random_move
 
 LAY = F.layout()
 OFF = LAY.offsets()
@@ -484,8 +484,8 @@ ARCHIVE = DATA / "tygem-2011-11.zip"
 
 @needs_data
 def test_training_on_a_few_games_learns_and_eval_reports_it(tmp_path, monkeypatch, capsys):
-    from nets import evaluate
     from engine.corpus import load_corpus
+    from nets import evaluate
     from nets.model import ModelFileError
     from nets.train import add_arguments, main
 
@@ -539,8 +539,8 @@ def test_train_rollout_takes_its_own_defaults_and_the_board_size(monkeypatch, tm
     """``tengen train rollout`` validates as ``RolloutTrainConfig`` says
     (20,000 positions every 2,000,000), not as the networks' training
     does, and reads games of the board size it is given."""
-    from rollout import train as RT
     from nets.train import add_arguments, main
+    from rollout import train as RT
 
     seen = {}
 

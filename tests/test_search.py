@@ -9,8 +9,8 @@ from engine.ascii import from_ascii
 from engine.board import BLACK, PASS, WHITE
 from engine.coords import format_gtp, index_to_point, parse_gtp
 from mcts import tree as T
-from mcts.search import Search
 from mcts.config import SearchConfig
+from mcts.search import Search
 
 
 class MaterialNets:

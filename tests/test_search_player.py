@@ -9,21 +9,20 @@ import time
 
 import numpy as np
 import pytest
+from gtp_helpers import save_tiny_models
 
 from engine.ascii import from_ascii
-from engine.board import BLACK, WHITE, PASS
+from engine.board import BLACK, PASS, WHITE
 from engine.clock import Clock, TimeControl
 from engine.coords import parse_gtp
 from engine.game import Game
-from engine.rules import Rules
 from engine.player import RESIGN
-from gtp_helpers import save_tiny_models
-from mcts.config import PlayConfig
+from engine.rules import Rules
+from mcts.config import PlayConfig, SearchConfig
 from mcts.player import SearchPlayer
-from nets.config import NetworkConfig
 from mcts.search import Search
-from mcts.config import SearchConfig
 from mcts.timing import max_move_time, plan_move
+from nets.config import NetworkConfig
 
 POSITIONAL = Rules("positional", "positional", False, "area")
 SIMPLE = Rules("simple", "simple", False, "area")

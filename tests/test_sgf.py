@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 
 from engine import board as B
-from engine.board import BLACK, WHITE, PASS
+from engine.board import BLACK, PASS, WHITE
 from engine.coords import format_sgf, parse_gtp, to_point
 from engine.game import Game
+from engine.playouts import random_move
 from engine.rules import rules_named
-from engine.sgf.archive import iter_records, ReadStats
+from engine.sgf.archive import ReadStats, iter_records
+from engine.sgf.read import load_sgf, parse_sgf
 from engine.sgf.record import SGFError
 from engine.sgf.write import game_to_sgf, save_sgf
-from engine.sgf.read import load_sgf, parse_sgf
-from engine.playouts import random_move
 
 
 def sp(vertex, n=9):

@@ -9,7 +9,7 @@ check cannot be limited to captures.
 """
 
 from engine.ascii import from_ascii
-from engine.board import BLACK, WHITE, PASS
+from engine.board import BLACK, PASS, WHITE
 from engine.coords import parse_gtp
 from engine.rules import Rules
 

@@ -2,14 +2,19 @@
 
 import numpy as np
 import pytest
-
 from conftest import needs_data, random_position
+
 from engine import board as B
 from engine.board import COLOR, EMPTY
 from engine.coords import to_point, to_xy
 from nets import features as F
-from nets.symmetry import (inverse, transform_planes, transform_index,
-                           transform_policy, index_permutation)
+from nets.symmetry import (
+    index_permutation,
+    inverse,
+    transform_index,
+    transform_planes,
+    transform_policy,
+)
 
 _NOJ = np.zeros(0, dtype=np.int64)
 

@@ -19,11 +19,11 @@ import zipfile
 
 import numpy as np
 import pytest
-
 from conftest import DATA, needs_data
+
 from engine import board as B
 from engine.board import BLACK, WHITE
-from engine.sgf.archive import iter_records, ReadStats
+from engine.sgf.archive import ReadStats, iter_records
 from engine.sgf.record import SGFError
 
 CROSS_CHECK_EVERY = 20

@@ -6,7 +6,6 @@ import codecs
 import math
 import os
 
-import sgfmill.sgf
 from sgfmill import sgf_grammar
 
 from ..board import BLACK, EMPTY, PASS, WHITE

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..board import BLACK, PASS, WHITE
+from ..board import BLACK, PASS
 from ..colors import COLOR_LETTERS
 from ..coords import format_gtp, format_sgf
 from ..game import Game, IllegalMove

@@ -3,13 +3,12 @@
 import sgfmill.sgf
 from sgfmill import sgf_grammar
 
+from tengen.files import atomic_write
+
 from ..board import BLACK, WHITE
 from ..colors import COLOR_LETTERS
 from ..coords import format_sgf
-from tengen.files import atomic_write
-
 from .record import INTERPRETED
-
 
 _RU_NAMES = {"chinese": "Chinese", "japanese": "Japanese", "korean": "Korean",
              "aga": "AGA", "new-zealand": "NZ", "tromp-taylor": "Tromp-Taylor"}
