@@ -8,13 +8,15 @@ setup: replaying a few hundred moves costs well under a millisecond and
 cannot drift out of step the way a hand-written inverse could.
 """
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from . import board as B
 from .board import BLACK, EMPTY, PASS, WHITE
 from .coords import all_points, format_gtp, is_point, to_point
 from .replay import place_setup
-from .rules import RULE_SETS
+from .rules import RULE_SETS, Rules
 from .scoring import area_owner, area_score, dead_mask, territory_score
 
 
@@ -22,7 +24,8 @@ class IllegalMove(ValueError):
     """A move the rules forbid; ``reason`` is one of occupied, ko, suicide,
     superko, off-board, game-over."""
 
-    def __init__(self, reason, color=None, point=None, size=None):
+    def __init__(self, reason: str, color: int | None = None, point: int | None = None,
+                 size: int | None = None):
         self.reason = reason
         where = ""
         if point is not None and size is not None:
@@ -31,11 +34,11 @@ class IllegalMove(ValueError):
         super().__init__(f"illegal move ({reason}){' by ' + who if who else ''}{where}")
 
 
-def opponent(color):
+def opponent(color: int) -> int:
     return 3 - color
 
 
-def fixed_handicap_points(n, size):
+def fixed_handicap_points(n: int, size: int) -> list[int]:
     """The GTP fixed handicap points (GTP 2 spec 4.1.1, as GNU Go places
     them); raises ValueError where the spec defines none."""
     if size < 7 or n < 2:
@@ -59,7 +62,7 @@ def fixed_handicap_points(n, size):
 class Game:
     """A game in progress: position, rules, komi, setup and move history."""
 
-    def __init__(self, size=19, komi=7.5, rules=None):
+    def __init__(self, size: int = 19, komi: float = 7.5, rules: Rules | None = None):
         if not B.MIN_SIZE <= size <= B.MAX_SIZE:
             raise ValueError(f"board size {size} outside {B.MIN_SIZE}..{B.MAX_SIZE}")
         self.size = size
@@ -94,40 +97,40 @@ class Game:
         return (h, to_move) if self.rules.ko == "situational" else h
 
     @property
-    def to_move(self):
+    def to_move(self) -> int:
         return int(self.state[B.H_TOMOVE])
 
     @property
-    def is_over(self):
+    def is_over(self) -> bool:
         """Two passes in a row end the game."""
         return int(self.state[B.H_PASSES]) >= 2
 
     @property
-    def move_number(self):
+    def move_number(self) -> int:
         return len(self.moves)
 
-    def captures(self, color):
+    def captures(self, color: int) -> int:
         """Stones captured so far by ``color``."""
         return int(self.state[B.H_CAP + color - 1])
 
-    def position_hashes(self):
+    def position_hashes(self) -> list[int]:
         """Zobrist hashes of every position of the game so far (setup and
         current position included), for superko checks in search."""
         keys = [self._initial_key] + self._keys
         return [k[0] if isinstance(k, tuple) else k for k in keys]
 
-    def color_at(self, p):
+    def color_at(self, p: int) -> int:
         return int(self.state[B.COLOR + p])
 
-    def stones(self):
+    def stones(self) -> dict[int, int]:
         """{point: colour} of every stone on the board."""
         col = self.state[B.COLOR:B.COLOR + B.MAXM]
         return {p: int(col[p]) for p in self.points() if col[p] != EMPTY}
 
-    def points(self):
+    def points(self) -> list[int]:
         return all_points(self.size)
 
-    def copy(self):
+    def copy(self) -> "Game":
         g = Game.__new__(Game)
         g.__dict__.update(self.__dict__)
         g.setup = dict(self.setup)
@@ -138,7 +141,7 @@ class Game:
         return g
 
     # ---- moves --------------------------------------------------------
-    def why_illegal(self, p, color=None):
+    def why_illegal(self, p: int, color: int | None = None) -> str | None:
         """None if ``color`` may play at ``p`` now, else the reason."""
         c = self.to_move if color is None else color
         if c not in (BLACK, WHITE):
@@ -161,14 +164,14 @@ class Game:
                 return "superko"
         return None
 
-    def legal(self, p, color=None):
+    def legal(self, p: int, color: int | None = None) -> bool:
         return self.why_illegal(p, color) is None
 
-    def legal_moves(self, color=None):
+    def legal_moves(self, color: int | None = None) -> list[int]:
         """Legal board points for ``color`` (pass not included)."""
         return [p for p in self.points() if self.why_illegal(p, color) is None]
 
-    def play(self, p, color=None):
+    def play(self, p: int, color: int | None = None) -> int:
         """Play ``p`` (a board point or PASS) for ``color`` (default: the side
         to move); raises IllegalMove.  Returns the stones captured."""
         c = self.to_move if color is None else color
@@ -184,7 +187,7 @@ class Game:
         self.moves.append((c, p))
         return captured
 
-    def undo(self):
+    def undo(self) -> bool:
         """Take back the last move; False when there is none."""
         if not self.moves:
             return False
@@ -193,7 +196,7 @@ class Game:
         return True
 
     # ---- setup --------------------------------------------------------
-    def set_setup(self, stones, to_move=None):
+    def set_setup(self, stones: dict[int, int], to_move: int | None = None) -> None:
         """Replace the setup (``{point: colour}``, EMPTY entries remove) before
         any move is played; raises IllegalMove if a chain has no liberty."""
         if self.moves:
@@ -220,7 +223,7 @@ class Game:
             self._rebuild()
             raise
 
-    def place_handicap(self, points):
+    def place_handicap(self, points: list[int]) -> None:
         """Black handicap stones on an empty board; White moves next."""
         if self.moves or self.setup:
             raise ValueError("board not empty")
@@ -229,22 +232,22 @@ class Game:
         self.set_setup({p: BLACK for p in points}, to_move=WHITE)
         self.handicap = len(points)
 
-    def fixed_handicap(self, n):
+    def fixed_handicap(self, n: int) -> list[int]:
         pts = fixed_handicap_points(n, self.size)
         self.place_handicap(pts)
         return pts
 
     # ---- scoring ------------------------------------------------------
-    def area_score(self):
+    def area_score(self) -> float:
         """Black minus White by area (Tromp-Taylor), komi included."""
         return area_score(self.state) - self.komi
 
-    def territory_score(self, dead=()):
+    def territory_score(self, dead: Iterable[int] = ()) -> float:
         """Black minus White by territory and prisoners, ``dead`` stones
         removed as prisoners, komi included."""
         return territory_score(self.state, dead_mask(dead)) - self.komi
 
-    def score(self, dead=()):
+    def score(self, dead: Iterable[int] = ()) -> float:
         """Black minus White under this game's rules (area scoring counts
         ``dead`` stones for the other side too)."""
         if self.rules.scoring == "territory":
@@ -254,7 +257,7 @@ class Game:
             return sum(o == BLACK for o in owners) - sum(o == WHITE for o in owners) - self.komi
         return self.area_score()
 
-    def ownership(self, dead=()):
+    def ownership(self, dead: Iterable[int] = ()) -> dict[int, int]:
         """{point: BLACK/WHITE/EMPTY} area ownership of every point."""
         own = np.zeros(B.MAXM, dtype=np.int64)
         area_owner(self.state, dead_mask(dead), own)

@@ -24,7 +24,7 @@ from engine.colors import COLOR_NAMES, parse_color
 from engine.coords import CoordinateError, all_points, format_gtp, parse_gtp, to_xy
 from engine.dead_stones import StatusConfig, chains, final_score, stone_status
 from engine.game import Game, IllegalMove, fixed_handicap_points
-from engine.player import RESIGN
+from engine.player import RESIGN, Player
 from engine.rules import rules_named
 from engine.scoring import result_string
 from engine.sgf.read import load_sgf
@@ -33,7 +33,8 @@ from engine.sgf.write import game_to_sgf, save_sgf
 from engine.sizes import MAX_SIZE, MIN_SIZE
 
 from .analysis import player_commands
-from .protocol import GtpError
+from .config import EngineConfig
+from .protocol import GtpError, GtpServer
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +50,13 @@ _GOGUI_BUILTIN = [
 ]
 
 
-def parse_int(word):
+def parse_int(word: str) -> int:
     if not _INT.fullmatch(word):
         raise GtpError("syntax error")
     return int(word)
 
 
-def parse_number(word):
+def parse_number(word: str) -> float:
     """A finite decimal number (no ``nan``, ``inf`` or ``1_000``)."""
     if not _FLOAT.fullmatch(word):
         raise GtpError("syntax error")
@@ -65,7 +66,7 @@ def parse_number(word):
     return value
 
 
-def parse_gtp_color(word):
+def parse_gtp_color(word: str) -> int:
     try:
         return parse_color(word)
     except ValueError:
@@ -81,7 +82,7 @@ class GtpEngine:
     """Game state and the handlers of the Go commands.  ``config`` is the
     ``gtp_server.EngineConfig``; ``player`` an ``engine.player.Player``."""
 
-    def __init__(self, config, player):
+    def __init__(self, config: EngineConfig, player: Player):
         self.config = config
         self.rules = rules_named(config.rules)
         self.komi = float(config.komi)
@@ -118,7 +119,7 @@ class GtpEngine:
             "gogui-analyze_commands": self.gogui_analyze_commands,
         }
 
-    def register(self, server):
+    def register(self, server: GtpServer) -> None:
         for name, func in self.handlers().items():
             server.register(name, self._guarded(func))
         for pc in self.player_commands:
@@ -174,7 +175,7 @@ class GtpEngine:
             raise GtpError("board not empty")
 
     # ---- setting up -----------------------------------------------------
-    def boardsize(self, args):
+    def boardsize(self, args: list[str]) -> str:
         _arity(args, 1)
         n = parse_int(args[0])
         if not MIN_SIZE <= n <= MAX_SIZE:
@@ -182,19 +183,19 @@ class GtpEngine:
         self._new_game(Game(n, self.komi, self.rules))
         return ""
 
-    def clear_board(self, args):
+    def clear_board(self, args: list[str]) -> str:
         _arity(args, 0)
         self._new_game(Game(self.game.size, self.komi, self.rules))
         return ""
 
-    def set_komi(self, args):
+    def set_komi(self, args: list[str]) -> str:
         _arity(args, 1)
         self.komi = parse_number(args[0])
         self.game.komi = self.komi
         self.player.new_game(self.game)
         return ""
 
-    def kgs_rules(self, args):
+    def kgs_rules(self, args: list[str]) -> str:
         """``kgs-rules chinese|japanese|aga|new_zealand``: the game so far is
         replayed under the new rules (and refused if it breaks them)."""
         _arity(args, 1)
@@ -217,7 +218,7 @@ class GtpEngine:
         self.player.new_game(game)
         return ""
 
-    def fixed_handicap(self, args):
+    def fixed_handicap(self, args: list[str]) -> str:
         _arity(args, 1)
         n = parse_int(args[0])
         self._board_empty()
@@ -229,7 +230,7 @@ class GtpEngine:
         self.player.new_game(self.game)
         return " ".join(self._fmt(p) for p in points)
 
-    def place_free_handicap(self, args):
+    def place_free_handicap(self, args: list[str]) -> str:
         """The fixed points where GTP defines them; beyond that (or on small
         boards) each next stone goes where it is farthest from the others."""
         _arity(args, 1)
@@ -243,7 +244,7 @@ class GtpEngine:
         self.player.new_game(self.game)
         return " ".join(self._fmt(p) for p in points)
 
-    def set_free_handicap(self, args):
+    def set_free_handicap(self, args: list[str]) -> str:
         self._board_empty()
         size = self.game.size
         try:
@@ -260,7 +261,7 @@ class GtpEngine:
         self.player.new_game(self.game)
         return ""
 
-    def loadsgf(self, args):
+    def loadsgf(self, args: list[str]) -> str:
         """``loadsgf FILE [MOVE]``: the position before move number MOVE
         (default: after the last move); size and komi from the file."""
         _arity(args, 1, 2)
@@ -279,7 +280,7 @@ class GtpEngine:
         self._new_game(game)
         return ""
 
-    def printsgf(self, args):
+    def printsgf(self, args: list[str]) -> str:
         """``printsgf`` answers the game as SGF; ``printsgf FILE`` writes it."""
         _arity(args, 0, 1)
         if not args:
@@ -291,7 +292,7 @@ class GtpEngine:
         return ""
 
     # ---- moves ----------------------------------------------------------
-    def play(self, args):
+    def play(self, args: list[str]) -> str:
         _arity(args, 2)
         color = parse_gtp_color(args[0])
         p = self._vertex(args[1])
@@ -327,16 +328,16 @@ class GtpEngine:
             self.player.played(self.game, color, move)
         return self._fmt(move)
 
-    def genmove(self, args):
+    def genmove(self, args: list[str]) -> str:
         return self._generate(args, commit=True)
 
-    def reg_genmove(self, args):
+    def reg_genmove(self, args: list[str]) -> str:
         return self._generate(args, commit=False)
 
-    def genmove_cleanup(self, args):
+    def genmove_cleanup(self, args: list[str]) -> str:
         return self._generate(args, commit=True, cleanup=True)
 
-    def undo(self, args):
+    def undo(self, args: list[str]) -> str:
         _arity(args, 0)
         if not self.game.undo():
             raise GtpError("cannot undo")
@@ -344,7 +345,7 @@ class GtpEngine:
         return ""
 
     # ---- looking at the game --------------------------------------------
-    def showboard(self, args):
+    def showboard(self, args: list[str]) -> str:
         _arity(args, 0)
         g = self.game
         last = "none" if not g.moves else self._fmt(g.moves[-1][1])
@@ -353,11 +354,11 @@ class GtpEngine:
                 f"komi {g.komi:g}, rules {g.rules.name}")
         return "\n" + to_ascii(g, coordinates=True) + "\n" + info
 
-    def final_score(self, args):
+    def final_score(self, args: list[str]) -> str:
         _arity(args, 0)
         return result_string(final_score(self.game, self.status_config))
 
-    def final_status_list(self, args):
+    def final_status_list(self, args: list[str]) -> str:
         """One line per chain with the asked status."""
         _arity(args, 1)
         wanted = args[0].lower()
@@ -367,13 +368,13 @@ class GtpEngine:
         return "\n".join(" ".join(self._fmt(p) for p in chain)
                          for chain in chains(self.game) if status[chain[0]] == wanted)
 
-    def gogui_analyze_commands(self, args):
+    def gogui_analyze_commands(self, args: list[str]) -> str:
         _arity(args, 0)
         extra = [f"{pc.gogui}/{pc.name}" for pc in self.player_commands if pc.gogui]
         return "\n".join(_GOGUI_BUILTIN + extra)
 
     # ---- time -----------------------------------------------------------
-    def time_settings(self, args):
+    def time_settings(self, args: list[str]) -> str:
         _arity(args, 3)
         main, byo = parse_number(args[0]), parse_number(args[1])
         stones = parse_int(args[2])
@@ -394,7 +395,7 @@ class GtpEngine:
         except Exception as e:
             log.warning("the player could not get ready: %s", e)
 
-    def kgs_time_settings(self, args):
+    def kgs_time_settings(self, args: list[str]) -> str:
         """``kgs-time_settings none | absolute MAIN | byoyomi MAIN PERIOD
         PERIODS | canadian MAIN PERIOD STONES``."""
         if not args:
@@ -420,7 +421,7 @@ class GtpEngine:
         self._prepare_player()
         return ""
 
-    def time_left(self, args):
+    def time_left(self, args: list[str]) -> str:
         _arity(args, 3)
         color = parse_gtp_color(args[0])
         seconds, stones = parse_number(args[1]), parse_int(args[2])
@@ -436,7 +437,7 @@ def _same_game(a, b):
             and a.setup == b.setup and a.first_to_move == b.first_to_move and a.moves == b.moves)
 
 
-def spread_points(n, size):
+def spread_points(n: int, size: int) -> list[int]:
     """``n`` handicap points: GTP's fixed points when it defines them for
     ``n``, else as many of them as fit and then, one at a time, the point
     farthest (Euclidean) from all chosen ones, nearer the centre on ties."""

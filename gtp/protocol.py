@@ -26,6 +26,7 @@ import logging
 import re
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -38,7 +39,7 @@ class GtpError(Exception):
     """A command failed: answered ``? <message>``, state unchanged."""
 
 
-def clean_line(raw):
+def clean_line(raw: str) -> str:
     """A raw input line after GTP's preprocessing (2.2)."""
     line = _CONTROL.sub("", raw)
     hash_at = line.find("#")
@@ -55,7 +56,7 @@ class Command:
     args: tuple
 
 
-def parse_command(raw):
+def parse_command(raw: str) -> "Command | None":
     """The command on a raw input line, or None for an empty line.  An id
     without a command gets an empty name (answered ``syntax error``)."""
     words = clean_line(raw).split()
@@ -77,7 +78,7 @@ def _body_lines(text):
     return [ln for ln in lines if ln.strip()]
 
 
-def format_response(cid, text, ok=True):
+def format_response(cid: str, text: str | None, ok: bool = True) -> str:
     """``=id text`` / ``?id text`` plus the closing empty line.  Text that
     starts with a line break (``showboard``) starts on the next line."""
     head = ("=" if ok else "?") + cid
@@ -89,7 +90,7 @@ def format_response(cid, text, ok=True):
     return head + " " + "\n".join(lines) + "\n\n"
 
 
-def parse_response_head(line):
+def parse_response_head(line: str) -> tuple[bool, str, str] | None:
     """(ok, id, text) of a response's first line (``=12 text`` /
     ``? message``), or None when ``line`` does not start a response; the
     client side of ``format_response``."""
@@ -135,18 +136,18 @@ class LineReader:
         finally:
             self.close()
 
-    def push(self, line):
+    def push(self, line: str) -> None:
         with self._cond:
             self._lines.append(line)
             self._cond.notify_all()
 
-    def close(self):
+    def close(self) -> None:
         """No more input (end of file)."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
 
-    def get(self, timeout=None):
+    def get(self, timeout: float | None = None) -> str | None:
         """The next line, None at end of input; TimeoutError after
         ``timeout`` seconds without a line."""
         with self._cond:
@@ -154,11 +155,11 @@ class LineReader:
                 raise TimeoutError("no input line")
             return self._lines.popleft() if self._lines else None
 
-    def pending(self):
+    def pending(self) -> bool:
         with self._cond:
             return bool(self._lines) or self._closed
 
-    def wait(self, timeout):
+    def wait(self, timeout: float) -> bool:
         """Block until a line is waiting (or input ended) or ``timeout``
         seconds pass; returns ``pending()``."""
         with self._cond:
@@ -258,7 +259,7 @@ class GtpServer:
         self.register("list_commands", self._list_commands)
         self.register("known_command", self._known_command)
 
-    def register(self, name, func, streaming=False):
+    def register(self, name: str, func: Callable, streaming: bool = False) -> None:
         self.commands[name] = Handler(func, streaming)
 
     def _load_late(self):
@@ -268,12 +269,12 @@ class GtpServer:
             self.late[0](self)
             self.late.pop(0)
 
-    def lookup(self, name):
+    def lookup(self, name: str) -> "Handler | None":
         if name not in self.commands and self.late:
             self._load_late()
         return self.commands.get(name)
 
-    def names(self):
+    def names(self) -> list[str]:
         self._load_late()
         return sorted(self.commands)
 
@@ -325,13 +326,13 @@ class GtpServer:
         else:
             out.write(format_response(cmd.id, text))
 
-    def handle_line(self, raw, out, reader):
+    def handle_line(self, raw: str, out: TextOutput, reader: LineReader) -> None:
         """Handle one raw input line (nothing for an empty one)."""
         cmd = parse_command(raw)
         if cmd is not None:
             self.execute(cmd, out, reader)
 
-    def serve(self, reader, out):
+    def serve(self, reader: LineReader, out: TextOutput) -> int:
         """Answer commands until ``quit`` or the end of the input."""
         while not self.stopping:
             raw = reader.get()

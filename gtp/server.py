@@ -15,62 +15,14 @@ without ``--player``, the tree search plays when the default policy network
 
 import argparse
 import logging
-import math
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from engine.rules import RULE_SETS
-from engine.sizes import check_size
-from mcts.config import PlayConfig, SearchConfig
-from nets.config import NetworkConfig
 from tengen import __version__
-from tengen.config import add_options, option, parse_config, positive_int, require, section
+from tengen.config import add_options, parse_config
 
+from .config import EngineConfig
 from .protocol import GtpError, GtpServer, LineReader, TextOutput
-
-PLAYERS = ("mcts", "policy", "random")
-NETWORK_PLAYERS = ("mcts", "policy")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Everything the engine's command line sets."""
-    player: str | None = option(
-        None, choices=PLAYERS,
-        help="move generator: mcts (tree search, the default when models/policy.safetensors "
-             "exists), policy (the raw policy network) or random (the default otherwise)")
-    size: int = option(19, help="initial board size (the GUI normally sets it)")
-    komi: float = option(7.5, help="initial komi (the GUI normally sets it)")
-    rules: str = option("chinese", help="rule set: " + ", ".join(RULE_SETS) + "; also "
-                        "settable by kgs-rules")
-    seed: int | None = option(None, help="random seed (repeatable games)")
-    status_playouts: int = option(
-        200, parse=positive_int,
-        help="playouts per dead-stone estimate (final_score, final_status_list)")
-    log_level: str = option("WARNING", choices=LOG_LEVELS, help="stderr logging level")
-    networks: NetworkConfig = section(NetworkConfig, "networks")
-    search: SearchConfig = section(SearchConfig, "search (mcts player)")
-    play: PlayConfig = section(PlayConfig, "time and resignation (mcts player)")
-
-    def __post_init__(self) -> None:
-        check_size(self.size)
-        require(math.isfinite(self.komi), "komi must be a finite number")
-        # --rules is checked when the Go commands load (gtp.commands): every Go
-        # command then answers the error, while name and version still work
-        require(self.status_playouts >= 1, "status playouts must be at least 1")
-        if self.player in NETWORK_PLAYERS:
-            require(self.networks.has_policy(),
-                    f"the {self.player} player needs a policy network: none at "
-                    f"{self.networks.policy_path()}; pass --policy-model")
-
-    @property
-    def chosen_player(self) -> str:
-        """``player``, or when none is named: ``mcts`` with a policy network
-        at hand, else ``random``."""
-        if self.player is not None:
-            return self.player
-        return "mcts" if self.networks.has_policy() else "random"
 
 
 def make_player(config: EngineConfig):

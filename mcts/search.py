@@ -15,16 +15,23 @@ subtree is copied into a fresh arena, so memory stays bounded by
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine import board as B
 from engine.coords import index_to_point, point_to_index
+from engine.game import Game
 from nets.features import POLICY_PLANES, VALUE_PLANES, encode_batch
 
 from . import tree as T
 from .config import SearchConfig
+
+if TYPE_CHECKING:     # annotations only: importing them would load PyTorch at GTP start-up
+    from nets.inference import Networks
+    from rollout.policy import RolloutPolicy
 
 
 @dataclass
@@ -36,7 +43,7 @@ class MoveStats:
     pv: list = field(default_factory=list)  # board points
 
     @property
-    def winrate(self):
+    def winrate(self) -> float:
         return (self.q + 1) / 2
 
 
@@ -44,7 +51,8 @@ class Search:
     """A search tree bound to networks; ``analyse`` a game position, then
     read ``root_stats``.  Not thread-safe: one search at a time."""
 
-    def __init__(self, nets, config=None, rollout=None):
+    def __init__(self, nets: "Networks", config: SearchConfig | None = None,
+                 rollout: "RolloutPolicy | None" = None):
         self.nets = nets
         self.cfg = config or SearchConfig()
         self.rollout = rollout
@@ -79,7 +87,7 @@ class Search:
         return (game.size, game.komi, game.rules, tuple(sorted(game.setup.items())),
                 game.first_to_move)
 
-    def set_position(self, game):
+    def set_position(self, game: Game) -> bool:
         """Make ``game``'s current position the root, keeping the subtree
         of the moves played since the last root when possible."""
         key = self._key(game)
@@ -178,8 +186,10 @@ class Search:
             tr.e_prior[e0:e0 + k] = (1 - eps) * tr.e_prior[e0:e0 + k] + eps * noise
 
     # ---- the loop -----------------------------------------------------
-    def run(self, visits=None, seconds=None, stop=None, callback=None, callback_every=1.0,
-            early_stop=True):
+    def run(self, visits: int | None = None, seconds: float | None = None,
+            stop: Callable[[], bool] | None = None,
+            callback: Callable[["Search"], None] | None = None, callback_every: float = 1.0,
+            early_stop: bool = True) -> int:
         """Search until ``visits`` new visits or ``seconds`` elapse (either
         may be None/0 for no limit; at least one must be set unless ``stop``
         is given), ``stop()`` turns true, or the best move can no longer
@@ -236,7 +246,7 @@ class Search:
         self.elapsed = time.perf_counter() - start
         return done
 
-    def decided(self, remaining):
+    def decided(self, remaining: int) -> bool:
         """True when no other root move can overtake the most visited one
         in the ``remaining`` visits."""
         tr = self.tree
@@ -247,7 +257,7 @@ class Search:
         return n[-1] - n[-2] > remaining
 
     # ---- results ------------------------------------------------------
-    def root_stats(self, pv_length=12):
+    def root_stats(self, pv_length: int = 12) -> list[MoveStats]:
         """Root moves with visits, best first (then by prior for unvisited)."""
         tr = self.tree
         if tr.meta[T.META_NODES] == 0:
@@ -269,7 +279,7 @@ class Search:
         out.sort(key=lambda s: (-s.visits, -s.q if s.visits else 0.0, -s.prior))
         return out
 
-    def root_value(self):
+    def root_value(self) -> float:
         """Mean value of the root for the player to move, in [-1, 1]."""
         tr = self.tree
         if tr.meta[T.META_NODES] == 0:
@@ -281,7 +291,7 @@ class Search:
             return sign * float(tr.value[0])
         return sign * float(tr.e_W[e0:e0 + k].sum() / nsum)
 
-    def choose(self, stats=None):
+    def choose(self, stats: list[MoveStats] | None = None) -> int:
         """The move to play: the most visited, or sampled with temperature."""
         stats = stats or self.root_stats()
         if not stats:
@@ -294,7 +304,7 @@ class Search:
         return stats[int(self.rng.choice(len(stats), p=w / w.sum()))].move
 
 
-def lcb(stat, z=1.96):
+def lcb(stat: MoveStats, z: float = 1.96) -> float:
     """A lower confidence bound on the win rate (normal approximation)."""
     if stat.visits == 0:
         return 0.0

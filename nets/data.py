@@ -20,6 +20,7 @@ game (AlphaGo: successive positions share one outcome, and training on all
 of them overfits), labelled +1 if the player to move went on to win.
 """
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from engine import board as B
 from engine.coords import point_to_index
 from engine.dead_stones import ownership_counts
 from engine.replay import recorded_move_ok, replay_corpus_game, start_position
+from tengen.files import atomic_write
 
 from .features import encode
 from .symmetry import transform_index, transform_planes
@@ -66,8 +68,6 @@ def final_ownership(corpus, playouts=24, cache=None):
     """Ownership maps of every game's final position (``_final_ownership``),
     int8 (games, n*n); kept in ``cache`` (an .npy path) if given, since the
     playouts take a few minutes for a large corpus."""
-    import os
-
     if cache is not None and os.path.exists(cache):
         own = np.load(cache, allow_pickle=False)
         if own.shape == (corpus.games, corpus.size ** 2):
@@ -77,9 +77,8 @@ def final_ownership(corpus, playouts=24, cache=None):
                      corpus.setup_points, corpus.setup_colors, corpus.setup_offsets,
                      corpus.first, playouts, own)
     if cache is not None:
-        tmp = f"{cache}.tmp.npy"
-        np.save(tmp, own)
-        os.replace(tmp, cache)
+        with atomic_write(cache) as f:
+            np.save(f, own)
     return own
 
 

@@ -17,7 +17,7 @@ VALUE_FILE = "value.safetensors"
 
 
 @functools.cache
-def bf16_supported():
+def bf16_supported() -> bool:
     """True when this CPU computes bf16 natively (avx512_bf16 or amx_bf16)."""
     try:
         with open("/proc/cpuinfo") as f:
@@ -27,7 +27,7 @@ def bf16_supported():
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
-def resolve_models(spec):
+def resolve_models(spec: str | Path | None) -> tuple[Path | None, Path | None]:
     """(policy path or None, value path or None) for ``--model``: a model
     file, a directory holding policy/value files, or ``default``."""
     if spec in (None, "default"):
@@ -48,7 +48,8 @@ def resolve_models(spec):
 class Networks:
     """The policy and/or value network, ready for batched inference."""
 
-    def __init__(self, policy_path=None, value_path=None, bf16=None, threads=None):
+    def __init__(self, policy_path: str | Path | None = None, value_path: str | Path | None = None,
+                 bf16: bool | None = None, threads: int | None = None):
         if threads:
             torch.set_num_threads(threads)
         self.bf16 = bf16_supported() if bf16 is None else bf16
@@ -57,7 +58,7 @@ class Networks:
         self.policy_path, self.value_path = policy_path, value_path
 
     @classmethod
-    def from_spec(cls, spec="default", **kw):
+    def from_spec(cls, spec: str | Path = "default", **kw) -> "Networks":
         return cls(*resolve_models(spec), **kw)
 
     @staticmethod
@@ -70,17 +71,17 @@ class Networks:
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             return net(x).float().numpy()
 
-    def policy_logits(self, planes):
+    def policy_logits(self, planes: np.ndarray) -> np.ndarray:
         """Logits (B, n*n + 1) from 48-plane (or 49: the extra is ignored) input."""
         return self._run(self.policy_net, planes[:, :self.policy_net.cfg.planes])
 
-    def policy(self, planes):
+    def policy(self, planes: np.ndarray) -> np.ndarray:
         """Move probabilities (B, n*n + 1), pass last."""
         logits = self.policy_logits(planes)
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         return p / p.sum(axis=1, keepdims=True)
 
-    def value(self, planes):
+    def value(self, planes: np.ndarray) -> np.ndarray:
         """Values in [-1, 1] for the player to move, from 49-plane input."""
         return self._run(self.value_net, planes)

@@ -32,11 +32,14 @@ never unpickles, and a file that does not match the config is an error.
 
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from tengen.files import atomic_write_bytes
 
 from .features import FEATURE_SET_VERSION, POLICY_PLANES, VALUE_PLANES, check_feature_set
 
@@ -74,15 +77,15 @@ class NetConfig:
             raise ValueError("a residual tower needs at least one block")
 
 
-def policy_config(**kw):
+def policy_config(**kw) -> "NetConfig":
     return NetConfig(kind="policy", planes=POLICY_PLANES, **kw)
 
 
-def value_config(**kw):
+def value_config(**kw) -> "NetConfig":
     return NetConfig(kind="value", planes=VALUE_PLANES, **kw)
 
 
-def planes_to_tensor(planes, channels_last=True):
+def planes_to_tensor(planes: np.ndarray, channels_last: bool = True) -> torch.Tensor:
     """A float32 tensor of 0/1 ``planes`` (B, P, n, n), in the channels-last
     layout the CPU convolutions want, converted in one pass (converting the
     dtype and then the layout costs twice as much)."""
@@ -180,14 +183,14 @@ class ResidualTrunk(nn.Module):
         return x
 
 
-def build_trunk(cfg):
+def build_trunk(cfg: NetConfig) -> nn.Module:
     return ResidualTrunk(cfg) if cfg.arch == "residual" else Trunk(cfg)
 
 
 class PolicyNet(nn.Module):
     """Logits over the n*n points (row-major, y*n + x) plus pass (last)."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg: NetConfig):
         super().__init__()
         self.cfg = cfg
         self.trunk = build_trunk(cfg)
@@ -216,7 +219,7 @@ class PolicyNet(nn.Module):
 class ValueNet(nn.Module):
     """tanh value in [-1, 1] for the player to move."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg: NetConfig):
         super().__init__()
         self.cfg = cfg
         self.trunk = build_trunk(cfg)
@@ -227,7 +230,7 @@ class ValueNet(nn.Module):
     def forward(self, x):
         return self.forward_with_ownership(x)[0]
 
-    def forward_with_ownership(self, x):
+    def forward_with_ownership(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(value (B,), ownership (B, n, n)).  The 1x1 convolution's first
         channel, squashed by tanh, is trained (as an auxiliary target) to
         predict who owns each point at the end of the game; its board
@@ -241,12 +244,12 @@ class ValueNet(nn.Module):
         return v, owner
 
 
-def build(cfg):
+def build(cfg: NetConfig) -> nn.Module:
     return PolicyNet(cfg) if cfg.kind == "policy" else ValueNet(cfg)
 
 
 @torch.no_grad()
-def fold_batchnorm(net):
+def fold_batchnorm(net: nn.Module) -> nn.Module:
     """A copy of ``net`` without batch normalisation: each BatchNorm (in
     eval mode: running statistics) folded into the convolution before it."""
     cfg = net.cfg
@@ -264,11 +267,11 @@ def fold_batchnorm(net):
     return plain
 
 
-def config_to_json(cfg):
+def config_to_json(cfg: NetConfig) -> str:
     return json.dumps(asdict(cfg), sort_keys=True)
 
 
-def config_from_json(text):
+def config_from_json(text: str) -> NetConfig:
     try:
         data = json.loads(text)
         return NetConfig(**data)
@@ -276,28 +279,17 @@ def config_from_json(text):
         raise ModelFileError(f"model config is not valid: {e}") from e
 
 
-def save_model(net, path):
+def save_model(net: nn.Module, path: str | Path) -> None:
     """Write ``net`` (batch norm folded) as a safetensors file, atomically."""
-    import os
-    import tempfile
-
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     net = fold_batchnorm(net)
     tensors = {k: v.detach().float().contiguous().cpu() for k, v in net.state_dict().items()}
     meta = {"format": "tengen-net", "config": config_to_json(net.cfg)}
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=meta)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write_bytes(path, save(tensors, metadata=meta))
 
 
-def load_model(path, kind=None):
+def load_model(path: str | Path, kind: str | None = None) -> nn.Module:
     """Load a network from a safetensors model file, checking that it is a
     tengen network of the expected ``kind`` and feature set and that its
     weights match the declared architecture exactly."""

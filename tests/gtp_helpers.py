@@ -3,8 +3,9 @@ server session, and tiny random-weight model files for the search player."""
 
 import threading
 
+from gtp.config import EngineConfig
 from gtp.protocol import LineReader
-from gtp.server import EngineConfig, build_server
+from gtp.server import build_server
 
 
 class Collector:

@@ -18,8 +18,9 @@ from gtp_helpers import Collector, save_tiny_models
 import gtp.server as gtp_server
 from engine.board import BLACK, WHITE
 from engine.coords import parse_gtp
+from gtp.config import EngineConfig
 from gtp.protocol import LineReader
-from gtp.server import EngineConfig, build_server
+from gtp.server import build_server
 from mcts.config import PlayConfig, SearchConfig
 from nets.config import NetworkConfig
 from tengen.config import from_args
@@ -302,7 +303,8 @@ def test_start_up_stays_instant_with_the_search_player(models):
     pol, val = models
     script = (
         "import sys\n"
-        "from gtp.server import EngineConfig, build_server\n"
+        "from gtp.config import EngineConfig\n"
+        "from gtp.server import build_server\n"
         "from gtp.protocol import LineReader\n"
         "from mcts.config import SearchConfig\n"
         "from nets.config import NetworkConfig\n"

@@ -10,8 +10,9 @@ from gtp_helpers import Collector
 import gtp.server as gtp_server
 from engine.player import RandomPlayer
 from gtp.analysis import PlayerCommand
+from gtp.config import EngineConfig
 from gtp.protocol import GtpError, GtpServer, LineReader, clean_line, format_response, parse_command
-from gtp.server import EngineConfig, build_server
+from gtp.server import build_server
 
 
 def test_clean_line():

@@ -58,7 +58,8 @@ def test_start_up_loads_no_engine_until_a_go_command():
     PyTorch are imported; the first Go command loads the engine."""
     script = (
         "import sys\n"
-        "from gtp.server import EngineConfig, build_server\n"
+        "from gtp.config import EngineConfig\n"
+        "from gtp.server import build_server\n"
         "from gtp.protocol import LineReader\n"
         "class Out:\n"
         "    def write(self, text): sys.stdout.write(text)\n"
