@@ -32,7 +32,6 @@ import torch
 import torch.nn.functional as F
 
 from engine.corpus import load_corpus
-from rollout import train as rollout_train
 from tengen.config import add_options, option, parse_config, positive_int, require
 from tengen.files import atomic_write
 from tengen.paths import VALIDATION_ARCHIVE, default_archives
@@ -430,23 +429,17 @@ class Trainer:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
-    for kind in ("policy", "value"):
-        p = sub.add_parser(kind, help=f"the {kind} network")
-        add_options(p, TrainConfig)
-        p.add_argument("--resume", action="store_true", help="continue the run in --out")
-        p.add_argument("--reschedule", action="store_true",
-                       help="with --resume: take --lr, --schedule-positions and "
-                       "--min-lr-fraction from this command line (the cosine continues "
-                       "from the positions already seen)")
-        p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p = sub.add_parser("rollout", help="the fast rollout policy (rollout.train)")
-    rollout_train.add_arguments(p)
+    """The options of ``tengen train policy`` and ``tengen train value``."""
+    add_options(parser, TrainConfig)
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    parser.add_argument("--reschedule", action="store_true",
+                        help="with --resume: take --lr, --schedule-positions and "
+                        "--min-lr-fraction from this command line (the cosine continues "
+                        "from the positions already seen)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    if args.kind == "rollout":
-        return rollout_train.main(args, parser)
     cfg = parse_config(parser, TrainConfig, args, kind=args.kind)
     if not cfg.data:
         parser.error("no training data: pass --data")

@@ -271,7 +271,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    """``tengen train rollout`` (the subcommand lives in nets.train)."""
+    """``tengen train rollout``."""
     cfg = parse_config(parser, RolloutTrainConfig, args)
     if not cfg.data:
         parser.error("no training data: pass --data")

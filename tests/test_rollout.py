@@ -487,7 +487,7 @@ def test_training_on_a_few_games_learns_and_eval_reports_it(tmp_path, monkeypatc
     from engine.corpus import load_corpus
     from nets import evaluate
     from nets.model import ModelFileError
-    from nets.train import add_arguments, main
+    from tengen.cli import main
 
     corpus = load_corpus([ARCHIVE], 19, max_games=30)
     games = np.arange(corpus.games)
@@ -502,13 +502,10 @@ def test_training_on_a_few_games_learns_and_eval_reports_it(tmp_path, monkeypatc
     assert after[1] / after[0] > 0.2 > before[1] / before[0]   # top-1
 
     # the command line: tengen train rollout, then tengen eval on it
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
     out = tmp_path / "run"
-    args = parser.parse_args(["rollout", "--data", str(ARCHIVE), "--val", str(ARCHIVE),
-                              "--max-games", "20", "--max-positions", "3000",
-                              "--val-positions", "500", "--out", str(out), "--no-progress"])
-    assert main(args, parser) == 0
+    assert main(["train", "rollout", "--data", str(ARCHIVE), "--val", str(ARCHIVE),
+                 "--max-games", "20", "--max-positions", "3000",
+                 "--val-positions", "500", "--out", str(out), "--no-progress"]) == 0
     trained = RM.load_model(out / "rollout.npz")
     assert trained.provenance["positions_seen"] == 3000
     assert trained.provenance["validation"]["positions"] == 500
@@ -539,8 +536,8 @@ def test_train_rollout_takes_its_own_defaults_and_the_board_size(monkeypatch, tm
     """``tengen train rollout`` validates as ``RolloutTrainConfig`` says
     (20,000 positions every 2,000,000), not as the networks' training
     does, and reads games of the board size it is given."""
-    from nets.train import add_arguments, main
     from rollout import train as RT
+    from tengen.cli import main
 
     seen = {}
 
@@ -548,15 +545,11 @@ def test_train_rollout_takes_its_own_defaults_and_the_board_size(monkeypatch, tm
         seen["cfg"] = cfg
         return {}
     monkeypatch.setattr(RT, "train", fake_train)
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    args = parser.parse_args(["rollout", "--data", "games.zip", "--out", str(tmp_path)])
-    assert main(args, parser) == 0
+    assert main(["train", "rollout", "--data", "games.zip", "--out", str(tmp_path)]) == 0
     cfg = seen["cfg"]
     defaults = RT.RolloutTrainConfig()
     assert (cfg.val_positions, cfg.val_every, cfg.size) == (20_000, 2_000_000, 19)
     assert (cfg.val_positions, cfg.val_every) == (defaults.val_positions, defaults.val_every)
-    args = parser.parse_args(["rollout", "--data", "games.zip", "--size", "9",
-                              "--val-positions", "300", "--out", str(tmp_path)])
-    main(args, parser)
+    main(["train", "rollout", "--data", "games.zip", "--size", "9",
+          "--val-positions", "300", "--out", str(tmp_path)])
     assert (seen["cfg"].size, seen["cfg"].val_positions, seen["cfg"].data) == (9, 300, ["games.zip"])
