@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from engine.corpus import load_corpus
@@ -39,7 +40,7 @@ from tengen.provenance import git_commit, machine_description
 
 from .data import PositionStream, final_ownership, fixed_sample
 from .features import POLICY_PLANES, VALUE_PLANES
-from .model import NetConfig, build, planes_to_tensor, save_model
+from .model import ModelFileError, NetConfig, build, load_model, planes_to_tensor, save_model
 
 
 @dataclass
@@ -94,7 +95,10 @@ class TrainConfig:
     threads: int = option(0, help="PyTorch threads (0: all cores)")
     symmetries: bool = True           # a random symmetry of the square per position
     init_from: str = option("", metavar="MODEL",
-                            help="start the trunk from this network (same trunk shape)")
+                            help="start from this network (same trunk shape): the trunk, and "
+                                 "the heads too when it is of the same kind")
+    freeze_layers: int = option(0, metavar="N", help="keep the first N trunk convolutions "
+                                                      "fixed (fine-tuning; 0: train all)")
     ownership_weight: float = option(1.0, help="value: weight of the final-ownership "
                                                "auxiliary loss (0: off)")
     ownership_playouts: int = 24      # playouts estimating each game's final ownership
@@ -128,32 +132,46 @@ def learning_rate(cfg, positions):
     return cfg.lr * (lo + (1 - lo) * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def init_trunk(net, path):
-    """Copy the trunk of the network in ``path`` into ``net`` (same trunk
-    architecture, width and depth).  Input planes the source lacks (the
-    value network's player-colour plane) start at zero.  A value network
-    started from the policy network's trunk learns from game results many
-    times faster than from scratch: the trunk already reads liberties and
-    shape."""
-    from .model import ModelFileError, load_model
-
+def init_from_network(net: nn.Module, path: str) -> None:
+    """Start ``net`` from the network in ``path`` (same trunk architecture,
+    width and depth): the trunk always, the heads too when both are of one
+    kind (fine-tuning, e.g. a 19x19 policy on 9x9 games).  Input planes the
+    source lacks (the value network's player-colour plane) start at zero.
+    A value network started from the policy network's trunk learns from
+    game results many times faster than from scratch: the trunk already
+    reads liberties and shape."""
     src = load_model(path)
     shape = lambda c: (c.arch, c.width, c.layers if c.arch == "plain" else c.blocks, c.global_pool)
     if shape(src.cfg) != shape(net.cfg):
         raise ModelFileError(f"{path}: trunk {shape(src.cfg)} does not match the new "
                              f"network's {shape(net.cfg)} (arch, width, depth, global pool)")
+    mine = net.state_dict()
+    theirs = src.state_dict() if src.cfg.kind == net.cfg.kind else {
+        k: v for k, v in src.state_dict().items() if k.startswith("trunk.")}
     with torch.no_grad():
-        mine = net.trunk.state_dict()
-        for name, w in src.trunk.state_dict().items():
+        for name, w in theirs.items():
             if name not in mine:
                 continue    # e.g. batch-norm statistics: the source is folded
             target = mine[name]
-            if name == "convs.0.weight":
+            if name == "trunk.convs.0.weight":
                 k = min(w.shape[1], target.shape[1])
                 target.zero_()
                 target[:, :k] = w[:, :k]
             elif target.shape == w.shape:
                 target.copy_(w)
+
+
+def freeze_trunk(net: nn.Module, layers: int) -> None:
+    """Keep the first ``layers`` trunk convolutions (and their batch norms)
+    fixed: the transfer recipe's first stage, where only the upper layers
+    adapt to a new board size."""
+    trunk = net.trunk
+    for i, conv in enumerate(trunk.convs[:layers]):
+        conv.requires_grad_(False)
+        if trunk.norms is not None:
+            trunk.norms[i].requires_grad_(False)
+
+
 def make_optimizer(cfg, net):
     decay, no_decay = [], []
     for p in net.parameters():
@@ -245,7 +263,8 @@ class Trainer:
         if cfg.channels_last:
             self.net = self.net.to(memory_format=torch.channels_last)
         if cfg.init_from and ckpt is None:
-            init_trunk(self.net, cfg.init_from)
+            init_from_network(self.net, cfg.init_from)
+        freeze_trunk(self.net, cfg.freeze_layers)
         self.opt = make_optimizer(cfg, self.net)
         per_game = cfg.per_game or (4 if cfg.kind == "value" else None)
         self.corpus = load_corpus(cfg.data, cfg.size, max_games=cfg.max_games or None,

@@ -232,3 +232,27 @@ def test_value_training_uses_results(tmp_path):
     assert set(np.unique(value)) <= {-1.0, 1.0}
     t.run()
     assert load_model(tmp_path / "run" / "model.safetensors", "value").cfg.kind == "value"
+
+
+def test_fine_tuning_starts_from_the_whole_network_and_keeps_frozen_layers(tmp_path):
+    """``--init-from`` a network of the same kind copies its heads too;
+    ``--freeze-layers 2`` leaves the first two convolutions as they were
+    while the rest of the network learns."""
+    games = random_games_dir(tmp_path, count=4, moves=30)
+    source = build(policy_config(width=32, layers=4))
+    with torch.no_grad():
+        for p in source.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    save_model(source, tmp_path / "source.safetensors")
+    cfg = small_config(tmp_path, games, max_positions=32 * 30,
+                       init_from=str(tmp_path / "source.safetensors"), freeze_layers=2)
+    t = Trainer(cfg, progress=False)
+    start = {k: v.clone() for k, v in t.net.state_dict().items()}
+    for k, v in source.state_dict().items():
+        assert torch.equal(start[k], v), k          # every tensor copied, heads included
+    t.run()
+    end = t.net.state_dict()
+    for k in start:
+        moved = not torch.equal(start[k], end[k])
+        frozen = k.startswith(("trunk.convs.0.", "trunk.convs.1."))
+        assert moved != frozen, k
