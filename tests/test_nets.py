@@ -71,6 +71,41 @@ def test_point_bias_is_symmetric_and_size_agnostic():
         assert torch.allclose(out, out.T)
 
 
+def test_a_new_residual_tower_is_the_identity_after_its_stem():
+    """Without batch norm each block's second convolution starts at zero,
+    so a deep unnormalised tower starts as relu(stem(x)) and trains; the
+    global-pooling layers start silent too."""
+    for pool in (False, True):
+        net = build(policy_config(width=8, arch="residual", blocks=6, global_pool=pool))
+        x = torch.rand(2, POLICY_PLANES, 9, 9)
+        stem = torch.relu(net.trunk.convs[0](x))
+        assert torch.allclose(net.trunk(x), stem)
+        assert len(net.trunk.convs) == 1 + 2 * 6
+        assert len(net.trunk.pools) == (2 if pool else 0)     # blocks 3 and 6
+
+
+@pytest.mark.parametrize("kind", ["policy", "value"])
+@pytest.mark.parametrize("pool", [False, True])
+def test_residual_networks_fold_save_and_load(tmp_path, kind, pool):
+    torch.manual_seed(1)
+    make = policy_config if kind == "policy" else value_config
+    net = build(make(width=8, arch="residual", blocks=3, global_pool=pool, batchnorm=True))
+    planes = POLICY_PLANES if kind == "policy" else VALUE_PLANES
+    x = torch.rand(8, planes, 9, 9)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.1 * torch.randn_like(p))     # away from the identity start
+    net.train()
+    net(x)
+    net.eval()
+    save_model(net, tmp_path / "r.safetensors")
+    back = load_model(tmp_path / "r.safetensors", kind)
+    assert back.cfg.arch == "residual" and not back.cfg.batchnorm
+    assert torch.allclose(net(x), back(x), atol=1e-4)
+    # a 13x13 board works with the same weights
+    assert back(torch.rand(1, planes, 13, 13)).shape[0] == 1
+
+
 def test_batchnorm_folds_into_convolutions():
     torch.manual_seed(0)
     net = build(NetConfig(kind="policy", width=8, layers=4, batchnorm=True))
@@ -232,6 +267,15 @@ def test_value_training_uses_results(tmp_path):
     assert set(np.unique(value)) <= {-1.0, 1.0}
     t.run()
     assert load_model(tmp_path / "run" / "model.safetensors", "value").cfg.kind == "value"
+
+
+def test_starting_from_a_network_of_another_trunk_shape_is_a_clear_error(tmp_path):
+    games = random_games_dir(tmp_path, count=2, moves=20)
+    save_model(build(policy_config(width=32, layers=4)), tmp_path / "plain.safetensors")
+    cfg = small_config(tmp_path, games, arch="residual", blocks=2,
+                       init_from=str(tmp_path / "plain.safetensors"))
+    with pytest.raises(ModelFileError, match="does not match"):
+        Trainer(cfg, progress=False)
 
 
 def test_fine_tuning_starts_from_the_whole_network_and_keeps_frozen_layers(tmp_path):
