@@ -8,15 +8,16 @@ disturb much less than the wall clock (also reported).
 """
 
 import time
+from dataclasses import dataclass
 
 from engine import board as B
 from engine.playouts import playouts
+from tengen.config import option
 
 
-def add_arguments(parser):
-    parser.add_argument("--seconds", type=float, default=3.0,
-                        help="measuring time per board size (default 3)")
-
+@dataclass(frozen=True)
+class Config:
+    seconds: float = option(3.0, help="measuring time per board size")
 
 def playout_rate(size, seconds):
     """(playouts per CPU second, per wall second, moves per playout) from
@@ -36,7 +37,7 @@ def playout_rate(size, seconds):
     return count / cpu, count / wall, moves / count
 
 
-def run(args):
+def run(args: Config) -> dict:
     out = {}
     for size in (9, 19):
         cpu_rate, wall_rate, mpp = playout_rate(size, args.seconds)

@@ -1,31 +1,38 @@
 """``tengen bench TARGET [--json]``: speed measurements.
 
-Each target is a module with ``add_arguments(parser)`` and ``run(args)``
-returning a flat dict of figures; ``--json`` prints it as one JSON object.
+Each target is a module with a ``Config`` dataclass (its options) and
+``run(config)`` returning a flat dict of figures; ``--json`` prints it as
+one JSON object.  Figures and the commands that produced them are kept in
+BENCHMARKS.md.
 """
 
+import argparse
 import importlib
 import json
 
+from tengen.config import add_options, parse_config
+
 TARGETS = {
-    "board": "engine.bench",
-    "features": "nets.bench_features",
-    "net": "nets.bench_net",
-    "mcts": "mcts.bench",
-    "rollout": "nets.rollout_bench",
+    "board": "bench.board",
+    "features": "bench.features",
+    "net": "bench.net",
+    "mcts": "bench.mcts",
+    "rollout": "bench.rollout",
 }
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
     for name, modname in TARGETS.items():
-        p = sub.add_parser(name)
+        module = importlib.import_module(modname)
+        p = sub.add_parser(name, help=(module.__doc__ or "").splitlines()[0].split(": ", 1)[-1])
         p.add_argument("--json", action="store_true", help="print one JSON object")
-        importlib.import_module(modname).add_arguments(p)
+        add_options(p, module.Config)
 
 
-def main(args, parser=None):
-    result = importlib.import_module(TARGETS[args.target]).run(args)
+def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    module = importlib.import_module(TARGETS[args.target])
+    result = module.run(parse_config(parser, module.Config, args))
     if args.json:
         print(json.dumps(result))
     else:

@@ -11,6 +11,7 @@ Python per position.
 
 import pathlib
 import statistics
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -20,6 +21,7 @@ from engine.board import H_MOVENUM, H_TOMOVE
 from engine.corpus import load_corpus
 from engine.ladder import ladder_maps, new_scratch
 from nets import features as F
+from tengen.config import option
 from tengen.paths import DATA_DIR, VALIDATION_ARCHIVE
 
 from .timing import timed_rounds
@@ -27,16 +29,13 @@ from .timing import timed_rounds
 DEFAULT_ARCHIVE = DATA_DIR / VALIDATION_ARCHIVE
 
 
-def add_arguments(parser):
-    parser.add_argument("--archive", type=pathlib.Path, default=DEFAULT_ARCHIVE,
-                        help="zip of SGF games (default: the tygem-9d validation set)")
-    parser.add_argument("--positions", type=int, default=400,
-                        help="positions to encode (default 400)")
-    parser.add_argument("--every", type=int, default=15,
-                        help="take every k-th position of each game (default 15)")
-    parser.add_argument("--seconds", type=float, default=3.0,
-                        help="measuring time (default 3)")
-
+@dataclass(frozen=True)
+class Config:
+    archive: pathlib.Path = option(DEFAULT_ARCHIVE, help="zip of SGF games (default: the "
+                                   "tygem-9d validation set)")
+    positions: int = option(400, help="positions to encode")
+    every: int = option(15, help="take every k-th position of each game")
+    seconds: float = option(3.0, help="measuring time")
 
 def sample_positions(archive, count, every):
     """Board states every ``every`` moves through the archive's 19x19
@@ -72,7 +71,7 @@ def _timed(fn, seconds, rounds_min=5):
     return statistics.median(cpu), min(cpu), statistics.median(r[1] for r in rounds)
 
 
-def run(args):
+def run(args: Config) -> dict:
     numba.set_num_threads(1)
     states = sample_positions(args.archive, args.positions, args.every)
     b = len(states)

@@ -9,26 +9,28 @@ the networks.  Rollouts off unless ``--rollouts``.
 """
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from engine.game import Game
 from mcts.config import SearchConfig
+from tengen.config import option
 
 from .timing import interleaved_rates
 
 
-def add_arguments(parser):
-    parser.add_argument("--model", default="default", help="model directory (default: models/)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="search time per position")
-    parser.add_argument("--positions", type=int, default=3, help="positions searched")
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--rollouts", action="store_true", help="mix in fast rollouts (lambda 0.5)")
-    parser.add_argument("--expand-threshold", type=int, default=SearchConfig.expand_threshold,
-                        help="visits of an edge before its node is expanded (a leaf below it "
-                        "needs only the value network, once)")
-
+@dataclass(frozen=True)
+class Config:
+    model: str = option("default", help="model file or directory (default: models/)")
+    seconds: float = option(10.0, help="search time per position")
+    positions: int = option(3, help="positions searched")
+    batch_size: int = option(16, help="leaves per network call")
+    threads: int = option(0, help="PyTorch threads (0: all cores)")
+    rollouts: bool = option(False, help="mix in fast rollouts (lambda 0.5; default off)")
+    expand_threshold: int = option(SearchConfig().expand_threshold,
+                                   help="visits of an edge before its node is expanded (a leaf "
+                                        "below it needs only the value network, once)")
 
 def _positions(count):
     """Mid-game 19x19 positions from the validation games when present,
@@ -48,7 +50,7 @@ def _positions(count):
     return games
 
 
-def run(args):
+def run(args: Config) -> dict:
     import torch
 
     from mcts.search import Search

@@ -8,6 +8,7 @@ softmax-ready output; for training, the whole step of ``tengen train``
 forward, backward, optimiser) against the bare forward/backward/step.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,17 +19,18 @@ import torch.nn.functional as F
 from nets.features import POLICY_PLANES
 from nets.inference import Networks, bf16_supported
 from nets.model import build, policy_config, save_model
+from tengen.config import option
 from tengen.paths import MODELS_DIR, POLICY_FILE
 
 from .timing import interleaved_rates
 
 
-def add_arguments(parser):
-    parser.add_argument("--model", default=None, help="policy model file (default: the shipped one)")
-    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
-    parser.add_argument("--batch-size", type=int, default=256, help="training batch size")
-    parser.add_argument("--threads", type=int, default=0)
-
+@dataclass(frozen=True)
+class Config:
+    model: str | None = option(None, help="policy model file (default: the shipped one)")
+    seconds: float = option(3.0, help="time per measurement")
+    batch_size: int = option(256, help="training batch size")
+    threads: int = option(0, help="PyTorch threads (0: all cores)")
 
 def sequential_like(cfg):
     layers = [nn.Conv2d(cfg.planes, cfg.width, 5, padding=2), nn.ReLU()]
@@ -49,7 +51,7 @@ def _model_path(args, tmp):
     return path
 
 
-def run(args):
+def run(args: Config) -> dict:
     import tempfile
 
     if args.threads:

@@ -13,6 +13,7 @@ the same positions are timed alongside for scale.
 
 import pathlib
 import statistics
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -21,20 +22,20 @@ from engine.corpus import load_corpus
 from engine.playouts import playouts
 from rollout.model import RolloutFileError, load_model
 from rollout.policy import RolloutPolicy, rollouts
+from tengen.config import option
 
 from .features import DEFAULT_ARCHIVE
 from .timing import timed_rounds
 
 
-def add_arguments(parser):
-    parser.add_argument("--model", default=None, help="rollout model (default models/rollout.npz)")
-    parser.add_argument("--archive", type=pathlib.Path, default=DEFAULT_ARCHIVE,
-                        help="zip of SGF games (default: the tygem-9d validation set)")
-    parser.add_argument("--positions", type=int, default=100, help="start positions (default 100)")
-    parser.add_argument("--move", type=int, default=100,
-                        help="start after this many moves of each game (default 100)")
-    parser.add_argument("--seconds", type=float, default=5.0, help="measuring time (default 5)")
-
+@dataclass(frozen=True)
+class Config:
+    model: str | None = option(None, help="rollout model (default models/rollout.npz)")
+    archive: pathlib.Path = option(DEFAULT_ARCHIVE, help="zip of SGF games (default: the "
+                                   "tygem-9d validation set)")
+    positions: int = option(100, help="start positions")
+    move: int = option(100, help="start after this many moves of each game")
+    seconds: float = option(5.0, help="measuring time")
 
 def midgame_positions(archive, count, move):
     """(states, winner of each game: BLACK, WHITE or 0) after ``move``
@@ -52,7 +53,7 @@ def midgame_positions(archive, count, move):
     return states, corpus.winner[games]
 
 
-def run(args):
+def run(args: Config) -> dict:
     numba.set_num_threads(1)
     try:
         policy = RolloutPolicy(load_model(args.model))
