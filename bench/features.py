@@ -29,10 +29,14 @@ from .timing import timed_rounds
 DEFAULT_ARCHIVE = DATA_DIR / VALIDATION_ARCHIVE
 
 
+def archive_option():
+    """The benchmarks' game archive: positions from real games."""
+    return option(DEFAULT_ARCHIVE, help="zip of SGF games (default: the tygem-9d validation set)")
+
+
 @dataclass(frozen=True)
 class Config:
-    archive: pathlib.Path = option(DEFAULT_ARCHIVE, help="zip of SGF games (default: the "
-                                   "tygem-9d validation set)")
+    archive: pathlib.Path = archive_option()
     positions: int = option(400, help="positions to encode")
     every: int = option(15, help="take every k-th position of each game")
     seconds: float = option(3.0, help="measuring time")

@@ -24,15 +24,14 @@ from rollout.model import RolloutFileError, load_model
 from rollout.policy import RolloutPolicy, rollouts
 from tengen.config import option
 
-from .features import DEFAULT_ARCHIVE
+from .features import archive_option
 from .timing import timed_rounds
 
 
 @dataclass(frozen=True)
 class Config:
     model: str | None = option(None, help="rollout model (default models/rollout.npz)")
-    archive: pathlib.Path = option(DEFAULT_ARCHIVE, help="zip of SGF games (default: the "
-                                   "tygem-9d validation set)")
+    archive: pathlib.Path = archive_option()
     positions: int = option(100, help="start positions")
     move: int = option(100, help="start after this many moves of each game")
     seconds: float = option(5.0, help="measuring time")

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from engine.corpus import load_corpus
 from tengen.config import add_options, option, parse_config, positive_int, require
 from tengen.files import atomic_write
-from tengen.paths import VALIDATION_ARCHIVE, default_archives
+from tengen.paths import resolve_games, training_games_option, validation_games_option
 from tengen.provenance import git_commit, machine_description
 
 from .data import PositionStream, final_ownership, fixed_sample
@@ -50,12 +50,8 @@ class TrainConfig:
     may change when a run is resumed; the rest is the run's design."""
     kind: str = "policy"              # "policy" or "value": the subcommand
     size: int = option(19, help="board size of the games to train on")
-    data: list[str] | None = option(
-        None, metavar="PATH", help="training SGF files, directories or archives (default: "
-        "../shared/data/tygem-9d except the validation archive)")
-    val: list[str] | None = option(
-        None, metavar="PATH", help=f"validation games (default: {VALIDATION_ARCHIVE}; "
-        "none given: no validation)")
+    data: list[str] | None = training_games_option()
+    val: list[str] | None = validation_games_option()
     out: str | None = option(None, metavar="DIR", help="run directory (default runs/KIND)")
     width: int = option(64, parse=positive_int, help="filters per convolution")
     layers: int = option(13, parse=positive_int,
@@ -106,11 +102,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         require(self.kind in ("policy", "value"), f"unknown network kind {self.kind!r}")
-        train, val = default_archives()
-        if self.data is None:
-            self.data = train
-        if self.val is None:
-            self.val = val
+        self.data, self.val = resolve_games(self.data, self.val)
         if self.out is None:
             self.out = f"runs/{self.kind}"
 

@@ -48,6 +48,7 @@ from numba import njit
 
 from engine import board as B
 from engine.board import COLOR, EMPTY, H_LAST, H_LAST2, H_N, H_W, HEAD, LIBS, MAXM, SIZE, WALL
+from engine.coords import point_to_index
 
 FEATURE_SET_VERSION = "rollout-v1"
 
@@ -415,7 +416,6 @@ def position_logits(s, c, off, edge, pat_id, weights, out):
     """Logits of ``c``'s moves by policy index (y * n + x) into ``out``;
     -inf where the rollout would never play.  Returns the candidate count."""
     n = s[H_N]
-    w = s[H_W]
     cand = np.empty(MAXM, dtype=np.int64)
     feats = np.empty((MAXM, SLOTS), dtype=np.int64)
     index = np.full(MAXM, -1, dtype=np.int64)
@@ -426,7 +426,7 @@ def position_logits(s, c, off, edge, pat_id, weights, out):
         for k in range(SLOTS):
             z += weights[feats[j, k]]
         q = cand[j]
-        out[(q // w - 1) * n + q % w - 1] = z
+        out[point_to_index(q, n)] = z
     return m
 
 

@@ -35,7 +35,7 @@ from engine.corpus import load_corpus
 from engine.replay import recorded_move_ok, start_position
 from engine.sizes import check_size
 from tengen.config import add_options, option, parse_config
-from tengen.paths import VALIDATION_ARCHIVE, default_archives
+from tengen.paths import resolve_games, training_games_option, validation_games_option
 from tengen.provenance import git_commit, machine_description
 
 from .features import OFF_NONE, SLOTS, edge_table, position_features
@@ -166,12 +166,8 @@ class RolloutTrainConfig:
     """One run of ``tengen train rollout``: AdaGrad over every position of
     the training games, from zero weights."""
     size: int = option(19, help="board size of the games to train on")
-    data: list[str] | None = option(
-        None, metavar="PATH", help="training SGF files, directories or archives (default: "
-        "../shared/data/tygem-9d except the validation archive)")
-    val: list[str] | None = option(
-        None, metavar="PATH", help=f"validation games (default: {VALIDATION_ARCHIVE}; "
-        "none given: no validation)")
+    data: list[str] | None = training_games_option()
+    val: list[str] | None = validation_games_option()
     out: str = option("runs/rollout", metavar="DIR", help="run directory")
     lr: float = option(0.2, help="AdaGrad step")
     epochs: float = option(1.0, help="passes over the training games")
@@ -187,11 +183,7 @@ class RolloutTrainConfig:
 
     def __post_init__(self) -> None:
         check_size(self.size)
-        train, val = default_archives()
-        if self.data is None:
-            self.data = train
-        if self.val is None:
-            self.val = val
+        self.data, self.val = resolve_games(self.data, self.val)
 
 
 def train(cfg, command="", progress=True):

@@ -24,39 +24,35 @@ COMMANDS = {
 }
 
 
-def _parser_for(prog: str, help_text: str, module_name: str) -> tuple[argparse.ArgumentParser,
-                                                                      object]:
-    module = importlib.import_module(module_name)
-    parser = argparse.ArgumentParser(prog=prog, description=help_text)
-    module.add_arguments(parser)
-    return parser, module
+def _choose(prog: str, help_text: str, table: dict, argv: list[str]) -> tuple[str, list[str]]:
+    """The entry of ``table`` that ``argv`` starts with and the rest of
+    ``argv``; a missing or unknown one prints the table's help (exit 2)."""
+    chooser = argparse.ArgumentParser(prog=prog, description=help_text)
+    sub = chooser.add_subparsers(dest="choice", metavar="COMMAND" if prog == "tengen" else "KIND")
+    for name, (_, text) in table.items():
+        sub.add_parser(name, help=text, add_help=False)
+    if not argv or argv[0] not in table:
+        chooser.parse_args(argv or ["--help"])
+        raise SystemExit(2)
+    return argv[0], argv[1:]
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    top = argparse.ArgumentParser(prog="tengen", description=__doc__.splitlines()[0])
-    sub = top.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (_, help_text) in COMMANDS.items():
-        sub.add_parser(name, help=help_text, add_help=False)
-    if not argv or argv[0] not in COMMANDS:
-        top.parse_args(argv or ["--help"])
-        return 2
-    name, rest = argv[0], argv[1:]
-    target, help_text = COMMANDS[name]
-    kind = None
-    if isinstance(target, dict):
-        kinds = argparse.ArgumentParser(prog=f"tengen {name}", description=help_text)
-        ksub = kinds.add_subparsers(dest="kind", metavar="KIND")
-        for k, (_, khelp) in target.items():
-            ksub.add_parser(k, help=khelp, add_help=False)
-        if not rest or rest[0] not in target:
-            kinds.parse_args(rest or ["--help"])
-            return 2
-        kind, rest = rest[0], rest[1:]
-        target, help_text = target[kind]
-        name = f"{name} {kind}"
-    parser, module = _parser_for(f"tengen {name}", help_text, target)
-    args = parser.parse_args(rest)
+    prog, target, help_text, kind = "tengen", COMMANDS, __doc__.splitlines()[0], None
+    while isinstance(target, dict):
+        try:
+            choice, argv = _choose(prog, help_text, target, argv)
+        except SystemExit as e:
+            return int(e.code or 0)
+        if prog != "tengen":
+            kind = choice
+        prog = f"{prog} {choice}"
+        target, help_text = target[choice]
+    module = importlib.import_module(target)
+    parser = argparse.ArgumentParser(prog=prog, description=help_text)
+    module.add_arguments(parser)
+    args = parser.parse_args(argv)
     args.kind = kind
     return module.main(args, parser) or 0
 

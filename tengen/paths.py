@@ -9,6 +9,9 @@ in a regular install (the wheel ships the networks as package data).
 """
 
 from pathlib import Path
+from typing import Any
+
+from .config import option
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 POLICY_FILE = "policy.safetensors"
@@ -28,3 +31,23 @@ def default_archives(data_dir: Path = DATA_DIR) -> tuple[list[str], list[str]]:
     train = [str(f) for f in files if f.name != VALIDATION_ARCHIVE]
     val = [str(f) for f in files if f.name == VALIDATION_ARCHIVE]
     return train, val
+
+
+def training_games_option() -> Any:
+    """The ``data`` field of a training config: None means the training
+    archives (``resolve_games``)."""
+    return option(None, metavar="PATH", help="training SGF files, directories or archives "
+                  "(default: ../shared/data/tygem-9d except the validation archive)")
+
+
+def validation_games_option() -> Any:
+    """The ``val`` field of a training config: None means the validation
+    archive; an empty list, no validation."""
+    return option(None, metavar="PATH", help=f"validation games (default: {VALIDATION_ARCHIVE};"
+                  " none given: no validation)")
+
+
+def resolve_games(data: list[str] | None, val: list[str] | None) -> tuple[list[str], list[str]]:
+    """(training, validation) game files, the archives standing in for None."""
+    train, validation = default_archives()
+    return (train if data is None else data), (validation if val is None else val)

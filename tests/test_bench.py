@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, needs_data
+
 from tengen.paths import MODELS_DIR, POLICY_FILE
 
 
