@@ -39,7 +39,7 @@ from engine.board import BLACK, WHITE
 from engine.colors import COLOR_LETTERS
 from engine.coords import CoordinateError, format_gtp, parse_gtp
 from engine.dead_stones import StatusConfig, final_score
-from engine.game import Game, IllegalMove
+from engine.game import Game, IllegalMove, fixed_handicap_points
 from engine.rules import rules_named
 from engine.scoring import result_string
 from engine.sgf.write import save_sgf
@@ -78,6 +78,9 @@ class MatchConfig:
                              "estimate, or ask the engines' final_score")
     status_playouts: int = option(200, parse=positive_int,
                                   help="playouts for tengen's dead-stone estimate")
+    handicap: int = option(0, metavar="N",
+                           help="fixed handicap stones for Black in every game (GTP's points; "
+                                "White moves first; usually with --komi 0.5); 0: even games")
 
     def __post_init__(self) -> None:
         require(bool(self.engine_a) and bool(self.engine_b),
@@ -90,6 +93,12 @@ class MatchConfig:
         require(self.max_moves is None or self.max_moves >= 1, "--max-moves must be at least 1")
         require(self.status_playouts >= 1, "--status-playouts must be at least 1")
         rules_named(self.rules)
+        if self.handicap:
+            try:
+                fixed_handicap_points(self.handicap, self.size)
+            except ValueError:
+                raise ValueError(f"--handicap {self.handicap}: GTP defines no fixed handicap of "
+                                 f"that many stones on {self.size}x{self.size}") from None
 
     @property
     def move_cap(self) -> int:
@@ -169,7 +178,7 @@ class Referee:
             raise MatchError(f"engine {tag} ({client.command!r}) does not answer GTP: {e}") from None
         return f"{tag}: {' '.join((name + ' ' + version).split())}"
 
-    def _setup(self, client):
+    def _setup(self, client, handicap_points):
         cfg = self.config
         if client.proc is None or client.proc.poll() is not None:
             client.restart()
@@ -184,11 +193,33 @@ class Referee:
             client.send(f"time_settings 0 {cfg.time_per_move:g} 1", t)
         except GtpFailure:
             log.info("%s does not take time_settings", client.label)
+        if handicap_points:
+            self._place_handicap(client, handicap_points)
+
+    def _place_handicap(self, client, points):
+        """The same fixed handicap stones on ``client``'s board as on the
+        referee's: ``fixed_handicap N`` where the engine places them where
+        GTP says, else ``set_free_handicap`` with the referee's points."""
+        t = self.config.startup_timeout
+        n = self.config.size
+        wanted = sorted(format_gtp(p, n) for p in points)
+        try:
+            placed = sorted(v.upper() for v in client.send(f"fixed_handicap {len(points)}", t).split())
+            if placed == wanted:
+                return
+            client.send("clear_board", t)
+        except GtpFailure:
+            pass
+        try:
+            client.send("set_free_handicap " + " ".join(wanted), t)
+        except GtpFailure as e:
+            raise MatchError(f"{client.label} refuses the handicap stones: {e}") from None
 
     def play_game(self, number, black, white, a_color):
         cfg = self.config
         start = time.monotonic()
         game = Game(cfg.size, cfg.komi, self.rules)
+        points = game.fixed_handicap(cfg.handicap) if cfg.handicap else []
         engines = {BLACK: black, WHITE: white}
         comments = []
 
@@ -207,7 +238,7 @@ class Referee:
 
         for color, client in engines.items():
             try:
-                self._setup(client)
+                self._setup(client, points)
             except EngineFailure as e:
                 return forfeit(color, e.kind, str(e))
         while True:

@@ -11,6 +11,7 @@ import pytest
 from conftest import GNUGO, needs_gnugo
 
 from engine.board import BLACK, WHITE
+from engine.game import fixed_handicap_points
 from engine.sgf.read import load_sgf
 from referee.elo import elo_from_share, elo_interval, results_table
 from referee.match import MatchConfig, Referee, _parse_score
@@ -219,3 +220,31 @@ def test_tengen_against_gnugo(tmp_path, size, games):
         assert game.is_over or record.result.endswith("+R")
         tengen_black = i == 0
         assert record.properties["PB" if tengen_black else "PW"][0].startswith("A: tengen")
+
+
+@needs_gnugo
+def test_a_handicap_game_gives_black_the_fixed_stones_and_white_the_first_move(tmp_path):
+    """``--handicap 4`` on 9x9: both engines get GTP's four points (GNU Go
+    and tengen place them with ``fixed_handicap``), White moves first, and
+    the record says HA[4] with the stones as setup."""
+    gnugo = f"{GNUGO} --mode gtp --level 1"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tengen.cli", "match", "--black", gnugo, "--white", TENGEN,
+         "--games", "1", "--size", "9", "--komi", "0.5", "--handicap", "4",
+         "--time-per-move", "1", "--sgf-dir", str(tmp_path), "--status-playouts", "32"],
+        capture_output=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    assert "forfeits: illegal 0, timeout 0, crash 0, failure 0" in proc.stdout.decode()
+    record = load_sgf(tmp_path / "game-001.sgf")
+    assert record.handicap == 4 and record.komi == 0.5
+    assert sorted(record.setup) == sorted(fixed_handicap_points(4, 9))
+    assert set(record.setup.values()) == {BLACK}
+    assert record.moves[0][0] == WHITE and record.first_to_move == WHITE
+    record.to_game()                                 # every move legal after the stones
+
+
+def test_a_handicap_gtp_does_not_define_is_refused():
+    proc = subprocess.run([sys.executable, "-m", "tengen.cli", "match", "--black", "x",
+                           "--white", "y", "--size", "19", "--handicap", "10"],
+                          capture_output=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 2 and b"no fixed handicap" in proc.stderr
