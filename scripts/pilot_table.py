@@ -46,9 +46,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    print("| run | width | BN | optimiser | bf16 | batch | positions | CPU-h | val top-1 | "
+    print("| run | trunk | width | BN | optimiser | bf16 | batch | positions | CPU-h | val top-1 | "
           "top-1 per CPU-h | infer pos/s b1 | infer pos/s b64 |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for run in sorted(p for p in args.pilots.iterdir() if (p / "metrics.csv").exists()):
         ckpt = torch.load(run / "checkpoint.pt", weights_only=True)
         cfg = ckpt["config"]
@@ -62,7 +62,10 @@ def main():
         model = run / "best.safetensors"
         b1 = inference_rate(model, 1)
         b64 = inference_rate(model, 64)
-        print(f"| {run.name} | {cfg['width']} | {'yes' if cfg['batchnorm'] else 'no'} | "
+        arch = cfg.get("arch", "plain")
+        trunk = (f"plain {cfg['layers']}" if arch == "plain" else
+                 f"residual {cfg['blocks']}" + (" + global pool" if cfg.get("global_pool") else ""))
+        print(f"| {run.name} | {trunk} | {cfg['width']} | {'yes' if cfg['batchnorm'] else 'no'} | "
               f"{cfg['optimizer']} lr {cfg['lr']:g} | {'yes' if cfg['bf16'] else 'no'} | "
               f"{cfg['batch_size']} | {int(last['positions']):,} | {cpu_h:.2f} | {top1:.3f} | "
               f"{top1 / cpu_h:.2f} | {b1:.0f} | {b64:.0f} |", flush=True)
