@@ -21,6 +21,7 @@ COMMANDS = {
     }, "train the policy or value network, or the rollout policy"),
     "eval": ("nets.evaluate", "how well the networks and the rollout policy predict SGF games"),
     "match": ("referee.match", "referee games between two GTP engines"),
+    "analyze": ("analysis.command", "review SGF games: annotated SGF, HTML report, graph, JSON"),
 }
 
 
