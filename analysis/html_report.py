@@ -81,7 +81,7 @@ def report_data(review: GameReview, record: GameRecord, rules: Rules) -> dict:
     info = review.game
     black, white = info.get("black") or "Black", info.get("white") or "White"
     visits, seconds = review.settings.get("visits"), review.settings.get("seconds")
-    budget = f"{visits} visits" if visits else f"{seconds:g} s"
+    budget = f"{visits} visits" if visits else f"{seconds or 0:g} s"
     data.update({
         "size": review.size, "boards": boards, "lines": lines, "hoshi": hoshi(review.size),
         "summary_text": summary_comment(review),

@@ -12,9 +12,9 @@ from .schema import GameReview
 CLASS_COLORS = {"inaccuracy": "#c0ca33", "mistake": "#e65100", "blunder": "#b71c1c"}
 
 
-def plot_png(review: GameReview, labelled: int = 3) -> bytes:
-    """The graph as PNG bytes; the ``labelled`` biggest mistakes of each
-    player carry a label."""
+def plot_figure(review: GameReview, labelled: int = 3):
+    """The graph as a matplotlib Figure; the ``labelled`` biggest mistakes
+    of each player carry a label."""
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
@@ -54,8 +54,12 @@ def plot_png(review: GameReview, labelled: int = 3) -> bytes:
     black, white = review.game.get("black") or "Black", review.game.get("white") or "White"
     ax.set_title(f"{black} (B) vs {white} (W)", fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+def plot_png(review: GameReview, labelled: int = 3) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    plot_figure(review, labelled).savefig(buf, format="png")
     return buf.getvalue()
 
 

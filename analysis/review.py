@@ -92,6 +92,10 @@ class Reviewer:
                                              PlayConfig(resign_threshold=0.0))
         self._off_turn = False
 
+    def budget_settings(self) -> dict:
+        visits, seconds = self.config.budget
+        return {"visits": visits, "seconds": seconds, "rollouts": self.config.rollouts}
+
     # ---- one position -------------------------------------------------------
     def search(self, game: Game, color: int) -> Search:
         """Search ``game``'s position with ``color`` to move within the budget."""
@@ -212,7 +216,7 @@ class Reviewer:
                               s.score_black, s.visits)
                      for k, s in enumerate(seen)]
         return GameReview(name=name, source=record.source, fingerprint=fingerprint,
-                          game=game_info(record, game), settings={},
+                          game=game_info(record, game), settings=self.budget_settings(),
                           positions=positions, moves=moves,
                           elapsed_s=time.perf_counter() - started)
 

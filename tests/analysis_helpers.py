@@ -1,10 +1,11 @@
 """Helpers for the analysis tests: small SGF games written by the tests,
 tiny random networks, and a configuration that searches them quickly."""
 
+import numpy as np
+from gtp_helpers import save_tiny_models
+
 from analysis.config import AnalyzeConfig
 from nets.config import NetworkConfig
-
-from gtp_helpers import save_tiny_models
 
 # a 9x9 game with a variation at move 4 and a comment on move 5
 GAME_9 = (b"(;GM[1]FF[4]CA[UTF-8]SZ[9]KM[7]RU[Japanese]PB[Alice]PW[Bob]RE[B+R]DT[2026-01-02]"
@@ -34,3 +35,15 @@ def write_game(folder, name, data: bytes):
     path = folder / name
     path.write_bytes(data)
     return path
+
+
+def centre_value(self, planes):
+    """A stand-in value network: a stone far from the centre is bad for its
+    owner, so that the review finds mistakes to class and to show."""
+    n = planes.shape[-1]
+    c = (n - 1) / 2
+    yy, xx = np.mgrid[0:n, 0:n]
+    far = np.abs(xx - c) + np.abs(yy - c)
+    mine = (planes[:, 0] * far).sum(axis=(1, 2))
+    theirs = (planes[:, 1] * far).sum(axis=(1, 2))
+    return np.tanh(0.08 * (theirs - mine)).astype(np.float32)
