@@ -15,7 +15,7 @@ from mcts.config import SearchConfig
 from nets.config import NetworkConfig
 from tengen.config import option, positive_int, require, section
 
-DEFAULT_VISITS = 400
+DEFAULT_VISITS = 800
 CLASSES = ("good", "inaccuracy", "mistake", "blunder")      # by increasing loss
 DEFAULT_THRESHOLDS = {"winrate": (5.0, 10.0, 20.0), "points": (2.0, 5.0, 10.0)}
 OUTPUTS = ("sgf", "html", "plot", "json", "csv")

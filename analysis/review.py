@@ -12,11 +12,10 @@ The last position is searched too (the win rate after the last move); a
 game that ended with two passes is scored instead (area count with the
 estimated dead stones).
 
-The score lead is the value network's ownership map summed (``+1`` a point
-of the side to move, averaged over the board's eight symmetries), minus
-komi for Black, plus it for White.  The shipped network gives the side to
-move about five points more than the same board with the other side to
-move (a sawtooth along the game), so like is compared with like: a
+The score lead is the value network's ownership map summed (``nets.score``,
+averaged over the board's eight symmetries).  The shipped network gives the
+side to move about five points more than the same board with the other
+side to move (a sawtooth along the game), so like is compared with like: a
 position's score (the graph's) is the mean of its two sides to move, and
 a move's points lost are the positions after the best move and after the
 move played compared with the opponent to move in both (the move played
@@ -28,9 +27,6 @@ position's, its score before that plus the points lost.  Without a value network
 import time
 from collections.abc import Callable
 
-import numpy as np
-
-from engine import board as B
 from engine.board import BLACK, PASS, WHITE
 from engine.colors import COLOR_LETTERS
 from engine.coords import format_gtp
@@ -41,8 +37,7 @@ from engine.sgf.record import GameRecord, SGFError
 from mcts.config import PlayConfig
 from mcts.player import SearchPlayer
 from mcts.search import MoveStats, Search
-from nets.features import VALUE_PLANES, encode_batch
-from nets.symmetry import NUM_SYMMETRIES, transform_planes
+from nets.score import black_leads, both_sides
 
 from .config import AnalyzeConfig
 from .schema import Candidate, GameReview, MoveReview, Position
@@ -128,44 +123,11 @@ class Reviewer:
         return _Seen(game, color, winrate, search.root_visits(), stats)
 
     # ---- the score estimate -------------------------------------------------
-    def _leads(self, games: list[tuple[Game, int]]) -> list[float] | None:
-        """Black's score lead in each ``(game, side to move)``: the count
-        when the game is over, else the ownership estimate; None without a
-        value network."""
-        nets = self.player.ensure_search().nets
-        if nets.value_net is None:
-            return None
-        out = [0.0] * len(games)
-        todo = []
-        for k, (g, mover) in enumerate(games):
-            if g.is_over:
-                out[k] = float(final_score(g))
-            else:
-                todo.append(k)
-        if not todo:
-            return out
-        states = np.stack([with_mover(games[k][0], games[k][1]).state for k in todo])
-        size = int(states[0][B.H_N])
-        planes = np.zeros((len(states), VALUE_PLANES, size, size), np.uint8)
-        encode_batch(states, planes)
-        step = max(1, 64 // NUM_SYMMETRIES)
-        for i in range(0, len(todo), step):
-            chunk = planes[i:i + step]
-            batch = np.concatenate([np.ascontiguousarray(transform_planes(chunk, k))
-                                    for k in range(NUM_SYMMETRIES)])
-            _, own = nets.value_and_ownership(batch)
-            sums = own.sum(axis=(1, 2)).reshape(NUM_SYMMETRIES, -1).mean(0)
-            for j, total in enumerate(sums):
-                g, mover = games[todo[i + j]]
-                lead = float(total) - g.komi if mover == BLACK else float(total) + g.komi
-                out[todo[i + j]] = lead if mover == BLACK else -lead
-        return out
-
     def _scores(self, seen: list[_Seen], moves: list[tuple[int, int]]) -> None:
         """Fill in the score estimates of ``seen`` (module docstring)."""
         asks = []
         for s in seen:
-            asks += [(s.game, BLACK), (s.game, WHITE)]
+            asks += both_sides(s.game)
         for s, (c, _) in zip(seen, moves):
             after = s.game.copy()
             best = s.stats[0].move if s.stats else PASS
@@ -174,7 +136,7 @@ class Reviewer:
             except IllegalMove:
                 after = None
             asks.append((after if after is not None else s.game, 3 - c))
-        leads = self._leads(asks)
+        leads = black_leads(self.player.ensure_search().nets, asks)
         if leads is None:
             return
         for k, s in enumerate(seen):
