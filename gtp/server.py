@@ -84,7 +84,7 @@ def build_server(config: EngineConfig) -> GtpServer:
 
 # ---- warming up -----------------------------------------------------------
 
-NOTICE_AFTER = 2.0      # seconds of warming up before stderr says what is going on
+NOTICE_AFTER = 8.0      # seconds of warming up before stderr says what is going on
 SLOW_MESSAGE = ("preparing the engine (loading the networks, compiling the board and search "
                 "code: about a minute on the first start after installing, a few seconds later; "
                 "`tengen warmup` does it ahead); the first move waits for it")
