@@ -148,6 +148,8 @@ class Batch:
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> int:
     parser = parser or argparse.ArgumentParser(prog="tengen analyze")
     config = parse_config(parser, AnalyzeConfig, args)
+    if not config.networks.has_policy():
+        parser.error(f"no policy network at {config.networks.policy_path()}; pass --policy-model")
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     stats = ReadStats()

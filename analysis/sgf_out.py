@@ -9,7 +9,8 @@ line), a triangle (``TR``) on the better move, the standard move
 annotations (``BM`` for mistakes and blunders, ``DO`` for inaccuracies),
 and the better move's line as a variation beside the move played for every
 classed move.  Each node of the main line carries Black's win rate in
-Sabaki's ``SBKV`` (percent), from which Sabaki draws its win-rate graph.
+Sabaki's ``SBKV`` (percent, two decimals, the position after the node's
+move: SabakiHQ/Sabaki issue 479), from which Sabaki draws its graph.
 """
 
 from sgfmill import sgf, sgf_grammar
