@@ -211,7 +211,8 @@ class Reviewer:
             best_pv=[format_gtp(m, n) for m in best.pv] if best else [],
             played_visits=played.visits if played is not None else 0,
             visits=before.visits, policy_prior=prior, policy_rank=rank,
-            phase=phase_of(i + 1, n), candidates=candidates)
+            phase=phase_of(i + 1, n), candidates=candidates,
+            refutation=[format_gtp(m, n) for m in after.stats[0].pv] if after.stats else [])
 
 
 def game_info(record: GameRecord, game: Game) -> dict:

@@ -12,7 +12,7 @@ One JSON object per game, written as ``NAME.json``::
      "moves": [{"number", "color", "move", "winrate_before", "winrate_after",
                 "winrate_loss", "score_before", "score_after", "score_loss",
                 "best_move", "best_pv", "played_visits", "visits",
-                "policy_prior", "policy_rank", "phase", "class",
+                "policy_prior", "policy_rank", "phase", "class", "refutation",
                 "candidates": [{"move", "visits", "winrate", "prior", "pv"}, ...]}, ...],
      "players": {"B": {summary}, "W": {summary}},
      "elapsed_s": ...}
@@ -25,7 +25,9 @@ in [0, 1] and scores are points, both from the mover's side in ``moves``
 start).  A loss is ``before - after`` (negative when the move did better
 than the search expected).  ``score_*`` are null without a value network.
 ``policy_rank`` is 1 for the policy network's favourite, null when the move
-was not among the root's moves.  A summary is ``mistakes.player_summary``.
+was not among the root's moves.  ``best_pv`` is the better move's line (the
+better move first); ``refutation`` the opponent's best line after the move
+played (the next position's principal variation).  A summary is ``mistakes.player_summary``.
 Fields may be added in a later version of the same number; a change of
 meaning or a removal bumps ``version``.
 """
@@ -74,6 +76,7 @@ class MoveReview:
     policy_rank: int | None
     phase: str
     candidates: list[Candidate] = field(default_factory=list)
+    refutation: list[str] = field(default_factory=list)
     klass: str = "good"
 
     @property

@@ -26,6 +26,8 @@ def move_comment(m: MoveReview) -> str:
     else:
         line = " ".join(m.best_pv)
         lines.append(f"{label}. Better: {m.best_move} ({pct(m.winrate_before)}); line: {line}")
+        if m.klass != "good" and m.refutation:
+            lines.append(f"Refutation: {' '.join(m.refutation)}")
     rank = f"rank {m.policy_rank}, prior {pct(m.policy_prior)}" if m.policy_rank else "not ranked"
     lines.append(f"Policy: {rank}; visits: {m.played_visits} of {m.visits}")
     return "\n".join(lines)

@@ -11,14 +11,17 @@ import zipfile
 
 import pytest
 from analysis_helpers import GAME_9, HANDICAP_9, centre_value, tiny_config, write_game
+from conftest import DATA, needs_data
 from sgfmill import sgf
 
 import analysis.review
 from analysis.mistakes import biggest_mistakes
 from analysis.plot import plot_figure
 from analysis.schema import SCHEMA, SCHEMA_VERSION, from_dict
+from engine.sgf.archive import iter_records
 from nets.inference import Networks
 from tengen.cli import main
+from tengen.paths import VALIDATION_ARCHIVE
 
 ILLEGAL_9 = b"(;GM[1]FF[4]SZ[9]KM[7];B[ee];W[ee])"
 
@@ -235,3 +238,23 @@ def test_sabakis_sgf_parser_reads_the_annotated_file(batch, first_run):
     assert len(read) == len(data["moves"])
     for (sbkv, _), pos in zip(read, data["positions"][1:]):
         assert float(sbkv) == pytest.approx(100 * pos["winrate_black"], abs=0.01)
+
+
+@needs_data
+@pytest.mark.data
+def test_a_real_19x19_game_with_the_shipped_networks_writes_the_four_outputs(tmp_path, capsys):
+    """A held-out tygem game, the shipped networks (the real value network:
+    no stand-in), a tiny budget."""
+    rec, data, _ = next(iter_records([str(DATA / VALIDATION_ARCHIVE)], with_data=True))
+    path = write_game(tmp_path, "real.sgf", data)
+    out = tmp_path / "out"
+    assert main(["analyze", str(path), "--out", str(out), "--visits", "4", "--threads", "1",
+                 "--no-progress"]) == 0
+    review = from_dict(load(out, "real"))
+    assert review.size == 19 and len(review.moves) == len(rec.moves)
+    assert review.game["result"] == rec.result and review.settings["visits"] == 4
+    assert all(m.score_before is not None for m in review.moves)
+    for ext in ("-review.sgf", ".html", ".png"):
+        assert (out / f"real{ext}").stat().st_size > 1000
+    game = sgf.Sgf_game.from_bytes((out / "real-review.sgf").read_bytes())
+    assert len(game.get_main_sequence()) == len(rec.moves) + 1

@@ -61,6 +61,7 @@ def test_the_figures_of_a_move_are_the_searchs_own(reviewed):
         assert m.policy_rank == 1 + sum(s.prior > played.prior for s in stats)
         assert [c.move for c in m.candidates] == [format_gtp(s.move, 9) for s in stats[:5]
                                                   if s.visits > 0]
+        assert m.refutation == [format_gtp(p, 9) for p in after[0].pv]
 
 
 def test_positions_carry_blacks_win_rate(reviewed):
