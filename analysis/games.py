@@ -23,7 +23,7 @@ from engine.sgf.record import GameRecord
 from tengen import __version__
 
 from .config import AnalyzeConfig
-from .schema import SCHEMA_VERSION
+from .schema import REVIEW_METHOD, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -100,5 +100,5 @@ def fingerprint(game: InputGame, rules: Rules, settings: dict) -> str:
     h = hashlib.sha256()
     h.update(game.data)
     h.update(json.dumps({"index": game.index, "rules": rules.name, "schema": SCHEMA_VERSION,
-                         **settings}, sort_keys=True).encode())
+                         "method": REVIEW_METHOD, **settings}, sort_keys=True).encode())
     return h.hexdigest()[:24]

@@ -13,13 +13,15 @@ game that ended with two passes is scored instead (area count with the
 estimated dead stones).
 
 The score lead is the value network's ownership map summed (``nets.score``,
-averaged over the board's eight symmetries).  The shipped network gives the
-side to move about five points more than the same board with the other
-side to move (a sawtooth along the game), so like is compared with like: a
-position's score (the graph's) is the mean of its two sides to move, and
-a move's points lost are the positions after the best move and after the
-move played compared with the opponent to move in both (the move played
-being the best loses exactly nothing).  A move's score after is the next
+averaged over the board's eight symmetries).  The shipped network is biased
+by who is to move (about five points to the side to move) and by who moved
+last (a few points to the player who just moved): a sawtooth along the
+game.  So like is compared with like: a move's points lost are the
+positions after the best move and after the move played, the same player
+having just moved and the opponent to move in both (the move played being
+the best loses exactly nothing).  A position's score (the graph's) is the
+mean of its two sides to move, less the last mover's bias measured on the
+game itself (``last_mover_bias``).  A move's score after is the next
 position's, its score before that plus the points lost.  Without a value network there is no score
 (``None``); a finished game's score is its count.
 """
@@ -56,6 +58,19 @@ def phase_of(number: int, size: int) -> str:
     if number >= round(ENDGAME_FROM_19 * area):
         return "endgame"
     return "middle"
+
+
+def last_mover_bias(series: list[float], signs: list[int]) -> float:
+    """The points a score series gives the side that just moved, on top of
+    the game's course: ``signs[k]`` is +1 when Black made the last move
+    before position ``k``, -1 for White, 0 for none (the start, a counted
+    end).  Where the movers alternate, a constant bias ``b`` makes every
+    position stand ``2b`` (signed) off its neighbours' mean, and a smooth
+    course does not: ``b`` is half the mean of those signed deviations."""
+    found = [signs[k] * (series[k] - (series[k - 1] + series[k + 1]) / 2)
+             for k in range(1, len(series) - 1)
+             if signs[k] and signs[k - 1] == signs[k + 1] == -signs[k]]
+    return sum(found) / len(found) / 2 if found else 0.0
 
 
 class _Seen:
@@ -139,8 +154,12 @@ class Reviewer:
         leads = black_leads(self.player.ensure_search().nets, asks)
         if leads is None:
             return
-        for k, s in enumerate(seen):
-            s.score_black = (leads[2 * k] + leads[2 * k + 1]) / 2
+        series = [(leads[2 * k] + leads[2 * k + 1]) / 2 for k in range(len(seen))]
+        signs = [0] + [1 if c == BLACK else -1 for c, _ in moves]
+        signs = [0 if s.game.is_over else sign for s, sign in zip(seen, signs)]  # counted: exact
+        bias = last_mover_bias(series, signs)
+        for s, value, sign in zip(seen, series, signs):
+            s.score_black = value - sign * bias
         for k, (s, (c, _)) in enumerate(zip(seen, moves)):
             s.after_best = leads[2 * len(seen) + k]
             s.after_played = leads[2 * (k + 1) + (1 if c == BLACK else 0)]

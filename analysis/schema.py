@@ -39,6 +39,9 @@ from typing import Any
 
 SCHEMA = "tengen-analysis"
 SCHEMA_VERSION = 1
+# bumped when the same search gives other figures (a review made before is
+# then searched again rather than resumed with stale numbers)
+REVIEW_METHOD = 2
 
 
 @dataclass

@@ -7,7 +7,7 @@ import pytest
 from analysis_helpers import GAME_9, HANDICAP_9, PASSES_5, tiny_config
 
 from analysis.games import rules_for
-from analysis.review import Reviewer, phase_of
+from analysis.review import Reviewer, last_mover_bias, phase_of
 from engine.board import BLACK
 from engine.coords import format_gtp
 from engine.sgf.read import parse_sgf
@@ -93,19 +93,29 @@ def test_the_score_lead_counts_ownership_less_komi_and_cancels_the_movers_bias(t
     reviewer = Reviewer(tiny_config(tmp_path, visits=8))
     reviewer.player.ensure_search().nets.value_and_ownership = fake_ownership
     review = reviewer.review(rec, rules_for(rec, None), "h", "fp")
-    # Black's lead is (black stones - white stones) - komi 0.5 whoever is to move
-    assert [p.score_black for p in review.positions] == pytest.approx([1.5, 0.5, 1.5, 0.5, 1.5])
+    # Black's lead is (black stones - white stones) - komi 0.5 whoever is to move,
+    # then the last mover's stone (+-0.5 along the game here) taken out as a bias
+    raw = [1.5, 0.5, 1.5, 0.5, 1.5]
+    bias = last_mover_bias(raw, [0, -1, 1, -1, 1])             # White moves first
+    assert bias == pytest.approx(0.5)
+    assert [p.score_black for p in review.positions] == pytest.approx([1.5, 1.0, 1.0, 1.0, 1.0])
     for m in review.moves:
         sign = 1 if m.color == "B" else -1
-        stones = 1 if m.number % 2 else 0           # White moves first: W, B, W, B
-        black_after = 2 + (m.number // 2) - (m.number + 1) // 2 - 0.5
-        assert m.score_after == pytest.approx(sign * black_after)
-        # before: the best move played instead (a stone of the mover, or a pass)
-        placed = 0 if m.best_move == "pass" else 1
-        black_best = black_after + sign * (placed - 1)
-        assert m.score_before == pytest.approx(sign * black_best), stones
+        assert m.score_after == pytest.approx(sign * review.positions[m.number].score_black)
+        # lost: the best move played instead (a stone of the mover, or a pass) against the
+        # move played, both with the opponent to move: the bias cancels
+        assert m.score_loss == pytest.approx(-1.0 if m.best_move == "pass" else 0.0)
         if m.is_best:
             assert m.score_loss == 0.0
+
+
+def test_the_last_movers_bias_is_what_alternates_around_the_games_course():
+    course = [0.1 * k * k for k in range(12)]                  # any smooth course
+    signs = [0] + [1, -1] * 5 + [1]
+    biased = [c + 2.5 * s for c, s in zip(course, signs)]
+    assert last_mover_bias(biased, signs) == pytest.approx(2.5, abs=0.01)
+    assert last_mover_bias(course, signs) == pytest.approx(0.0, abs=0.01)
+    assert last_mover_bias([1.0, 2.0], [0, 1]) == 0.0          # nothing to measure
 
 
 def test_handicap_and_setup_stones_are_on_the_board_before_white_moves(tmp_path):
