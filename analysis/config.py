@@ -50,12 +50,13 @@ class AnalyzeConfig:
     top_mistakes: int = option(5, parse=positive_int,
                                help="biggest mistakes listed for each player")
     candidates: int = option(5, parse=positive_int,
-                             help="candidate moves kept for each position")
+                             help="candidate moves kept for each position (at least 5: the "
+                                  "top-5 agreement counts them)")
     rules: str | None = option(None, help="rule set (default: the file's RU, else chinese)")
     sgf: bool = option(True, help="write the annotated SGF")
     html: bool = option(True, help="write the HTML report")
     plot: bool = option(True, help="write the win-rate and score graph (PNG)")
-    json: bool = option(True, help="write the review as JSON (also what --resume reads)")
+    json: bool = option(True, help="write the review as JSON (what a later run resumes from)")
     csv: bool = option(True, help="write summary.csv across the games")
     force: bool = option(False, help="search games again even when a finished review exists")
     progress: bool = option(True, help="progress bars on stderr (off when not a terminal)")
@@ -71,6 +72,7 @@ class AnalyzeConfig:
                 "seconds must be a positive number")
         require(self.visits is None or self.seconds is None,
                 "give either --visits or --seconds, not both")
+        require(self.candidates >= 5, "candidates must be at least 5 (the top-5 agreement)")
         t = self.class_thresholds
         require(all(math.isfinite(x) and x > 0 for x in t) and t[0] < t[1] < t[2],
                 "thresholds must be positive and increasing (inaccuracy < mistake < blunder)")
