@@ -121,7 +121,8 @@ def test_a_click_on_the_graph_jumps_to_that_move(browser, game_report):
     width = graph.size["width"]
     for k in (7, 2, len(rec.moves)):
         x = round(width * k / len(rec.moves) - width / 2)      # offsets from the centre
-        ActionChains(b).move_to_element_with_offset(graph, min(x, width // 2 - 1), 0).click().perform()
+        x = max(-(width // 2) + 2, min(x, width // 2 - 2))
+        ActionChains(b).move_to_element_with_offset(graph, x, 0).click().perform()
         assert shown(b) == (expected(boards[k]), k)
     cursor = float(b.find_element(By.ID, "cursor").get_attribute("x1"))
     assert cursor == pytest.approx(1000.0)
@@ -175,3 +176,20 @@ def test_the_page_works_offline_and_logs_no_error(browser, game_report):
     data = json.loads(b.execute_script(
         "return document.getElementById('review-data').textContent"))
     assert data["schema"] == "tengen-analysis" and len(data["boards"]) == 11
+
+
+def test_the_candidates_of_the_next_move_show_with_their_win_rates(browser, game_report):
+    review, _, _, html = game_report
+    b = open_report(browser, html)
+    b.execute_script("showPosition(4)")
+    assert not b.find_elements(By.CSS_SELECTOR, "#board .candidate")
+    b.find_element(By.ID, "show-candidates").click()
+    m = review.moves[4]                                   # move 5, searched at position 4
+    labels = {e.get_attribute("data-vertex"): e.text
+              for e in b.find_elements(By.CSS_SELECTOR, "#board .candidate-label")}
+    assert labels == {c.move: f"{100 * c.winrate:.0f}" for c in m.candidates if c.move != "pass"}
+    body = b.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.ARROW_RIGHT)                      # they follow the position
+    following = {e.get_attribute("data-vertex")
+                 for e in b.find_elements(By.CSS_SELECTOR, "#board .candidate")}
+    assert following == {c.move for c in review.moves[5].candidates if c.move != "pass"}
