@@ -6,10 +6,11 @@
   from the side to move's point of view.  Leela Zero's format has integers
   (x 10000): ``info move Q16 visits 80 winrate 4405 prior 1828 lcb 4379
   order 0 pv Q16 D4 info move D4 ...``; KataGo's has floats in [0, 1] and
-  its utility (our win rate on [-1, 1]; the networks predict no score, so
-  the score fields are left out -- KataGo's own docs ask consumers to
-  expect fields to come and go, and Lizzie and Sabaki read ``move visits
-  winrate prior order pv``).  Keys: ``interval N``, ``minmoves N`` (moves
+  its utility (our win rate on [-1, 1]) and, with a value network,
+  ``scoreLead`` (and ``scoreMean``, KataGo's older name for it): the side
+  to move's lead after the move from the ownership head
+  (``nets.score.lead_after``); without one the score fields are left out,
+  as KataGo's own docs ask consumers to expect fields to come and go.  Keys: ``interval N``, ``minmoves N`` (moves
   listed even unvisited), ``maxmoves N``; ``avoid``/``allow`` and KataGo's
   ``ownership``-style switches are accepted and ignored.
 * ``lz-genmove_analyze`` / ``kata-genmove_analyze``: ``genmove`` (same time
@@ -147,24 +148,63 @@ def lz_info(stats, n, req):
     return " ".join(parts)
 
 
-def kata_info(stats, n, req):
-    """One KataGo analysis line (empty when nothing is searched)."""
+def kata_info(stats, n, req, leads=None):
+    """One KataGo analysis line (empty when nothing is searched).
+    ``leads(moves)``: the side to move's score lead after each move, or
+    None when there is no score estimate (the score fields are then left
+    out, as KataGo's docs let consumers expect)."""
     parts = []
-    for order, s in enumerate(listed_moves(stats, req)):
+    shown = listed_moves(stats, req)
+    scores = leads([s.move for s in shown]) if leads is not None else None
+    for order, s in enumerate(shown):
         pv = " ".join(format_gtp(p, n) for p in s.pv)
         low = lcb(s)
+        score = ""
+        if scores is not None and scores[order] is not None:
+            # KataGo: scoreMean is "the same as scoreLead", kept for older tools
+            score = f"scoreMean {scores[order]:.3f} scoreLead {scores[order]:.3f} "
         parts.append(f"info move {format_gtp(s.move, n)} visits {s.visits} "
-                     f"utility {s.q:.6f} winrate {s.winrate:.6f} prior {s.prior:.6f} "
+                     f"utility {s.q:.6f} winrate {s.winrate:.6f} {score}prior {s.prior:.6f} "
                      f"lcb {low:.6f} utilityLcb {2 * low - 1:.6f} order {order} pv {pv}")
     return " ".join(parts)
 
 
-def _reporter(fmt, n, req, stream):
+class MoveLeads:
+    """The score lead after each root move of one position, from the
+    value network's ownership head (``nets.score.lead_after``), computed
+    once per move however many lines report it."""
+
+    def __init__(self, nets, game, color):
+        self.nets, self.game, self.color = nets, with_mover(game, color), color
+        self.known = {}
+
+    def __call__(self, moves):
+        from nets.score import lead_after
+
+        todo = [p for p in moves if p not in self.known]
+        if todo:
+            found = lead_after(self.nets, self.game, self.color, todo)
+            if found is None:
+                return None
+            self.known.update(zip(todo, found))
+        return [self.known[p] for p in moves]
+
+
+def _reporter(fmt, n, req, stream, leads=None):
     def report(search):
-        line = fmt(search.root_stats(PV_LENGTH), n, req)
+        stats = search.root_stats(PV_LENGTH)
+        line = fmt(stats, n, req, leads) if leads is not None else fmt(stats, n, req)
         if line:
             stream.write(line)
     return report
+
+
+def _leads_for(fmt, player, game, color):
+    """A MoveLeads for KataGo's format when a value network is loaded."""
+    if fmt is not kata_info:
+        return None
+    nets = player.ensure_search().nets
+    return MoveLeads(nets, game, color) if nets.value_net is not None else None
 
 
 def analyze_command(player, fmt):
@@ -173,7 +213,7 @@ def analyze_command(player, fmt):
         req = parse_request(args, game)
         player.prepare(game)          # a missing model is an error, not an empty stream
         stream.begin()
-        report = _reporter(fmt, game.size, req, stream)
+        report = _reporter(fmt, game.size, req, stream, _leads_for(fmt, player, game, req.color))
         search = player.think(game, req.color, stop=stream.interrupted, callback=report,
                               callback_every=req.interval, early_stop=False)
         # the search only ends early when its tree is full: repeat the result
@@ -190,8 +230,9 @@ def genmove_analyze_command(player, fmt):
         req = parse_request(args, game)
         player.prepare(game)
         stream.begin()
-        move = player.genmove(game, req.color, clock, report=_reporter(fmt, game.size, req, stream),
-                              report_every=req.interval, started=started)
+        report = _reporter(fmt, game.size, req, stream, _leads_for(fmt, player, game, req.color))
+        move = player.genmove(game, req.color, clock, report=report, report_every=req.interval,
+                              started=started)
         return req.color, move
     return run
 

@@ -32,6 +32,8 @@ class EngineConfig:
         200, parse=positive_int,
         help="playouts per dead-stone estimate (final_score, final_status_list)")
     log_level: str = option("WARNING", choices=LOG_LEVELS, help="stderr logging level")
+    warm_up: bool = option(True, help="load the engine and compile the search in the background "
+                                      "at start-up, while the GUI sends its set-up commands")
     networks: NetworkConfig = section(NetworkConfig, "networks")
     search: SearchConfig = section(SearchConfig, "search (mcts player)")
     play: PlayConfig = section(PlayConfig, "time and resignation (mcts player)")

@@ -254,6 +254,7 @@ class GtpServer:
     def __init__(self):
         self.commands = {}
         self.late = []
+        self._late_lock = threading.RLock()
         self.engine = None      # what the late commands act on, for inspection
         self.stopping = False
         self.register("list_commands", self._list_commands)
@@ -264,10 +265,12 @@ class GtpServer:
 
     def _load_late(self):
         # a registrar that fails stays queued: every command that needs it
-        # keeps answering its error instead of "unknown command"
-        while self.late:
-            self.late[0](self)
-            self.late.pop(0)
+        # keeps answering its error instead of "unknown command"; the lock
+        # lets a background warm-up load them while commands are answered
+        with self._late_lock:
+            while self.late:
+                self.late[0](self)
+                self.late.pop(0)
 
     def lookup(self, name: str) -> "Handler | None":
         if name not in self.commands and self.late:

@@ -16,6 +16,8 @@ without ``--player``, the tree search plays when the default policy network
 import argparse
 import logging
 import sys
+import threading
+import time
 from dataclasses import replace
 
 from tengen import __version__
@@ -23,6 +25,18 @@ from tengen.config import add_options, parse_config
 
 from .config import EngineConfig
 from .protocol import GtpError, GtpServer, LineReader, TextOutput
+
+log = logging.getLogger(__name__)
+
+
+# Lizzie (0.7.4 and earlier) reads the ``version`` answer as Leela Zero's:
+# the number after the first dot must be 15 or more (the first version with
+# lz-analyze), or it shows a modal error and never analyses.  tengen
+# answers Leela Zero 0.17's analysis commands, so it says so first, its own
+# version after a ``+`` (semantic versioning's build metadata): Lizzie
+# reads 0.17, other GUIs show the whole string.
+LEELA_ZERO_LEVEL = "0.17.0"
+GTP_VERSION = f"{LEELA_ZERO_LEVEL}+tengen-{__version__}"
 
 
 def make_player(config: EngineConfig):
@@ -53,7 +67,7 @@ def build_server(config: EngineConfig) -> GtpServer:
     server = GtpServer()
     server.register("protocol_version", _no_args(lambda: "2"))
     server.register("name", _no_args(lambda: "tengen"))
-    server.register("version", _no_args(lambda: __version__))
+    server.register("version", _no_args(lambda: GTP_VERSION))
 
     def quit_():
         server.stopping = True
@@ -68,6 +82,43 @@ def build_server(config: EngineConfig) -> GtpServer:
     return server
 
 
+# ---- warming up -----------------------------------------------------------
+
+NOTICE_AFTER = 8.0      # seconds of warming up before stderr says what is going on
+SLOW_MESSAGE = ("preparing the engine (loading the networks, compiling the board and search "
+                "code: about a minute on the first start after installing, a few seconds later; "
+                "`tengen warmup` does it ahead); the first move waits for it")
+
+
+def warm_up_in_background(server: GtpServer) -> threading.Thread:
+    """Load the Go commands and prepare the player (networks loaded, search
+    compiled) on a thread, so that the first ``genmove`` or analysis is
+    quick while ``name`` and ``protocol_version`` still answer at once.  A
+    command that needs the engine meanwhile waits for it (the loaders are
+    locked); after ``NOTICE_AFTER`` seconds stderr says why.  A failure is
+    only logged: the first command that needs the engine reports it."""
+    def run():
+        start = time.perf_counter()
+        notice = threading.Timer(NOTICE_AFTER, log.warning, args=(SLOW_MESSAGE,))
+        notice.daemon = True
+        notice.start()
+        try:
+            server.lookup("play")                 # loads the Go commands
+            engine = server.engine
+            engine.player.prepare(engine.game)
+        except Exception as e:
+            log.warning("the engine could not be prepared in the background: %s", e)
+            return
+        finally:
+            notice.cancel()
+        elapsed = time.perf_counter() - start
+        if elapsed >= NOTICE_AFTER:
+            log.warning("engine ready after %.0f s", elapsed)
+    thread = threading.Thread(target=run, name="gtp-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 # ---- command line -------------------------------------------------------
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -80,14 +131,16 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, config.log_level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if config.chosen_player == "random" and config.player is None:
-        logging.getLogger(__name__).warning(
+        log.warning(
             "no policy network at %s: playing random moves (train one, or pass "
             "--policy-model)", config.networks.policy_path())
     server = build_server(config)
+    if config.warm_up:
+        warm_up_in_background(server)
     try:
         return server.serve(LineReader(sys.stdin.buffer.raw), TextOutput())
     except BrokenPipeError:
-        logging.getLogger(__name__).info("the GUI closed our output; stopping")
+        log.info("the GUI closed our output; stopping")
         return 0
 
 

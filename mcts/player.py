@@ -18,6 +18,7 @@ believed dead remain; resign when the win rate stays below
 ``kgs-genmove_cleanup``).
 """
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -47,33 +48,38 @@ class SearchPlayer(Player):
         self._warm = False
         self._off_turn = False    # the tree's root was searched for the side not to move
         self._low = 0
+        # the GTP server may warm the player up on a thread while the GUI's
+        # first commands arrive: loading and warming happen once, under this
+        self._loading = threading.RLock()
 
     # ---- loading ----------------------------------------------------------
     def ensure_search(self) -> Search:
         """The Search with its networks loaded (PyTorch is imported on this
         first call, not when the GTP server starts)."""
-        if self.search is None:
-            from nets.inference import Networks
+        with self._loading:
+            if self.search is None:
+                from nets.inference import Networks
 
-            nets = Networks(self.networks.policy_path(), self.networks.value_path(),
-                            threads=self.networks.threads)
-            rollout = None
-            if self.search_config.rollouts or nets.value_net is None:
-                rollout = load_rollout()   # RolloutFileError (a ValueError) when missing
-            self.search = Search(nets, self.search_config, rollout)
-        return self.search
+                nets = Networks(self.networks.policy_path(), self.networks.value_path(),
+                                threads=self.networks.threads)
+                rollout = None
+                if self.search_config.rollouts or nets.value_net is None:
+                    rollout = load_rollout()   # RolloutFileError (a ValueError) when missing
+                self.search = Search(nets, self.search_config, rollout)
+            return self.search
 
     def prepare(self, game: Game) -> Search:
         """Load the networks and run a throw-away search on an empty board
         of ``game``'s size, so that compilation and the networks' first
         calls are paid for now rather than inside a timed search."""
-        search = self.ensure_search()
-        if not self._warm:
-            search.set_position(Game(game.size, game.komi, game.rules))
-            search.run(visits=2 * self.search_config.batch_size, early_stop=False)
-            search.root_key = None   # the next position starts a fresh tree
-            self._warm = True
-        return search
+        with self._loading:
+            search = self.ensure_search()
+            if not self._warm:
+                search.set_position(Game(game.size, game.komi, game.rules))
+                search.run(visits=2 * self.search_config.batch_size, early_stop=False)
+                search.root_key = None   # the next position starts a fresh tree
+                self._warm = True
+            return search
 
     def new_game(self, game: Game) -> None:
         self._low = 0

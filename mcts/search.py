@@ -279,6 +279,15 @@ class Search:
         out.sort(key=lambda s: (-s.visits, -s.q if s.visits else 0.0, -s.prior))
         return out
 
+    def root_visits(self) -> int:
+        """Visits below the root so far (those a reused subtree brought along
+        included)."""
+        tr = self.tree
+        if tr.meta[T.META_NODES] == 0:
+            return 0
+        e0, k = tr.first[0], tr.count[0]
+        return int(tr.e_N[e0:e0 + k].sum())
+
     def root_value(self) -> float:
         """Mean value of the root for the player to move, in [-1, 1]."""
         tr = self.tree

@@ -85,3 +85,13 @@ class Networks:
     def value(self, planes: np.ndarray) -> np.ndarray:
         """Values in [-1, 1] for the player to move, from 49-plane input."""
         return self._run(self.value_net, planes)
+
+    def value_and_ownership(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(values (B,), ownership (B, n, n)), both in [-1, 1] for the player
+        to move (+1: the point ends up the mover's), from 49-plane input:
+        the value network's auxiliary ownership head, which the score
+        estimates of ``tengen analyze`` add up."""
+        x = planes_to_tensor(planes)
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            v, own = self.value_net.forward_with_ownership(x)
+            return v.float().numpy(), own.float().numpy()

@@ -21,6 +21,9 @@ COMMANDS = {
     }, "train the policy or value network, or the rollout policy"),
     "eval": ("nets.evaluate", "how well the networks and the rollout policy predict SGF games"),
     "match": ("referee.match", "referee games between two GTP engines"),
+    "analyze": ("analysis.command", "review SGF games: annotated SGF, HTML report, graph, JSON"),
+    "calibrate": ("analysis.calibration", "how well tengen analyze's win rates predict real results"),
+    "warmup": ("gtp.warmup", "compile and load the engine once after installing (first moves quick)"),
 }
 
 

@@ -26,6 +26,9 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_kw) -> Iterat
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.splitext(path)[1], dir=folder)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)     # mkstemp's 0600 would hide reports from other users
     if mode == "w":
         open_kw = {"encoding": "utf-8", "newline": "\n", **open_kw}
     try:

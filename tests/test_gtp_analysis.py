@@ -109,6 +109,7 @@ LZ_MOVE = re.compile(r"(?:info )?move (\S+) visits (\d+) winrate (\d+) prior (\d
                      r"order (\d+) pv((?: \S+)+)")
 NUM = r"(-?[0-9]+\.[0-9]+)"
 KATA_MOVE = re.compile(rf"(?:info )?move (\S+) visits (\d+) utility {NUM} winrate {NUM} "
+                       r"(?:scoreMean -?[0-9.]+ scoreLead -?[0-9.]+ )?"
                        rf"prior {NUM} lcb {NUM} utilityLcb {NUM} order (\d+) pv((?: \S+)+)")
 
 
@@ -176,6 +177,25 @@ def test_kata_analyze_floats_and_a_blank_line_stops_it(session):
             check_pv_legal(session.engine.game, BLACK, pv.split())
     # the blank line was not a command; the next one is answered normally
     assert session.ask("5 name") == "=5 tengen"
+
+
+def test_kata_analyze_reports_the_score_lead_after_each_move(session):
+    """scoreLead (and scoreMean, KataGo's older name for it) is the side to
+    move's lead after the move, from the value network's ownership head."""
+    from nets.score import lead_after
+
+    assert session.ask("play b d4") == "="
+    streamed, _ = session.stream("kata-analyze w interval 5", infos=2, stop="name")
+    line = streamed.split("\n")[-1]
+    found = re.findall(rf"move (\S+) visits \d+ utility {NUM} winrate {NUM} "
+                       rf"scoreMean {NUM} scoreLead {NUM} prior", line)
+    assert found and len(found) == line.count("move ")
+    game = session.engine.game
+    nets = session.engine.player.ensure_search().nets
+    moves = [parse_gtp(m[0], game.size) for m in found]
+    expected = lead_after(nets, game, WHITE, moves)
+    for (_, _, _, mean, lead), want in zip(found, expected):
+        assert float(lead) == float(mean) == pytest.approx(want, abs=1e-3)
 
 
 def test_analysis_arguments_in_every_form(session):

@@ -60,7 +60,8 @@ def _kind(path):
     return None
 
 
-def iter_records(paths, stats=None, rules=None, validate=True, max_bytes=MAX_FILE_BYTES):
+def iter_records(paths, stats=None, rules=None, validate=True, max_bytes=MAX_FILE_BYTES,
+                 with_data=False):
     """Stream GameRecords from ``paths``: .sgf files, directories (searched
     recursively, in sorted order), and .zip / .tar / .tar.gz / .tgz /
     .tar.bz2 archives of SGF files; every game of a collection.
@@ -74,7 +75,12 @@ def iter_records(paths, stats=None, rules=None, validate=True, max_bytes=MAX_FIL
     level.  Entries that are not SGF (other names, directories, links) are
     counted as ignored.  A path that does not exist, or a file of an
     unknown type named directly, raises at once (FileNotFoundError /
-    ValueError): that is a caller's mistake, not bad data."""
+    ValueError): that is a caller's mistake, not bad data.
+
+    ``with_data``: yield ``(record, data, k)`` instead, ``data`` the bytes
+    of the SGF file the record came from and ``k`` its game's index in that
+    collection (what a tool needs that rewrites the file, variations and
+    all, such as ``tengen analyze``)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = [os.fspath(p) for p in paths]
@@ -84,12 +90,14 @@ def iter_records(paths, stats=None, rules=None, validate=True, max_bytes=MAX_FIL
         if not os.path.isdir(p) and _kind(p) is None:
             raise ValueError(f"{p}: not an .sgf file, a directory or a .zip/.tar.gz/.tgz/.tar.bz2 archive")
     stats = ReadStats() if stats is None else stats
-    reader = _Reader(stats, RECORD_RULES if rules is None else rules_of(rules), validate, max_bytes)
+    reader = _Reader(stats, RECORD_RULES if rules is None else rules_of(rules), validate, max_bytes,
+                     with_data)
     return reader.run(paths)
 
 
 class _Reader:
-    def __init__(self, stats, rules, validate, max_bytes):
+    def __init__(self, stats, rules, validate, max_bytes, with_data=False):
+        self.with_data = with_data
         self.stats = stats
         self.rules = rules
         self.validate = validate
@@ -147,7 +155,7 @@ class _Reader:
                 self.stats.skip(str(e))
                 continue
             self.stats.games += 1
-            yield rec
+            yield (rec, data, k) if self.with_data else rec
 
     def _zip(self, path):
         name = os.path.basename(path)

@@ -1,0 +1,251 @@
+"""Searching every position of a game's main line (``Reviewer``).
+
+For move ``i`` by colour ``c`` the position before it is searched with
+``c`` to move; the position after it is the next move's position, searched
+anyway, so each position is searched once and the tree of the move played
+is reused for the next (``Search.set_position``): with a visit budget only
+the missing visits are searched.  The win rate of a position is the
+search's best move's (the most visited), from the side to move; the win
+rate after a move is the next position's from the other side, so the loss
+of a move is what it gave away against the best move the search found.
+The last position is searched too (the win rate after the last move); a
+game that ended with two passes is scored instead (area count with the
+estimated dead stones).
+
+The score lead is the value network's ownership map summed (``nets.score``,
+averaged over the board's eight symmetries).  The shipped network is biased
+by who is to move (about five points to the side to move) and by who moved
+last (a few points to the player who just moved): a sawtooth along the
+game.  So like is compared with like: a move's points lost are the
+positions after the best move and after the move played, the same player
+having just moved and the opponent to move in both (the move played being
+the best loses exactly nothing).  A position's score (the graph's) is the
+mean of its two sides to move, less the last mover's bias measured on the
+game itself (``last_mover_bias``).  A move's score after is the next
+position's, its score before that plus the points lost.  Without a value network there is no score
+(``None``); a finished game's score is its count.
+"""
+
+import time
+from collections.abc import Callable
+
+from engine.board import BLACK, PASS, WHITE
+from engine.colors import COLOR_LETTERS
+from engine.coords import format_gtp
+from engine.dead_stones import final_score
+from engine.game import Game, IllegalMove
+from engine.player import with_mover
+from engine.sgf.record import GameRecord, SGFError
+from mcts.config import PlayConfig
+from mcts.player import SearchPlayer
+from mcts.search import MoveStats, Search
+from nets.score import black_leads, both_sides
+
+from .config import AnalyzeConfig
+from .schema import Candidate, GameReview, MoveReview, Position
+
+PV_LENGTH = 12
+OPENING_MOVES_19 = 50       # 19x19: moves 1-50 the opening, 51-150 the middle game
+ENDGAME_FROM_19 = 151
+
+
+def phase_of(number: int, size: int) -> str:
+    """``opening``, ``middle`` or ``endgame`` for move ``number`` (1-based),
+    the 19x19 limits scaled by the board's area."""
+    area = size * size / 361
+    if number <= round(OPENING_MOVES_19 * area):
+        return "opening"
+    if number >= round(ENDGAME_FROM_19 * area):
+        return "endgame"
+    return "middle"
+
+
+def last_mover_bias(series: list[float], signs: list[int]) -> float:
+    """The points a score series gives the side that just moved, on top of
+    the game's course: ``signs[k]`` is +1 when Black made the last move
+    before position ``k``, -1 for White, 0 for none (the start, a counted
+    end).  Where the movers alternate, a constant bias ``b`` makes every
+    position stand ``2b`` (signed) off its neighbours' mean, and a smooth
+    course does not: ``b`` is half the mean of those signed deviations."""
+    found = [signs[k] * (series[k] - (series[k - 1] + series[k + 1]) / 2)
+             for k in range(1, len(series) - 1)
+             if signs[k] and signs[k - 1] == signs[k + 1] == -signs[k]]
+    return sum(found) / len(found) / 2 if found else 0.0
+
+
+class _Seen:
+    """What the search said about one position (``game``, with ``mover``
+    to move); the score estimates are filled in later, in Black's frame."""
+
+    def __init__(self, game: Game, mover: int, winrate: float, visits: int,
+                 stats: list[MoveStats]):
+        self.game = game.copy()
+        self.mover = mover
+        self.winrate = winrate
+        self.visits = visits
+        self.stats = stats
+        self.score_black: float | None = None       # mean of both sides to move
+        self.after_best: float | None = None        # Black's lead after the best move
+        self.after_played: float | None = None      # ... after the move played (set by caller)
+
+
+def _frame(value: float, seen_by: int, wanted: int, flip: Callable[[float], float]) -> float:
+    return value if seen_by == wanted else flip(value)
+
+
+class Reviewer:
+    """Reviews games with one search player (its networks loaded once)."""
+
+    def __init__(self, config: AnalyzeConfig, player: SearchPlayer | None = None):
+        self.config = config
+        self.player = player or SearchPlayer(config.networks, config.search_config(),
+                                             PlayConfig(resign_threshold=0.0))
+        self._off_turn = False
+
+    def budget_settings(self) -> dict:
+        visits, seconds = self.config.budget
+        return {"visits": visits, "seconds": seconds, "rollouts": self.config.rollouts}
+
+    # ---- one position -------------------------------------------------------
+    def search(self, game: Game, color: int) -> Search:
+        """Search ``game``'s position with ``color`` to move within the budget."""
+        search = self.player.prepare(game)
+        g = with_mover(game, color)
+        if g is not game or self._off_turn:
+            search.root_key = None      # a root with the other side to move shares no tree
+        self._off_turn = g is not game
+        search.set_position(g)
+        visits, seconds = self.config.budget
+        if visits:
+            need = visits - search.root_visits()
+            if need > 0 or search.root_visits() == 0:
+                search.run(visits=max(1, need), early_stop=False)
+        else:
+            search.run(seconds=seconds, early_stop=False)
+        return search
+
+    def _look(self, game: Game, color: int) -> _Seen:
+        if game.is_over:
+            margin = final_score(game)
+            mine = margin if color == BLACK else -margin
+            return _Seen(game, color, 1.0 if mine > 0 else 0.0 if mine < 0 else 0.5, 0, [])
+        search = self.search(game, color)
+        stats = search.root_stats(PV_LENGTH)
+        if stats and stats[0].visits > 0:
+            winrate = stats[0].winrate
+        else:
+            winrate = (search.root_value() + 1) / 2
+        return _Seen(game, color, winrate, search.root_visits(), stats)
+
+    # ---- the score estimate -------------------------------------------------
+    def _scores(self, seen: list[_Seen], moves: list[tuple[int, int]]) -> None:
+        """Fill in the score estimates of ``seen`` (module docstring)."""
+        asks = []
+        for s in seen:
+            asks += both_sides(s.game)
+        for s, (c, _) in zip(seen, moves):
+            after = s.game.copy()
+            best = s.stats[0].move if s.stats else PASS
+            try:
+                after.play(best, c)
+            except IllegalMove:
+                after = None
+            asks.append((after if after is not None else s.game, 3 - c))
+        leads = black_leads(self.player.ensure_search().nets, asks)
+        if leads is None:
+            return
+        series = [(leads[2 * k] + leads[2 * k + 1]) / 2 for k in range(len(seen))]
+        signs = [0] + [1 if c == BLACK else -1 for c, _ in moves]
+        signs = [0 if s.game.is_over else sign for s, sign in zip(seen, signs)]  # counted: exact
+        bias = last_mover_bias(series, signs)
+        for s, value, sign in zip(seen, series, signs):
+            s.score_black = value - sign * bias
+        for k, (s, (c, _)) in enumerate(zip(seen, moves)):
+            s.after_best = leads[2 * len(seen) + k]
+            s.after_played = leads[2 * (k + 1) + (1 if c == BLACK else 0)]
+
+    # ---- one game -----------------------------------------------------------
+    def review(self, record: GameRecord, rules, name: str, fingerprint: str,
+               progress: Callable[[int, int], None] | None = None) -> GameReview:
+        """Search every position of ``record``'s main line under ``rules``;
+        the moves come back unclassed (``mistakes.classify``).  Raises
+        SGFError when a move is illegal under ``rules``."""
+        started = time.perf_counter()
+        record.to_game(rules)                     # an illegal move is reported before searching
+        game = record.to_game(rules, upto=0)
+        n = game.size
+        self.player.new_game(game)
+        self._off_turn = False
+        seen = []
+        total = len(record.moves) + 1
+        for i, (c, p) in enumerate(record.moves):
+            seen.append(self._look(game, c))
+            try:
+                game.play(p, c)
+            except IllegalMove as e:     # not reached after to_game's check
+                raise SGFError(f"{record.source}: move {i + 1} is illegal: {e.reason}") from None
+            if progress is not None:
+                progress(i + 1, total)
+        seen.append(self._look(game, game.to_move))
+        if progress is not None:
+            progress(total, total)
+        self._scores(seen, record.moves)
+        moves = [self._move(i, c, p, seen[i], seen[i + 1], n)
+                 for i, (c, p) in enumerate(record.moves)]
+        positions = [Position(k, COLOR_LETTERS[s.mover],
+                              _frame(s.winrate, s.mover, BLACK, lambda w: 1 - w),
+                              s.score_black, s.visits)
+                     for k, s in enumerate(seen)]
+        return GameReview(name=name, source=record.source, fingerprint=fingerprint,
+                          game=game_info(record, game), settings=self.budget_settings(),
+                          positions=positions, moves=moves,
+                          elapsed_s=time.perf_counter() - started)
+
+    def _move(self, i: int, color: int, point: int, before: _Seen, after: _Seen,
+              n: int) -> MoveReview:
+        stats = before.stats
+        played = next((s for s in stats if s.move == point), None)
+        rank = prior = None
+        if played is not None:
+            prior = played.prior
+            rank = 1 + sum(1 for s in stats if s.prior > played.prior)
+        best = stats[0] if stats else None
+        k = self.config.candidates
+        candidates = [Candidate(format_gtp(s.move, n), s.visits, round(s.winrate, 5),
+                                round(s.prior, 5), [format_gtp(m, n) for m in s.pv])
+                      for s in stats[:k] if s.visits > 0]
+        def mine(lead):
+            return None if lead is None else _frame(lead, BLACK, color, lambda x: -x)
+        # after: the graph's (both sides to move); before: that plus what the
+        # best move would have gained, compared with the same side to move
+        score_after = score_before = mine(after.score_black)
+        if score_after is not None:
+            score_before = score_after + mine(before.after_best) - mine(before.after_played)
+        return MoveReview(
+            number=i + 1, color=COLOR_LETTERS[color], move=format_gtp(point, n),
+            winrate_before=before.winrate,
+            winrate_after=_frame(after.winrate, after.mover, color, lambda w: 1 - w),
+            score_before=score_before, score_after=score_after,
+            best_move=format_gtp(best.move, n) if best else format_gtp(PASS, n),
+            best_pv=[format_gtp(m, n) for m in best.pv] if best else [],
+            played_visits=played.visits if played is not None else 0,
+            visits=before.visits, policy_prior=prior, policy_rank=rank,
+            phase=phase_of(i + 1, n), candidates=candidates,
+            refutation=[format_gtp(m, n) for m in after.stats[0].pv] if after.stats else [])
+
+
+def game_info(record: GameRecord, game: Game) -> dict:
+    """The ``game`` object of the JSON (``schema``)."""
+    n = game.size
+    prop = record.properties
+
+    def one(key):
+        values = prop.get(key)
+        return values[0] if values else None
+    return {
+        "size": n, "komi": game.komi, "rules": game.rules.name, "handicap": record.handicap,
+        "result": record.result, "black": one("PB"), "white": one("PW"), "date": one("DT"),
+        "event": one("EV"), "first_to_move": COLOR_LETTERS[record.first_to_move],
+        "setup": {COLOR_LETTERS[c]: sorted(format_gtp(p, n) for p, col in record.setup.items()
+                                           if col == c) for c in (BLACK, WHITE)},
+    }
