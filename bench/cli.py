@@ -8,11 +8,12 @@ import importlib
 import json
 
 TARGETS = {
-    "board": "engine.bench",
-    "features": "nets.bench_features",
-    "net": "nets.bench_net",
-    "mcts": "mcts.bench",
-    "rollout": "nets.rollout_bench",
+    "board": "bench.board",
+    "features": "bench.features",
+    "net": "bench.net",
+    "mcts": "bench.mcts",
+    "rollout": "bench.rollout",
+    "selfplay": "bench.selfplay",
 }
 
 

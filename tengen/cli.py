@@ -18,7 +18,10 @@ COMMANDS = {
         "policy": ("nets.train", "the policy network, from SGF games"),
         "value": ("nets.train", "the value network, from SGF games"),
         "rollout": ("rollout.train", "the fast rollout policy, from SGF games"),
-    }, "train the policy or value network, or the rollout policy"),
+        "rl": ("selfplay.command", "the RL policy, by REINFORCE on self-play games"),
+    }, "train the policy or value network, the rollout policy, or the RL policy"),
+    "selfplay": ("selfplay.command", "self-play: the RL policy, value positions, gating"),
+    "gate": ("selfplay.gating", "match a candidate policy against the best: promote or not"),
     "eval": ("nets.evaluate", "how well the networks and the rollout policy predict SGF games"),
     "match": ("referee.match", "referee games between two GTP engines"),
 }
