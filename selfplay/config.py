@@ -13,26 +13,29 @@ from tengen.config import non_negative_int, option, positive_int, require, secti
 @dataclass(frozen=True)
 class GameConfig:
     """One self-play game's rules of play.  Moves come from the policy
-    network sampled with ``temperature`` (AlphaGo's RL games; REINFORCE is
-    exact at 1), or with ``visits`` > 0 from the search with that many
-    visits, root Dirichlet noise and the temperature schedule (``temperature``
-    for the first ``temperature_moves`` moves, then the most visited move)."""
+    network sampled with ``temperature`` (AlphaGo's RL games; REINFORCE's
+    gradient is exact at 1), or with ``visits`` > 0 from the search with
+    that many visits, root Dirichlet noise and a temperature schedule
+    (moves sampled by visit counts for the first ``temperature_moves``
+    moves, then the most visited one)."""
     size: int = option(19, help="board size")
     komi: float = option(7.5, help="komi")
     rules: str = option("chinese", help="rule set (positional superko, area scoring)")
     temperature: float = option(1.0, metavar="T",
                                 help="sample moves from policy^(1/T) (0: the most probable)")
     visits: int = option(0, parse=non_negative_int,
-                         help="search visits per move (0: the policy network alone, no search)")
+                         help="search visits per move, with the value network and root "
+                              "Dirichlet noise (0: the policy network alone, no search)")
     temperature_moves: int | None = option(
         None, metavar="N", parse=non_negative_int,
-        help="with --visits: moves sampled with the temperature before the most visited "
-             "move is played (default size*size/12, 30 on 19x19)")
+        help="with --visits: moves chosen in proportion to visits^(1/T) before the most "
+             "visited move is played (default size^2/12: 30 on 19x19)")
     dirichlet_alpha: float | None = option(
         None, metavar="A", help="with --visits: root Dirichlet noise (default 10/size^2: "
                                 "0.03 on 19x19, as AlphaGo Zero)")
     search_batch: int = option(8, parse=positive_int,
-                               help="with --visits: leaves per game per network call")
+                               help="with --visits: leaves per game per round (the rounds of "
+                                    "all games share one network call)")
     max_moves: int | None = option(None, metavar="N", parse=positive_int,
                                    help="move cap, passes included (default 2 x size^2); "
                                         "a capped game is scored as it stands")
@@ -73,6 +76,7 @@ class GameConfig:
     @property
     def first_pass_move(self) -> int:
         return self.size * self.size // 2 if self.min_pass_move is None else self.min_pass_move
+
 
     @property
     def noise_alpha(self) -> float:
@@ -172,6 +176,9 @@ class RunConfig:
     def __post_init__(self) -> None:
         require(self.max_minutes >= 0, "max minutes must be at least 0")
         require(self.pool_size != 1, "a pool of one holds only the start: use 0 or 2 and more")
+        require(self.game.visits == 0 or self.games == 0,
+                "REINFORCE learns from moves sampled from the policy itself: with --visits "
+                "(search moves) pass --games 0 and play value-position games only")
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":

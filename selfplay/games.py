@@ -26,7 +26,7 @@ in a row below ``resign_threshold`` resign the game, except in the
 resigned, so that false resignations can be counted.
 
 With ``GameConfig.visits`` > 0 the moves come from the search instead
-(``selfplay.search_moves``), batched across games in the same way.
+(``selfplay.search_moves``), the trees of all boards batched the same way.
 """
 
 from collections.abc import Mapping
@@ -39,13 +39,13 @@ from engine.board import BLACK, PASS, WHITE
 from engine.coords import index_to_point
 from engine.dead_stones import StatusConfig, final_score
 from engine.game import Game
-from engine.player import pass_margin
 from engine.rules import rules_named
 from engine.scoring import result_string
 from nets.data import ownership_percent
 from nets.features import VALUE_PLANES, encode_batch, offset
 
 from .config import GameConfig
+from .search_moves import SearchMoves, pass_rule
 
 RANDOM = "random"           # the uniformly random move of a value game
 _SENSIBLE = offset("sensibleness")
@@ -121,15 +121,6 @@ class _Board:
         self.sampled.append(sampled)
 
 
-def _pass_rule(board: _Board) -> int | None:
-    """PASS when the rules of play say pass now (the opponent passed and
-    passing wins), None when the network should choose."""
-    g = board.game
-    if g.moves and g.moves[-1][1] == PASS and pass_margin(g, g.to_move) > 0:
-        return PASS
-    return None
-
-
 def choose_moves(boards: list[_Board], logits: np.ndarray, planes: np.ndarray,
                  cfg: GameConfig) -> list[tuple[int, bool]]:
     """(move, sampled) for each board from its policy logits (B, n*n+1)
@@ -149,30 +140,35 @@ def choose_moves(boards: list[_Board], logits: np.ndarray, planes: np.ndarray,
         z = np.where(allowed, logits / t, -np.inf)
         z -= np.max(np.where(allowed, z, -1e30), axis=1, keepdims=True)
         w = np.where(allowed, np.exp(z), 0.0)
+        cum = np.cumsum(w, axis=1)
+        u = np.array([b.rng.random() for b in boards]) * cum[:, -1]
+        first = np.minimum((cum <= u[:, None]).sum(axis=1), nn_)     # one draw per board at once
     else:
         w = None
+        first = np.argmax(np.where(allowed, logits, -np.inf), axis=1)
     out = []
     for i, b in enumerate(boards):
-        forced = _pass_rule(b)
+        forced = pass_rule(b.game)
         if forced is not None:
             out.append((forced, False))
             continue
-        row = w[i].copy() if w is not None else None
-        ok = allowed[i].copy()
-        while ok.any():
-            if row is not None and row.sum() > 0:
-                c = np.cumsum(row)
-                k = int(np.searchsorted(c, b.rng.random() * c[-1], side="right"))
-                k = min(k, nn_)
-            else:
-                k = int(np.argmax(np.where(ok, logits[i], -np.inf)))
+        k = int(first[i]) if allowed[i].any() else -1
+        row = None
+        while k >= 0:
             p = index_to_point(k, n)
             if p == PASS or b.game.legal(p):
                 out.append((p, True))
                 break
-            ok[k] = False            # superko: strike it and draw again
-            if row is not None:
-                row[k] = 0.0
+            # superko: strike the point and draw again from the rest
+            if row is None:
+                row = w[i].copy() if w is not None else np.where(allowed[i], logits[i], -np.inf)
+            row[k] = 0.0 if w is not None else -np.inf
+            if w is not None:
+                c = np.cumsum(row)
+                k = min(int(np.searchsorted(c, b.rng.random() * c[-1], side="right")), nn_) \
+                    if c[-1] > 0 else -1
+            else:
+                k = int(np.argmax(row)) if np.isfinite(row).any() else -1
         else:
             out.append((PASS, False))   # nothing sensible left
     return out
@@ -210,9 +206,9 @@ class GameRunner:
         """Play every game of ``specs`` to its end; results in spec order."""
         cfg = self.cfg
         boards = [_Board(s, cfg) for s in specs]
+        searcher = None
         if cfg.visits > 0:
-            from .search_moves import SearchMoves
-            searcher = SearchMoves(cfg, self.nets)
+            searcher = SearchMoves(cfg, self.nets, self.value)
         active = list(boards)
         while active:
             groups: dict[str, list[_Board]] = {}
@@ -222,7 +218,7 @@ class GameRunner:
                 if key == RANDOM:
                     for b in group:
                         b.play(_random_move(b), False)
-                elif cfg.visits > 0:
+                elif searcher is not None:
                     for b, (p, sampled) in zip(group, searcher.moves(key, group)):
                         b.play(p, sampled)
                 else:

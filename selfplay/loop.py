@@ -196,7 +196,7 @@ class SelfPlayRun:
                              game_seed(cfg.seed, iteration, 1, 0))
         vlabels = {"sl": "sl-v0", "rl": f"rl-v{self.best}"}
         jobs += [Job("value", iteration, f"val{j:03d}", vspecs[a:a + cfg.batch_games],
-                     {"sl": 0, "rl": self.best}, vlabels, None)
+                     {"sl": 0, "rl": self.best}, vlabels, value_version)
                  for j, a in enumerate(range(0, len(vspecs), cfg.batch_games))]
         return jobs
 

@@ -79,3 +79,17 @@ def test_a_zero_temperature_plays_the_most_probable_sensible_move(nets):
     one, two = GameRunner(cfg, {"a": nets, "b": nets}).play(
         [GameSpec(1, "a", "b"), GameSpec(2, "a", "b")])
     assert one.game.moves == two.game.moves
+
+
+def test_search_games_play_with_noise_and_batch_every_tree_per_round(nets):
+    cfg = quick_game_config(visits=8, search_batch=4, max_moves=20, temperature_moves=4)
+    runner = GameRunner(cfg, {"a": nets}, value=nets)
+    played = runner.play([GameSpec(seed=s, black="a", white="a", resign=False)
+                          for s in range(3)])
+    assert all(len(pg.game.moves) == 20 and not any(pg.sampled) for pg in played)
+    assert len({tuple(pg.game.moves[:4]) for pg in played}) > 1
+
+
+def test_search_games_need_a_value_network(nets):
+    with pytest.raises(ValueError, match="value network"):
+        GameRunner(quick_game_config(visits=8), {"a": nets}).play([GameSpec(1, "a", "a")])
