@@ -55,9 +55,14 @@ def ownership_percent(s, playouts, seed, out):
     Carlo playouts (engine.dead_stones), in Black's frame, as percentages in
     [-100, 100] per point (row-major, y*n + x) into ``out`` (n*n,): the
     final-ownership target of the value network."""
-    n = s[B.H_N]
-    w = n + 2
     black, white = ownership_counts(s, playouts, seed)
+    percent_from_counts(s[B.H_N], black, white, playouts, out)
+
+
+@njit(cache=True, nogil=True)
+def percent_from_counts(n, black, white, playouts, out):
+    """``ownership_percent`` from ``ownership_counts`` already made."""
+    w = n + 2
     for y in range(n):
         for x in range(n):
             q = (y + 1) * w + x + 1

@@ -47,10 +47,15 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except (FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"tengen selfplay: {e}", file=sys.stderr)
         return 2
+    try:
+        workers = run.make_workers()
+    except RuntimeError as e:
+        print(f"tengen selfplay: {e}", file=sys.stderr)
+        return 2
     print(f"selfplay: {run.out}: iteration {run.iteration}, best v{run.best}, "
           f"{'Ray, ' + str(cfg.workers) + ' workers' if cfg.workers > 1 or cfg.ray_address else 'one process'}; "
           f"disk kept to {cfg.max_sgf_mb} MB of SGF + {cfg.max_rl_shard_mb} MB of RL shards "
           "(value shards kept whole)", file=sys.stderr, flush=True)
-    result = run.run()
+    result = run.run(workers)
     print(json.dumps(result))
     return 0

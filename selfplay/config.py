@@ -52,10 +52,9 @@ class GameConfig:
     no_resign_share: float = option(
         0.15, metavar="S", help="share of games that never resign, where a resignation "
                                 "that would have lost a won game is counted")
-    score_playouts: int = option(100, parse=positive_int,
-                                 help="playouts of the dead-stone estimate that scores games")
-    ownership_playouts: int = option(24, parse=positive_int,
-                                     help="playouts estimating the final ownership map")
+    score_playouts: int = option(64, parse=positive_int,
+                                 help="playouts of the dead-stone estimate that scores a "
+                                      "finished game and gives its final ownership map")
 
     def __post_init__(self) -> None:
         check_size(self.size)

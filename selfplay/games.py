@@ -37,11 +37,11 @@ import numpy as np
 from engine import board as B
 from engine.board import BLACK, PASS, WHITE
 from engine.coords import index_to_point
-from engine.dead_stones import StatusConfig, final_score
-from engine.game import Game
+from engine.dead_stones import StatusConfig, final_score, ownership_counts
+from engine.game import Game, IllegalMove
 from engine.rules import rules_named
 from engine.scoring import result_string
-from nets.data import ownership_percent
+from nets.data import ownership_percent, percent_from_counts
 from nets.features import VALUE_PLANES, encode_batch, offset
 
 from .config import GameConfig
@@ -115,17 +115,21 @@ class _Board:
         return self.spec.player(len(self.game.moves), self.game.to_move)
 
     def play(self, p: int, sampled: bool) -> None:
-        if self.spec.random_move_at >= 0 and len(self.game.moves) == self.spec.random_move_at:
-            self.sample = len(self.game.moves) + 1   # the position after the random move
+        """Play ``p``; IllegalMove (superko, for a sensible point) leaves
+        the board as it was."""
+        move_number = len(self.game.moves)
         self.game.play(p)
+        if self.spec.random_move_at >= 0 and move_number == self.spec.random_move_at:
+            self.sample = move_number + 1   # the position after the random move
         self.sampled.append(sampled)
 
 
-def choose_moves(boards: list[_Board], logits: np.ndarray, planes: np.ndarray,
-                 cfg: GameConfig) -> list[tuple[int, bool]]:
-    """(move, sampled) for each board from its policy logits (B, n*n+1)
-    and planes: sampling over the sensible points (and pass where the
-    policy may pass) with temperature, superko-illegal choices redrawn."""
+def choose_and_play(boards: list[_Board], logits: np.ndarray, planes: np.ndarray,
+                    cfg: GameConfig) -> None:
+    """Play a move on each board from its policy logits (B, n*n+1) and
+    planes: sampled over the sensible points (and pass where the policy
+    may pass) with temperature; a point that superko forbids is struck and
+    the choice drawn again (the game's own check, made once, says so)."""
     n = cfg.size
     nn_ = n * n
     sensible = planes[:, _SENSIBLE].reshape(len(boards), nn_).astype(bool)
@@ -146,19 +150,19 @@ def choose_moves(boards: list[_Board], logits: np.ndarray, planes: np.ndarray,
     else:
         w = None
         first = np.argmax(np.where(allowed, logits, -np.inf), axis=1)
-    out = []
     for i, b in enumerate(boards):
         forced = pass_rule(b.game)
         if forced is not None:
-            out.append((forced, False))
+            b.play(forced, False)
             continue
         k = int(first[i]) if allowed[i].any() else -1
         row = None
         while k >= 0:
-            p = index_to_point(k, n)
-            if p == PASS or b.game.legal(p):
-                out.append((p, True))
+            try:
+                b.play(index_to_point(k, n), True)
                 break
+            except IllegalMove:
+                pass
             # superko: strike the point and draw again from the rest
             if row is None:
                 row = w[i].copy() if w is not None else np.where(allowed[i], logits[i], -np.inf)
@@ -170,8 +174,7 @@ def choose_moves(boards: list[_Board], logits: np.ndarray, planes: np.ndarray,
             else:
                 k = int(np.argmax(row)) if np.isfinite(row).any() else -1
         else:
-            out.append((PASS, False))   # nothing sensible left
-    return out
+            b.play(PASS, False)   # nothing sensible left
 
 
 def _random_move(board: _Board) -> int:
@@ -235,8 +238,7 @@ class GameRunner:
         logits = self.nets[key].policy_logits(planes)
         self.network_calls += 1
         self.positions += len(group)
-        for b, (p, sampled) in zip(group, choose_moves(group, logits, planes, self.cfg)):
-            b.play(p, sampled)
+        choose_and_play(group, logits, planes, self.cfg)
 
     def _resign_checks(self, boards: list[_Board]) -> None:
         """Judge the boards due for a check with one value-network call."""
@@ -271,8 +273,10 @@ class GameRunner:
         cfg = self.cfg
         g = b.game
         seed = b.spec.seed % (1 << 31) + 1
+        # one set of playouts gives both the dead stones and the ownership map
+        counts = ownership_counts(g.state, cfg.score_playouts, seed)
         own = np.zeros(cfg.size * cfg.size, np.int8)
-        ownership_percent(g.state.copy(), cfg.ownership_playouts, seed, own)
+        percent_from_counts(cfg.size, counts[0], counts[1], cfg.score_playouts, own)
         pg = PlayedGame(b.spec, g, b.sampled, resigned=b.resigned,
                         would_resign=b.would_resign, sample=b.sample, ownership=own)
         if b.resigned:
@@ -280,7 +284,7 @@ class GameRunner:
             pg.result = f"{'BW'[pg.winner - 1]}+R"
             pg.end = "resignation"
             return pg
-        score = final_score(g, StatusConfig(playouts=cfg.score_playouts, seed=seed))
+        score = final_score(g, StatusConfig(playouts=cfg.score_playouts, seed=seed), counts)
         pg.score = float(score)
         pg.winner = BLACK if score > 0 else WHITE if score < 0 else 0
         pg.result = result_string(score)

@@ -363,10 +363,12 @@ class SelfPlayRun:
         return RayWorkers(cfg.game, str(self.out), cfg.workers, cfg.ray_address,
                           cfg.object_store_mb, cfg.threads)
 
-    def run(self) -> dict:
+    def run(self, workers=None) -> dict:
+        """Iterate until a stopping rule or a signal; ``workers`` (default
+        ``make_workers()``) are closed at the end."""
         cfg = self.cfg
+        workers = workers or self.make_workers()
         old = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
-        workers = self.make_workers()
         start = time.time()
         bar = None
         if self.progress:

@@ -131,7 +131,12 @@ def _needed(job: Job) -> set[int]:
 def init_ray(workers: int, address: str | None, object_store_mb: int) -> bool:
     """Connect to Ray: join the cluster at ``address`` (or ``RAY_ADDRESS``),
     else start a private local instance; True when this call started it."""
-    import ray
+    try:
+        import ray
+    except ImportError:
+        raise RuntimeError("more than one self-play worker runs on Ray, which is not "
+                           "installed: pip install 'tengen[ray]' (or ray>=2.9), or use "
+                           "--workers 1") from None
 
     if ray.is_initialized():
         return False
@@ -151,10 +156,10 @@ class RayWorkers:
 
     def __init__(self, cfg: GameConfig, out: str, count: int, address: str | None = None,
                  object_store_mb: int = 256, threads: int = 1):
+        self.started = init_ray(count, address, object_store_mb)
         import ray
 
         self.ray = ray
-        self.started = init_ray(count, address, object_store_mb)
         self.cfg, self.out, self.threads = cfg, out, threads
         self.count = count
         self._actor_class = ray.remote(num_cpus=1, max_restarts=0)(GameWorker)

@@ -14,6 +14,6 @@ def tiny_models(directory, seed=1):
 
 def quick_game_config(**kw):
     """9x9 games that end fast: a short move cap, few scoring playouts."""
-    base = dict(size=9, max_moves=60, score_playouts=8, ownership_playouts=4)
+    base = dict(size=9, max_moves=60, score_playouts=8)
     base.update(kw)
     return GameConfig(**base)

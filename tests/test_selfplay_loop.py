@@ -21,7 +21,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 def command(out, init, *extra):
     return [sys.executable, "-m", "tengen.cli", "selfplay", "--out", str(out), "--init",
             str(init), "--size", "9", "--games", "4", "--batch-games", "2", "--value-games", "2",
-            "--max-moves", "60", "--score-playouts", "8", "--ownership-playouts", "4",
+            "--max-moves", "60", "--score-playouts", "8",
             "--pool-every", "2", "--gate-every", "0", "--no-progress", *extra]
 
 
