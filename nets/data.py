@@ -175,8 +175,8 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
         elif per_game is None:
             pick[a:b] = True
         elif b > a:
-            chosen = rng.choice(b - a, size=min(per_game, b - a), replace=False)
-            pick[a + chosen] = True
+            take = rng.choice(b - a, size=min(per_game, b - a), replace=False)
+            pick[a + take] = True
     packed, moves, values, movenums, owners = [], [], [], [], []
     for i in range(0, len(games), chunk_games):
         part = np.asarray(games[i:i + chunk_games], dtype=np.int64)

@@ -358,10 +358,11 @@ class SelfPlayRun:
 
     def make_workers(self):
         cfg = self.cfg
+        out = str(self.out.resolve())      # a Ray worker's working directory is not ours
         if cfg.workers == 1 and not cfg.ray_address:
-            return LocalWorkers(cfg.game, str(self.out), cfg.threads)
-        return RayWorkers(cfg.game, str(self.out), cfg.workers, cfg.ray_address,
-                          cfg.object_store_mb, cfg.threads)
+            return LocalWorkers(cfg.game, out, cfg.threads)
+        return RayWorkers(cfg.game, out, cfg.workers, cfg.ray_address, cfg.object_store_mb,
+                          cfg.threads)
 
     def run(self, workers=None) -> dict:
         """Iterate until a stopping rule or a signal; ``workers`` (default

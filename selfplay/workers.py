@@ -130,7 +130,8 @@ def _needed(job: Job) -> set[int]:
 
 def init_ray(workers: int, address: str | None, object_store_mb: int) -> bool:
     """Connect to Ray: join the cluster at ``address`` (or ``RAY_ADDRESS``),
-    else start a private local instance; True when this call started it."""
+    else start a private local instance; True when this call connected
+    (``ray.shutdown`` then disconnects, and stops a private instance)."""
     try:
         import ray
     except ImportError:
@@ -143,7 +144,7 @@ def init_ray(workers: int, address: str | None, object_store_mb: int) -> bool:
     address = address or os.environ.get("RAY_ADDRESS")
     if address:
         ray.init(address=address, log_to_driver=True)
-        return False
+        return True
     ray.init(num_cpus=workers, include_dashboard=False,
              object_store_memory=object_store_mb * 1024 * 1024, _node_ip_address="127.0.0.1",
              log_to_driver=True, configure_logging=False)

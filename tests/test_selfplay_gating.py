@@ -58,3 +58,24 @@ def test_a_finished_match_is_always_decided():
 def test_the_gate_players_sample_their_moves_without_search(tmp_path):
     cmd = engine_command(tmp_path / "p.safetensors", 9, 7.0, 1.0, 5)
     assert "--player policy" in cmd and "--policy-temperature 1" in cmd and "--seed 5" in cmd
+
+
+def test_a_real_gate_referees_policy_players_with_alternating_colours(tmp_path):
+    from selfplay_helpers import tiny_models
+
+    from engine.sgf.read import load_sgf
+    from selfplay.config import GateConfig
+    from selfplay.gating import play_match
+
+    d = tiny_models(tmp_path / "nets")
+    policy = d / "policy.safetensors"
+    cfg = GateConfig(gate_games=4, gate_time=20)
+    decision = play_match(policy, policy, 4, 9, 7.0, cfg, seed=3, sgf_dir=tmp_path / "sgf",
+                          stop_early=False)
+    assert decision.games == 4 and not decision.promoted
+    games = sorted((tmp_path / "sgf").glob("*.sgf"))
+    assert len(games) == 4
+    blacks = [load_sgf(str(g)).properties["PB"][0][:1] for g in games]
+    assert blacks == ["A", "B", "A", "B"]
+    moves = {tuple(load_sgf(str(g)).moves[:6]) for g in games}
+    assert len(moves) > 1                 # the players sample: the games differ
