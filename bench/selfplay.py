@@ -1,6 +1,10 @@
 """``tengen bench selfplay``: self-play positions per second against the raw
 network, and Ray's scaling from one worker to two.
 
+The games: ``3 x --games`` games, ``--games`` of them in flight at a time
+(a finished game's board goes to the next one waiting), as one worker
+plays an iteration.
+
 The ceiling is the policy network's own rate (``Networks.policy_logits``
 on planes already in memory) at the batch the games actually ran at (the
 mean over their network calls: boards drop out as their games end), timed
@@ -34,7 +38,7 @@ from tengen.paths import MODELS_DIR, POLICY_FILE
 
 def add_arguments(parser):
     parser.add_argument("--model", default=str(MODELS_DIR / POLICY_FILE), help="policy model")
-    parser.add_argument("--games", type=int, default=32, help="games played at once")
+    parser.add_argument("--games", type=int, default=32, help="games in flight at once")
     parser.add_argument("--sizes", type=int, nargs="+", default=[19, 9], help="board sizes")
     parser.add_argument("--threads", type=int, default=1, help="PyTorch threads")
     parser.add_argument("--seconds", type=float, default=3.0, help="time of the raw measurement")
@@ -67,7 +71,7 @@ def selfplay_rate(nets, size, games, seconds):
     runner = GameRunner(cfg, {"p": counting})
     GameRunner(cfg, {"p": nets}).play(_specs(2, 999))       # the first calls: untimed
     t0, w0 = time.process_time(), time.perf_counter()
-    played = runner.play(_specs(games))
+    played = runner.play(_specs(3 * games), in_flight=games)
     cpu, wall = time.process_time() - t0, time.perf_counter() - w0
     positions = sum(counting.batches)
     batch = max(1, round(positions / len(counting.batches)))

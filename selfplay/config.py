@@ -148,7 +148,7 @@ class RunConfig:
                         help="RL games per iteration: REINFORCE's minibatch (AlphaGo: 128)")
     batch_games: int = option(32, parse=positive_int,
                               help="games a worker plays at once (one network call serves "
-                                   "them all)")
+                                   "them all), and the games of a Ray worker's job")
     value_games: int = option(16, parse=non_negative_int,
                               help="value-position games per iteration (one position each)")
     pool_every: int = option(10, parse=positive_int,

@@ -151,7 +151,7 @@ def choose_and_play(boards: list[_Board], logits: np.ndarray, planes: np.ndarray
         w = None
         first = np.argmax(np.where(allowed, logits, -np.inf), axis=1)
     for i, b in enumerate(boards):
-        forced = pass_rule(b.game)
+        forced = pass_rule(b.game, cfg.score_playouts)
         if forced is not None:
             b.play(forced, False)
             continue
@@ -205,14 +205,19 @@ class GameRunner:
             self._states = np.zeros((count, B.STATE_LEN), np.int64)
         return self._states[:count], self._planes[:count]
 
-    def play(self, specs: list[GameSpec]) -> list[PlayedGame]:
-        """Play every game of ``specs`` to its end; results in spec order."""
+    def play(self, specs: list[GameSpec], in_flight: int | None = None) -> list[PlayedGame]:
+        """Play every game of ``specs`` to its end, at most ``in_flight``
+        at a time (default all): a finished game's board is taken at once
+        by the next game waiting, so the batches stay full until the queue
+        runs out.  Results in spec order."""
         cfg = self.cfg
         boards = [_Board(s, cfg) for s in specs]
         searcher = None
         if cfg.visits > 0:
             searcher = SearchMoves(cfg, self.nets, self.value)
-        active = list(boards)
+        limit = len(boards) if in_flight is None else max(1, in_flight)
+        waiting = boards[limit:][::-1]
+        active = boards[:limit]
         while active:
             groups: dict[str, list[_Board]] = {}
             for b in active:
@@ -228,6 +233,8 @@ class GameRunner:
                     self._policy_step(key, group)
             self._resign_checks(active)
             active = [b for b in active if not self._finished(b)]
+            while waiting and len(active) < limit:
+                active.append(waiting.pop())
         return [self._result(b) for b in boards]
 
     def _policy_step(self, key: str, group: list[_Board]) -> None:

@@ -360,7 +360,7 @@ class SelfPlayRun:
         cfg = self.cfg
         out = str(self.out.resolve())      # a Ray worker's working directory is not ours
         if cfg.workers == 1 and not cfg.ray_address:
-            return LocalWorkers(cfg.game, out, cfg.threads)
+            return LocalWorkers(cfg.game, out, cfg.threads, cfg.batch_games)
         return RayWorkers(cfg.game, out, cfg.workers, cfg.ray_address, cfg.object_store_mb,
                           cfg.threads)
 

@@ -22,16 +22,19 @@ from collections.abc import Mapping
 import numpy as np
 
 from engine.board import PASS
+from engine.dead_stones import StatusConfig
 from engine.player import pass_margin
 from mcts.config import SearchConfig
 from mcts.many import run_many
 from mcts.search import Search
 
 
-def pass_rule(game) -> int | None:
+def pass_rule(game, playouts: int) -> int | None:
     """PASS when the rules of play say pass now (the opponent passed and
-    passing wins by the count), None when the network or search chooses."""
-    if game.moves and game.moves[-1][1] == PASS and pass_margin(game, game.to_move) > 0:
+    passing wins by the count, its dead stones estimated with ``playouts``
+    playouts), None when the network or search chooses."""
+    if (game.moves and game.moves[-1][1] == PASS
+            and pass_margin(game, game.to_move, StatusConfig(playouts=playouts)) > 0):
         return PASS
     return None
 
@@ -78,7 +81,7 @@ class SearchMoves:
         out: list[tuple[int, bool] | None] = [None] * len(boards)
         todo = []
         for i, b in enumerate(boards):
-            if pass_rule(b.game) is not None:
+            if pass_rule(b.game, cfg.score_playouts) is not None:
                 out[i] = (PASS, False)
             else:
                 todo.append(i)
@@ -95,7 +98,8 @@ class SearchMoves:
         stats = search.root_stats()
         opponent_passed = bool(g.moves) and g.moves[-1][1] == PASS
         may_pass = len(g.moves) >= self.cfg.first_pass_move and not (
-            opponent_passed and pass_margin(g, g.to_move) <= 0)
+            opponent_passed
+            and pass_margin(g, g.to_move, StatusConfig(playouts=self.cfg.score_playouts)) <= 0)
         stats = [st for st in stats if st.move != PASS or may_pass] or stats
         if not stats:
             return PASS

@@ -28,7 +28,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tengen.files import atomic_write_bytes
@@ -59,12 +59,14 @@ class GameWorker:
     and inside a Ray actor.  Compiled code is loaded (from Numba's cache)
     and warmed once, when the worker starts, not per game."""
 
-    def __init__(self, cfg: GameConfig, out: str, threads: int = 1):
+    def __init__(self, cfg: GameConfig, out: str, threads: int = 1,
+                 in_flight: int | None = None):
         import torch
 
         torch.set_num_threads(threads)
         self.cfg = cfg
         self.out = out
+        self.in_flight = in_flight
         self._dir = tempfile.TemporaryDirectory(prefix="tengen-worker-")
         self._nets: dict[int, object] = {}
         warm_up(cfg.size)
@@ -94,28 +96,52 @@ class GameWorker:
 
     def play(self, job: Job, weights: dict) -> BatchRecord:
         """Play ``job`` with ``weights`` (version -> bytes or reference)."""
-        nets = {key: self._networks(v, weights[v]) for key, v in job.versions.items()}
-        value = None
-        if job.value_version is not None:
-            value = self._networks(job.value_version, weights[job.value_version])
-        played = GameRunner(self.cfg, nets, value).play(job.specs)
-        return write_batch(played, self.out, job.kind, job.iteration, job.tag, job.labels,
-                           dict(job.meta, versions=job.versions))
+        return self.play_jobs([job], weights)[0]
+
+    def play_jobs(self, jobs: list[Job], weights: dict) -> list[BatchRecord]:
+        """Play the games of all ``jobs`` together, ``in_flight`` at a time
+        (a finished game's board goes to the next game waiting, so batches
+        stay full), networks keyed by version so that games of one version
+        share calls whichever job they come from; then write each job's
+        records."""
+        nets, specs, owners = {}, [], []
+        for j, job in enumerate(jobs):
+            keys = {key: f"v{v}" for key, v in job.versions.items()}
+            for v in job.versions.values():
+                nets[f"v{v}"] = self._networks(v, weights[v])
+            for spec in job.specs:
+                specs.append(replace(spec, black=keys[spec.black], white=keys[spec.white],
+                                     before=keys[spec.before] if spec.before else None))
+                owners.append((j, spec))
+        value_version = next((j.value_version for j in jobs if j.value_version is not None),
+                             None)
+        value = None if value_version is None else self._networks(value_version,
+                                                                  weights[value_version])
+        played = GameRunner(self.cfg, nets, value).play(specs, self.in_flight)
+        per_job: list[list] = [[] for _ in jobs]
+        for pg, (j, spec) in zip(played, owners):
+            pg.spec = spec                  # the job's own keys again, for the records
+            per_job[j].append(pg)
+        return [write_batch(games, self.out, job.kind, job.iteration, job.tag, job.labels,
+                            dict(job.meta, versions=job.versions))
+                for job, games in zip(jobs, per_job)]
 
 
 class LocalWorkers:
-    """One worker in this process: jobs run one after another."""
+    """One worker in this process: all jobs of a call played together,
+    ``in_flight`` games at a time."""
 
-    def __init__(self, cfg: GameConfig, out: str, threads: int = 1):
-        self.worker = GameWorker(cfg, out, threads)
+    def __init__(self, cfg: GameConfig, out: str, threads: int = 1,
+                 in_flight: int | None = None):
+        self.worker = GameWorker(cfg, out, threads, in_flight)
         self.count = 1
 
     def weights(self, version: int, data: bytes):
         return data
 
     def run(self, jobs: list[Job], weights: dict) -> Iterator[BatchRecord]:
-        for job in jobs:
-            yield self.worker.play(job, {v: weights[v] for v in _needed(job)})
+        if jobs:
+            yield from self.worker.play_jobs(jobs, weights)
 
     def close(self) -> None:
         pass

@@ -93,3 +93,12 @@ def test_search_games_play_with_noise_and_batch_every_tree_per_round(nets):
 def test_search_games_need_a_value_network(nets):
     with pytest.raises(ValueError, match="value network"):
         GameRunner(quick_game_config(visits=8), {"a": nets}).play([GameSpec(1, "a", "a")])
+
+
+def test_a_finished_game_hands_its_board_to_the_next_one_waiting(nets):
+    a = Counting(nets)
+    cfg = quick_game_config()
+    queued = GameRunner(cfg, {"a": a, "b": nets}).play(specs(5), in_flight=2)
+    assert max(a.batches) == 2 and len(queued) == 5
+    alone = GameRunner(cfg, {"a": nets, "b": nets}).play(specs(5)[4:])[0]
+    assert queued[4].game.moves == alone.game.moves

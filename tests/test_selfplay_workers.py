@@ -48,8 +48,12 @@ def test_a_worker_killed_mid_batch_loses_only_its_games_in_flight(tmp_path):
     assert not ray.is_initialized()
 
 
-def test_the_local_workers_play_the_same_jobs_in_this_process(tmp_path):
+def test_the_local_worker_plays_all_jobs_together_and_writes_each_ones_records(tmp_path):
     init = tiny_models(tmp_path / "init")
-    workers = LocalWorkers(quick_game_config(), str(tmp_path / "run"))
-    recs = list(workers.run([job("x", 2)], {0: (init / "policy.safetensors").read_bytes()}))
+    workers = LocalWorkers(quick_game_config(), str(tmp_path / "run"), in_flight=3)
+    recs = list(workers.run([job("x", 2), job("yy", 3)],
+                            {0: (init / "policy.safetensors").read_bytes()}))
     check_record(recs[0], 2)
+    check_record(recs[1], 3)
+    sgf = (pathlib.Path(recs[1].sgf_dir) / "g001.sgf").read_text()
+    assert "PB[rl-v0]" in sgf and "seed 20" in sgf
