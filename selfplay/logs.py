@@ -51,6 +51,30 @@ def truncate_rows(path: str | Path, iteration: int) -> None:
         _write_rows(path, keep)
 
 
+def log_iteration(out: str | Path, curves: "Curves", m: dict, stats: dict,
+                  iteration: int) -> None:
+    """An iteration's row in ``metrics.csv`` and its TensorBoard points:
+    win rates (against the pool; against the start when the opponent was
+    the start), the learner's loss, entropy and baseline, positions per
+    second, false resignations so far, and the gate's figures."""
+    row = {k: (round(v, 5) if isinstance(v, float) else v) for k, v in m.items()}
+    row["hours"] = round(stats["seconds"] / 3600, 4)
+    row["disk_mb"] = disk_usage(out)["total"]
+    append_row(Path(out) / "metrics.csv", row)
+    points = {"rl/win_rate": m["win_rate"], "rl/loss": m.get("rl_loss"),
+              "rl/entropy": m.get("rl_entropy"), "rl/baseline": m.get("rl_baseline"),
+              "selfplay/positions_per_s": m["positions_per_s"],
+              "selfplay/value_positions": stats["value_positions"], "disk/mb": row["disk_mb"]}
+    if m["opponent"] == 0:
+        points["rl/win_rate_vs_start"] = m["win_rate"]
+    if stats["would_resign"]:
+        points["resign/false_rate"] = stats["false_resignations"] / stats["would_resign"]
+    for k in ("gate_share", "gate_elo_vs_start", "gate_share_vs_start"):
+        if k in m:
+            points[f"gate/{k[5:]}"] = m[k]
+    curves.add(points, iteration)
+
+
 def tree_bytes(path: str | Path) -> int:
     path = Path(path)
     if not path.exists():

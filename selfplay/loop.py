@@ -12,7 +12,9 @@ One iteration (AlphaGo's RL minibatch):
    and shards;
 3. one REINFORCE step on the iteration's RL shards;
 4. every ``pool_every`` iterations the new version joins the pool; every
-   ``gate_every`` it is gated against the best;
+   ``gate_every`` it is gated against the best (``selfplay.evaluator``: in
+   this process, or with Ray beside the workers, the result applied when it
+   arrives);
 5. metrics, curves, and the checkpoint.
 
 The checkpoint (``checkpoint.pt``, written atomically after every
@@ -30,10 +32,8 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from engine.board import BLACK, WHITE
 from nets.model import build, load_model, save_model
 from nets.shards import SHARD_SUFFIX, ShardError, read_shard
 from tengen.files import atomic_write, atomic_write_bytes
@@ -41,21 +41,16 @@ from tengen.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 from tengen.provenance import git_commit, machine_description
 
 from .config import MACHINERY, RunConfig
-from .games import GameSpec
-from .gating import Promotion, log_gate, play_match
-from .logs import Curves, append_row, disk_usage, enforce_limit, truncate_rows
+from .evaluator import GateJob, LocalEvaluator, RayEvaluator
+from .gating import Promotion, log_gate
+from .logs import Curves, disk_usage, enforce_limit, log_iteration, truncate_rows
 from .pool import OpponentPool
 from .records import BatchRecord, batch_name, record_from_shard
 from .rl import Reinforce
-from .value_positions import value_specs
+from .schedule import game_seed, iteration_jobs
 from .workers import Job, LocalWorkers, RayWorkers
 
 VALUE_VERSION = -1        # the value network's key among the weights
-
-
-def game_seed(seed: int, iteration: int, kind: int, k: int) -> int:
-    """A game's seed, a function of the run's seed and its place only."""
-    return int(np.random.SeedSequence([seed, iteration, kind, k]).generate_state(1)[0])
 
 
 class SelfPlayRun:
@@ -115,7 +110,10 @@ class SelfPlayRun:
             self.save_policy()
             self._prune_best()
             truncate_rows(self.out / "metrics.csv", self.iteration)
+        for f in (self.out / "candidates").glob("*.safetensors"):
+            f.unlink()                     # a gate in flight at a crash is not resumed
         self.curves = Curves(self.out)
+        self.evaluator = LocalEvaluator()
         self._stop = False
         self._weights: dict[int, object] = {}
 
@@ -174,31 +172,9 @@ class SelfPlayRun:
 
     # ---- one iteration --------------------------------------------------
     def jobs(self, iteration: int) -> list[Job]:
-        """The batches of ``iteration`` (a function of the seed, the
-        iteration and the pool only)."""
-        cfg = self.cfg
-        rng = np.random.default_rng([cfg.seed, iteration])
-        opponent = self.pool.sample(rng)
-        specs = []
-        for k in range(cfg.games):
-            learner = BLACK if k % 2 == 0 else WHITE
-            resign = rng.random() >= cfg.game.no_resign_share
-            black, white = ("learner", "opponent") if learner == BLACK else ("opponent", "learner")
-            specs.append(GameSpec(game_seed(cfg.seed, iteration, 0, k), black, white, resign,
-                                  learner, opponent.version))
-        labels = {"learner": f"rl-v{self.version}", "opponent": f"pool-v{opponent.version}"}
-        versions = {"learner": self.version, "opponent": opponent.version}
-        value_version = VALUE_VERSION if self.value is not None else None
-        jobs = [Job("rl", iteration, f"rl{j:03d}", specs[a:a + cfg.batch_games], versions,
-                    labels, value_version)
-                for j, a in enumerate(range(0, len(specs), cfg.batch_games))]
-        vspecs = value_specs(cfg.value_games, rng, cfg.game.size, "sl", "rl",
-                             game_seed(cfg.seed, iteration, 1, 0))
-        vlabels = {"sl": "sl-v0", "rl": f"rl-v{self.best}"}
-        jobs += [Job("value", iteration, f"val{j:03d}", vspecs[a:a + cfg.batch_games],
-                     {"sl": 0, "rl": self.best}, vlabels, value_version)
-                 for j, a in enumerate(range(0, len(vspecs), cfg.batch_games))]
-        return jobs
+        """The batches of ``iteration`` (``selfplay.schedule``)."""
+        return iteration_jobs(self.cfg, iteration, self.pool, self.version, self.best,
+                              VALUE_VERSION if self.value is not None else None)
 
     def _weights_for(self, workers, jobs: list[Job]) -> dict:
         """Each version's weights, through the workers' store once each."""
@@ -274,8 +250,7 @@ class SelfPlayRun:
              **{f"rl_{k}": v for k, v in learn.items()}}
         if self.iteration % cfg.pool_every == 0:
             self.pool.add(self.policy_file, self.version, self.iteration)
-        if cfg.gate_every and self.iteration % cfg.gate_every == 0:
-            m.update(self.gate())
+        m.update(self.gates(bool(cfg.gate_every) and self.iteration % cfg.gate_every == 0))
         seconds, cpu = time.time() - t0, time.process_time() - c0
         m["positions_per_s"] = played_moves / play_seconds if play_seconds > 0 else 0.0
         m["iteration_seconds"] = seconds
@@ -294,51 +269,48 @@ class SelfPlayRun:
         return m
 
     def _log(self, m: dict) -> None:
-        row = {k: (round(v, 5) if isinstance(v, float) else v) for k, v in m.items()}
-        row["hours"] = round(self.stats["seconds"] / 3600, 4)
-        row["disk_mb"] = disk_usage(self.out)["total"]
-        append_row(self.out / "metrics.csv", row)
-        curves = {"rl/win_rate": m["win_rate"], "rl/loss": m.get("rl_loss"),
-                  "rl/entropy": m.get("rl_entropy"), "rl/baseline": m.get("rl_baseline"),
-                  "selfplay/positions_per_s": m["positions_per_s"],
-                  "selfplay/value_positions": self.stats["value_positions"],
-                  "disk/mb": row["disk_mb"]}
-        if m["opponent"] == 0:
-            curves["rl/win_rate_vs_start"] = m["win_rate"]
-        if self.stats["would_resign"]:
-            curves["resign/false_rate"] = (self.stats["false_resignations"] /
-                                           self.stats["would_resign"])
-        for k in ("gate_share", "gate_elo_vs_start", "gate_share_vs_start"):
-            if k in m:
-                curves[f"gate/{k[5:]}"] = m[k]
-        self.curves.add(curves, self.iteration)
+        log_iteration(self.out, self.curves, m, self.stats, self.iteration)
 
     # ---- gating -----------------------------------------------------------
-    def gate(self) -> dict:
-        """The current policy against the best; promoted on a clear win,
-        then matched against the start for its Elo."""
-        cfg = self.cfg
-        g = cfg.game
-        sgf = self.out / "gates" / f"it{self.iteration:06d}"
-        d = play_match(self.policy_file, self.best_file(), cfg.gate.gate_games, g.size, g.komi,
-                       cfg.gate, game_seed(cfg.seed, self.iteration, 2, 0), sgf / "vs-best")
-        promo = Promotion(self.iteration, self.version, self.best, d)
+    def gates(self, due: bool, wait: bool = False) -> dict:
+        """Apply the gates that have finished; start one if ``due`` (the
+        current policy, frozen as a candidate file, against the best)."""
+        out = {}
+        for promo in self.evaluator.poll(wait):
+            out.update(self._apply_gate(promo))
+        if not due:
+            return out
+        if self.evaluator.busy:
+            print(f"selfplay: gate at iteration {self.iteration} skipped: the previous gate "
+                  "is still playing", file=sys.stderr, flush=True)
+            return out
+        cfg, g = self.cfg, self.cfg.game
+        candidate = self.candidate_file(self.version)
+        candidate.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(candidate, self.policy_file.read_bytes())
+        self.evaluator.submit(GateJob(
+            self.iteration, self.version, str(candidate), self.best, str(self.best_file()),
+            str(self.start_policy), g.size, g.komi, game_seed(cfg.seed, self.iteration, 2, 0),
+            str(self.out / "gates" / f"it{self.iteration:06d}"), cfg.gate))
+        for promo in self.evaluator.poll():
+            out.update(self._apply_gate(promo))
+        return out
+
+    def candidate_file(self, version: int) -> Path:
+        return self.out / "candidates" / f"policy-v{version:05d}.safetensors"
+
+    def _apply_gate(self, promo: Promotion) -> dict:
+        d = promo.decision
         out = {"gate_share": d.share, "gate_promoted": d.promoted}
+        candidate = self.candidate_file(promo.candidate)
         if d.promoted:
-            if self.best == 0:
-                vs_start = d
-            else:
-                vs_start = play_match(self.policy_file, self.start_policy, cfg.gate.start_games,
-                                      g.size, g.komi, cfg.gate,
-                                      game_seed(cfg.seed, self.iteration, 2, 1), sgf / "vs-start",
-                                      stop_early=False)
-            promo.elo_vs_start, promo.share_vs_start = vs_start.elo, vs_start.share
-            self._save_best_file(self.policy_file, self.version)
-            self.best = self.version
-            self.elo[str(self.version)] = vs_start.elo
-            out.update(gate_elo_vs_start=vs_start.elo, gate_share_vs_start=vs_start.share)
+            self._save_best_file(candidate, promo.candidate)
+            self.best = promo.candidate
+            self.elo[str(promo.candidate)] = promo.elo_vs_start
+            out.update(gate_elo_vs_start=promo.elo_vs_start,
+                       gate_share_vs_start=promo.share_vs_start)
         log_gate(self.out / "promotions.csv", promo)
-        print(f"selfplay: gate at iteration {self.iteration}: v{self.version} scored "
+        print(f"selfplay: gate of iteration {promo.iteration}: v{promo.candidate} scored "
               f"{d.share:.1%} in {d.games} games against v{promo.best} (lower bound "
               f"{d.lower:.3f}): {'promoted' if d.promoted else 'not promoted'}"
               + (f", Elo {promo.elo_vs_start:+.0f} against the start" if d.promoted else ""),
@@ -346,6 +318,7 @@ class SelfPlayRun:
         if d.promoted:
             self.save_checkpoint()
             self._prune_best()
+        candidate.unlink(missing_ok=True)
         return out
 
     # ---- the loop ---------------------------------------------------------
@@ -369,6 +342,7 @@ class SelfPlayRun:
         ``make_workers()``) are closed at the end."""
         cfg = self.cfg
         workers = workers or self.make_workers()
+        self.evaluator = RayEvaluator() if isinstance(workers, RayWorkers) else LocalEvaluator()
         old = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
         start = time.time()
         bar = None
@@ -391,6 +365,9 @@ class SelfPlayRun:
                                      "vs": f"v{last['opponent']}",
                                      "pos/s": f"{last['positions_per_s']:.0f}",
                                      "best": f"v{self.best}"}, refresh=True)
+            if not self._stop and self.evaluator.busy:
+                last.update(self.gates(False, wait=True))     # the last gate's result
+                self.save_checkpoint()
         finally:
             for s, h in old.items():
                 signal.signal(s, h)

@@ -99,3 +99,32 @@ def test_bad_input_is_a_clear_error_and_writes_no_run(tmp_path, bad):
     assert res.returncode == 2 and ("no policy.safetensors" in res.stderr
                                     or "temperature" in res.stderr)
     assert not (out / "checkpoint.pt").exists()
+
+
+def test_a_promotion_makes_the_candidate_the_best_and_is_logged_with_its_elo(tmp_path,
+                                                                          monkeypatch):
+    from selfplay_helpers import quick_game_config
+
+    import selfplay.evaluator as evaluator
+    from selfplay.config import GateConfig, RunConfig
+    from selfplay.gating import Promotion, promotion_test
+    from selfplay.loop import SelfPlayRun
+
+    def won(job):
+        return Promotion(job.iteration, job.candidate, job.best, promotion_test(9, 0, 10),
+                         elo_vs_start=120.0, share_vs_start=0.66)
+    monkeypatch.setattr(evaluator, "run_gate", won)
+    cfg = RunConfig(out=str(tmp_path / "run"), init=str(tiny_models(tmp_path / "init")),
+                    games=2, batch_games=2, value_games=2, gate_every=1, max_iterations=2,
+                    game=quick_game_config(), gate=GateConfig(gate_games=10))
+    run = SelfPlayRun(cfg, progress=False)
+    result = run.run()
+    assert result["best"] == 2 and run.elo["2"] == 120.0
+    assert (tmp_path / "run" / "best" / "policy-v00002.safetensors").exists()
+    assert not list((tmp_path / "run" / "candidates").glob("*"))
+    with open(tmp_path / "run" / "promotions.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["candidate"] for r in rows] == ["1", "2"] and rows[1]["elo_vs_start"] == "120.0"
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["best"] == 2
+    assert (tmp_path / "run" / "best.safetensors").read_bytes() == \
+        (tmp_path / "run" / "best" / "policy-v00002.safetensors").read_bytes()
