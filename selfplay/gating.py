@@ -195,6 +195,8 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
               f"[{outcome.reason}]", file=sys.stderr, flush=True)
     d = play_match(args.candidate, args.best, cfg.gate_games, args.size, args.komi, cfg,
                    args.seed, args.sgf_dir, stop_early=not args.all_games, progress=report)
-    print(json.dumps(asdict(d)))
+    # JSON has no infinities: an Elo bound at 0 % or 100 % is written as null
+    print(json.dumps({k: (v if not isinstance(v, float) or math.isfinite(v) else None)
+                      for k, v in asdict(d).items()}))
     return 0 if d.games else 1
 
