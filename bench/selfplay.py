@@ -52,29 +52,18 @@ def _specs(count, seed=0):
     return [GameSpec(seed=seed + i, black="p", white="p") for i in range(count)]
 
 
-class _Counting:
-    def __init__(self, nets):
-        self.nets = nets
-        self.batches = []
-
-    def policy_logits(self, planes):
-        self.batches.append(len(planes))
-        return self.nets.policy_logits(planes)
-
-
 def selfplay_rate(nets, size, games, seconds):
     """(self-play positions/s, raw network positions/s at the same mean batch,
     mean batch, games, positions)."""
     cfg = GameConfig(size=size, resign_threshold=0)
     warm_up(size)
-    counting = _Counting(nets)
-    runner = GameRunner(cfg, {"p": counting})
+    runner = GameRunner(cfg, {"p": nets})
     GameRunner(cfg, {"p": nets}).play(_specs(2, 999))       # the first calls: untimed
     t0, w0 = time.process_time(), time.perf_counter()
     played = runner.play(_specs(3 * games), in_flight=games)
     cpu, wall = time.process_time() - t0, time.perf_counter() - w0
-    positions = sum(counting.batches)
-    batch = max(1, round(positions / len(counting.batches)))
+    positions = runner.positions             # no resignation: every call is the policy's
+    batch = max(1, round(positions / runner.network_calls))
     planes = (np.random.default_rng(0).random((batch, VALUE_PLANES, size, size)) < 0.3
               ).astype(np.uint8)
     nets.policy_logits(planes)

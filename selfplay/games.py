@@ -109,7 +109,6 @@ class _Board:
         self.resigned = 0
         self.would_resign = 0
         self.sample = -1
-        self.done = False
 
     def who(self) -> str:
         return self.spec.player(len(self.game.moves), self.game.to_move)

@@ -1,6 +1,7 @@
 """REINFORCE: the sign of the update, and which moves it learns from."""
 
 import numpy as np
+import pytest
 import torch
 
 from engine.board import BLACK, WHITE
@@ -43,22 +44,15 @@ def fresh_net():
     return build(policy_config(width=8, layers=3)).to(memory_format=torch.channels_last)
 
 
-def test_a_won_game_raises_the_probability_of_its_moves():
+@pytest.mark.parametrize("winner, direction", [(BLACK, 1), (WHITE, -1)],
+                         ids=["a won game raises them", "a lost game lowers them"])
+def test_the_learners_result_moves_the_probability_of_its_moves(winner, direction):
     net = fresh_net()
-    shard = one_game_shard(winner=BLACK)
+    shard = one_game_shard(winner=winner)
     before, _ = learner_log_probs(net, shard)
     Reinforce(net, RLConfig(lr=0.05, optimizer="sgd", baseline="zero", bf16=False)).step([shard])
     after, _ = learner_log_probs(net, shard)
-    assert (after > before).all()
-
-
-def test_a_lost_game_lowers_the_probability_of_its_moves():
-    net = fresh_net()
-    shard = one_game_shard(winner=WHITE)
-    before, _ = learner_log_probs(net, shard)
-    Reinforce(net, RLConfig(lr=0.05, optimizer="sgd", baseline="zero", bf16=False)).step([shard])
-    after, _ = learner_log_probs(net, shard)
-    assert (after < before).all()
+    assert (direction * (after - before) > 0).all()
 
 
 def test_a_mean_baseline_of_one_won_game_leaves_the_network_as_it_was():
