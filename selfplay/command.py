@@ -21,7 +21,7 @@ import sys
 
 from tengen.config import add_options, parse_config
 
-from .config import RunConfig
+from .config import RESUMED_IF_GIVEN, RunConfig
 
 # ``tengen train rl``: the RL policy alone, unless these are given
 RL_ONLY = {"value_games": 0, "gate_every": 0, "out": "runs/rl"}
@@ -43,7 +43,8 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from .loop import SelfPlayRun
 
     try:
-        run = SelfPlayRun(cfg, resume=args.resume, progress=not args.no_progress)
+        run = SelfPlayRun(cfg, resume=args.resume, progress=not args.no_progress,
+                          given={k for k in RESUMED_IF_GIVEN if hasattr(args, k)})
     except (FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"tengen selfplay: {e}", file=sys.stderr)
         return 2

@@ -128,8 +128,9 @@ class GateConfig:
 @dataclass(frozen=True)
 class RunConfig:
     """A self-play run (``tengen selfplay``, ``tengen train rl``).  The
-    stopping rules and the machinery (``workers``, ``ray_address``,
-    ``threads``, ``max_*``) may change when a run is resumed; the rest is
+    stopping rules, the machinery (``workers``, ``ray_address``,
+    ``threads``, ``max_*``) and the games per iteration may change when a run
+    is resumed (``RESUMED_FROM_COMMAND``, ``RESUMED_IF_GIVEN``); the rest is
     the run's design and is kept from its checkpoint."""
     out: str = option("runs/selfplay", metavar="DIR", help="run directory")
     init: str | None = option(
@@ -144,8 +145,9 @@ class RunConfig:
                                   help="object store of a private Ray instance, in MB")
     threads: int = option(1, parse=positive_int,
                           help="PyTorch threads of each worker and of the learner")
-    games: int = option(64, parse=positive_int,
-                        help="RL games per iteration: REINFORCE's minibatch (AlphaGo: 128)")
+    games: int = option(64, parse=non_negative_int,
+                        help="RL games per iteration: REINFORCE's minibatch (AlphaGo: 128; "
+                             "0: value positions only)")
     batch_games: int = option(32, parse=positive_int,
                               help="games a worker plays at once (one network call serves "
                                    "them all), and the games of a Ray worker's job")
@@ -186,5 +188,11 @@ class RunConfig:
                       "gate": GateConfig(**d["gate"])})
 
 
-MACHINERY = ("workers", "ray_address", "object_store_mb", "threads", "max_iterations",
-             "max_minutes", "max_sgf_mb", "max_rl_shard_mb")
+# what a resumed run takes from its new command line: the stopping rules and
+# the machinery always; how many games of each kind an iteration plays when
+# they are given (e.g. --games 0 --value-games 256 to go on making value
+# positions with the finished RL policy); everything else is the run's
+# design, kept from its checkpoint
+RESUMED_FROM_COMMAND = ("workers", "ray_address", "object_store_mb", "threads",
+                        "max_iterations", "max_minutes", "max_sgf_mb", "max_rl_shard_mb")
+RESUMED_IF_GIVEN = ("games", "value_games", "batch_games", "gate_every")

@@ -29,6 +29,7 @@ batches are played.
 import signal
 import sys
 import time
+from collections.abc import Collection
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -40,7 +41,7 @@ from tengen.files import atomic_write, atomic_write_bytes
 from tengen.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 from tengen.provenance import git_commit, machine_description
 
-from .config import MACHINERY, RunConfig
+from .config import RESUMED_FROM_COMMAND, RESUMED_IF_GIVEN, RunConfig
 from .evaluator import GateJob, LocalEvaluator, RayEvaluator
 from .gating import Promotion, log_gate
 from .logs import Curves, disk_usage, enforce_limit, log_iteration, truncate_rows
@@ -57,7 +58,11 @@ class SelfPlayRun:
     """A run directory and everything the loop keeps between iterations."""
 
     def __init__(self, cfg: RunConfig, resume: bool = False, progress: bool = True,
-                 command: str | None = None):
+                 command: str | None = None, given: Collection[str] | None = None):
+        """``resume``: continue the run in ``cfg.out`` with its design; the
+        stopping rules and machinery come from ``cfg``, and so do the
+        fields of ``RESUMED_IF_GIVEN`` named in ``given`` (the options on the
+        command line; None: all of them)."""
         self.out = Path(cfg.out)
         self.ckpt_path = self.out / "checkpoint.pt"
         ckpt = None
@@ -66,7 +71,9 @@ class SelfPlayRun:
                 raise FileNotFoundError(f"no checkpoint to resume in {self.out}")
             ckpt = torch.load(self.ckpt_path, weights_only=True)
             saved = RunConfig.from_dict(ckpt["config"])
-            cfg = replace(saved, **{k: getattr(cfg, k) for k in MACHINERY})
+            taken = RESUMED_FROM_COMMAND + tuple(
+                k for k in RESUMED_IF_GIVEN if given is None or k in given)
+            cfg = replace(saved, **{k: getattr(cfg, k) for k in taken})
         elif self.ckpt_path.exists():
             raise FileExistsError(f"{self.out} already holds a run: pass --resume, or "
                                   "another --out")
@@ -248,7 +255,7 @@ class SelfPlayRun:
              "would_resign": sum(r.would_resign for r in records),
              "false_resignations": sum(r.false_resignations for r in records),
              **{f"rl_{k}": v for k, v in learn.items()}}
-        if self.iteration % cfg.pool_every == 0:
+        if self.iteration % cfg.pool_every == 0 and learn.get("positions"):
             self.pool.add(self.policy_file, self.version, self.iteration)
         m.update(self.gates(bool(cfg.gate_every) and self.iteration % cfg.gate_every == 0))
         seconds, cpu = time.time() - t0, time.process_time() - c0

@@ -83,11 +83,15 @@ def test_resuming_keeps_the_runs_design(tmp_path):
                            capture_output=True, text=True, timeout=240)
     assert again.returncode == 2 and "--resume" in again.stderr
     rl = subprocess.run([sys.executable, "-m", "tengen.cli", "train", "rl", "--out",
-                         str(out), "--resume", "--max-iterations", "2", "--games", "99",
-                         "--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=240)
+                         str(out), "--resume", "--max-iterations", "2", "--games", "0",
+                         "--lr", "0.5", "--no-progress"], cwd=ROOT, capture_output=True,
+                        text=True, timeout=240)
     assert rl.returncode == 0, rl.stderr
     ckpt = torch.load(out / "checkpoint.pt", weights_only=True)
-    assert ckpt["iteration"] == 2 and ckpt["config"]["games"] == 4
+    assert ckpt["iteration"] == 2 and ckpt["config"]["games"] == 0      # may change
+    assert ckpt["config"]["rl"]["lr"] == 2e-5                         # the design stays
+    assert len(list((out / "shards" / "value").glob("it000001-*.npz"))) == 1
+    assert not list((out / "shards" / "rl").glob("it000001-*.npz"))
 
 
 @pytest.mark.parametrize("bad", [["--init", "/nonexistent"], ["--temperature", "-1"]])
