@@ -6,7 +6,9 @@ What a run directory holds (``--out``):
 
 * ``checkpoint.pt``: policy, optimiser, iteration, pool, best version (atomic);
 * ``policy.safetensors`` (the current RL policy), ``best.safetensors`` (the
-  gated best), ``start/`` (the networks it started from), ``pool/``;
+  gated best; ``best/`` keeps it by version), ``start/`` (the networks it
+  started from), ``pool/`` (the opponents), ``candidates/`` (a policy being
+  gated);
 * ``sgf/it<N>-<batch>/g<k>.sgf``: every game, players and seed in the root;
 * ``shards/rl/`` and ``shards/value/``: the training records (``nets.shards``);
   ``tengen train value --selfplay DIR/shards/value`` trains on the latter;
