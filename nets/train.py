@@ -480,6 +480,8 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     cfg = parse_config(parser, TrainConfig, args, kind=args.kind)
     if not cfg.data and not cfg.selfplay:
         parser.error("no training data: pass --data (or --selfplay DIR for the value network)")
+    if cfg.selfplay and not Path(cfg.selfplay).exists():
+        parser.error(f"--selfplay {cfg.selfplay}: no such file or directory")
     if args.reschedule and not args.resume:
         parser.error("--reschedule goes with --resume")
     reschedule = SCHEDULE_FIELDS if args.reschedule else ()

@@ -69,7 +69,10 @@ class SelfPlayRun:
         if resume:
             if not self.ckpt_path.exists():
                 raise FileNotFoundError(f"no checkpoint to resume in {self.out}")
-            ckpt = torch.load(self.ckpt_path, weights_only=True)
+            try:
+                ckpt = torch.load(self.ckpt_path, weights_only=True)
+            except Exception as e:     # noqa: BLE001 - torch raises many kinds for a bad file
+                raise ValueError(f"{self.ckpt_path}: not a readable checkpoint ({e})") from None
             saved = RunConfig.from_dict(ckpt["config"])
             taken = RESUMED_FROM_COMMAND + tuple(
                 k for k in RESUMED_IF_GIVEN if given is None or k in given)
