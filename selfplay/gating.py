@@ -10,10 +10,11 @@ moves (``--policy-temperature``), or the matches would replay two games.
 
 The test: the candidate's score share s (wins + half the jigos, over the
 games) must have a one-sided Wilson lower bound above 1/2 at the
-``confidence`` level (95 %: z = 1.645).  40 games promote at 27 wins
-(67.5 %), 100 games at 59, 400 at 217: a real gain of about 60 Elo passes
-a 100-game gate most of the time, noise rarely does (5 % at most).  The
-match stops as soon as the remaining games cannot change the decision.
+``confidence`` level (95 %: z = 1.645).  20 games promote at 14 wins
+(70 %), 40 at 26 (65 %), 100 at 59, 400 at 217 (54 %): a candidate about 63
+Elo stronger (a 59 % share) passes a 100-game gate about half the time, one
+no stronger at most 5 % of the time.  The match stops as soon as the
+remaining games cannot change the decision.
 
 Every promotion is logged (``promotions.csv``, TensorBoard ``gate/*``)
 with its Elo against the supervised start, measured by its own match
