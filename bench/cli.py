@@ -18,6 +18,7 @@ TARGETS = {
     "net": "bench.net",
     "mcts": "bench.mcts",
     "rollout": "bench.rollout",
+    "selfplay": "bench.selfplay",
 }
 
 

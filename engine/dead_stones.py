@@ -99,12 +99,14 @@ def chains(game):
     return sorted(by_head.values())
 
 
-def stone_status(game, config=StatusConfig()):
+def stone_status(game, config=StatusConfig(), counts=None):
     """``{point: "alive" | "dead" | "seki"}`` for every stone on the board,
-    the same for all stones of a chain."""
+    the same for all stones of a chain.  ``counts``: ``ownership_counts``
+    of ``config.playouts`` playouts already made (self-play uses the same
+    playouts for the final-ownership target)."""
     s = game.state
     count = max(1, config.playouts)
-    black, white = ownership_counts(s, count, config.seed)
+    black, white = counts if counts is not None else ownership_counts(s, count, config.seed)
     owned = {BLACK: black, WHITE: white}
     libs = np.empty(B.MAXM, dtype=np.int64)
     status = {}
@@ -122,13 +124,14 @@ def stone_status(game, config=StatusConfig()):
     return status
 
 
-def dead_stones(game, config=StatusConfig()):
+def dead_stones(game, config=StatusConfig(), counts=None):
     """The stones ``stone_status`` calls dead, sorted."""
-    return sorted(p for p, label in stone_status(game, config).items() if label == "dead")
+    return sorted(p for p, label in stone_status(game, config, counts).items()
+                  if label == "dead")
 
 
-def final_score(game, config=StatusConfig()):
+def final_score(game, config=StatusConfig(), counts=None):
     """Black minus White under the game's rules with the estimated dead
     stones removed, komi included."""
-    return game.score(dead_stones(game, config))
+    return game.score(dead_stones(game, config, counts))
 

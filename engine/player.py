@@ -23,7 +23,7 @@ import random
 from . import board as B
 from .board import BLACK, PASS
 from .clock import Clock
-from .dead_stones import dead_stones, final_score
+from .dead_stones import StatusConfig, dead_stones, final_score
 from .game import Game
 
 RESIGN = -3  # distinct from PASS (-1) and board.NO_MOVE (-2)
@@ -96,18 +96,19 @@ def with_mover(game: Game, color: int) -> Game:
     return g
 
 
-def pass_margin(game: Game, color: int) -> float:
+def pass_margin(game: Game, color: int, status: StatusConfig = StatusConfig()) -> float:
     """The margin a pass would end the game with, from ``color``'s point of
     view (komi included): the smaller of the bare area count (what the
     search's finished games are scored by) and the count with the
     Monte Carlo dead-stone estimate removed (what a referee or a GUI's
     scoring will say).  Passing only when both agree keeps a player from
-    ending a game that its own dead stones make look won."""
+    ending a game that its own dead stones make look won.  ``status``: the
+    estimate's playouts (self-play spends fewer than a referee)."""
     sign = 1 if color == BLACK else -1
     bare = sign * game.area_score()
     if bare <= 0:
         return bare
-    return min(bare, sign * final_score(game))
+    return min(bare, sign * final_score(game, status))
 
 
 def opponent_dead_stones(game: Game, color: int) -> list[int]:

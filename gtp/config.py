@@ -28,6 +28,9 @@ class EngineConfig:
     rules: str = option("chinese", help="rule set: " + ", ".join(RULE_SETS) + "; also "
                         "settable by kgs-rules")
     seed: int | None = option(None, help="random seed (repeatable games)")
+    policy_temperature: float = option(
+        0.0, metavar="T", help="policy player: sample each move from the policy^(1/T) "
+                               "(0: the most probable move)")
     status_playouts: int = option(
         200, parse=positive_int,
         help="playouts per dead-stone estimate (final_score, final_status_list)")
@@ -44,6 +47,8 @@ class EngineConfig:
         # --rules is checked when the Go commands load (gtp.commands): every Go
         # command then answers the error, while name and version still work
         require(self.status_playouts >= 1, "status playouts must be at least 1")
+        require(math.isfinite(self.policy_temperature) and self.policy_temperature >= 0,
+                "policy temperature must be at least 0")
         if self.player in NETWORK_PLAYERS:
             require(self.networks.has_policy(),
                     f"the {self.player} player needs a policy network: none at "

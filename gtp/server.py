@@ -48,7 +48,7 @@ def make_player(config: EngineConfig):
         return RandomPlayer(config.seed)
     if name == "policy":
         from nets.policy_player import PolicyPlayer
-        return PolicyPlayer(config.networks)
+        return PolicyPlayer(config.networks, config.policy_temperature, config.seed)
     from mcts.player import SearchPlayer
     return SearchPlayer(config.networks, replace(config.search, seed=config.seed), config.play)
 

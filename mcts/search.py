@@ -135,55 +135,69 @@ class Search:
 
     # ---- evaluation ---------------------------------------------------
     def _evaluate(self, states, need_policy, stored=None):
-        """(priors (B, n*n+1), values in Black's frame (B,), the value
-        network's part of them (B,), NaN where it was not used) for
-        positions.  ``stored``: values kept on the leaves' edges
-        (``tree.e_V``, 0 for none), used instead of evaluating again."""
-        b = len(states)
-        n = self.size
-        planes = self._planes[:b]
-        encode_batch(states, planes)
-        priors = np.zeros((b, n * n + 1), np.float32)
-        if need_policy.any():
-            priors[need_policy] = self.nets.policy(planes[need_policy, :POLICY_PLANES])
-        sign = np.where(states[:, B.H_TOMOVE] == B.BLACK, 1.0, -1.0)
-        lam = self.cfg.lam if self.nets.value_net is not None else 0.0
-        use_rollouts = self.rollout is not None and (self.cfg.rollouts or lam == 0.0)
-        if not use_rollouts:
-            lam = 1.0
-        values = np.zeros(b, np.float64)
-        vnet = np.full(b, np.nan)
-        if lam > 0 and self.nets.value_net is not None:
-            todo = np.ones(b, bool) if stored is None else stored == 0.0
-            if not todo.all():
-                vnet[~todo] = stored[~todo] - T.VALUE_OFFSET
-            if todo.all():
-                vnet[:] = sign * self.nets.value(planes)
-            elif todo.any():
-                vnet[todo] = sign[todo] * self.nets.value(planes[todo])
-            values += lam * vnet
-        if lam < 1:
-            z = self.rollout(states, self.komi, int(self.rng.integers(1 << 62)))
-            values += (1 - lam) * z
-        return priors, values, vnet
+        return evaluate_leaves(self, states, need_policy, stored, self._planes[:len(states)])
 
-    def _expand_root(self):
-        if self.tree.meta[T.META_NODES] > 0:
-            return
-        st = self.root_state[None, :].copy()
-        priors, values, _ = self._evaluate(st, np.ones(1, bool))
+    def needs_root(self) -> bool:
+        """The root has no node yet (its evaluation comes first)."""
+        return self.tree.meta[T.META_NODES] == 0
+
+    def attach_root(self, priors: np.ndarray, value_black: float) -> None:
+        """Make the root a node with its evaluation (``evaluate_leaves``)."""
         phash = np.array([self.root_state[B.H_HASH]], np.int64)
-        node = T.add_node(self.tree, self.root_state.copy(), priors[0], self._history, phash, 1,
-                          self._superko, values[0])
+        node = T.add_node(self.tree, self.root_state.copy(), priors, self._history, phash, 1,
+                          self._superko, value_black)
         assert node == 0
 
-    def _add_noise(self):
+    def _expand_root(self):
+        if self.needs_root():
+            priors, values, _ = self._evaluate(self.root_state[None, :].copy(), np.ones(1, bool))
+            self.attach_root(priors[0], values[0])
+
+    def add_root_noise(self) -> None:
+        """Mix Dirichlet noise into the root priors (self-play exploration)."""
         tr = self.tree
         e0, k = tr.first[0], tr.count[0]
         if k > 1 and self.cfg.dirichlet_alpha > 0:
             noise = self.rng.dirichlet([self.cfg.dirichlet_alpha] * k)
             eps = self.cfg.dirichlet_eps
             tr.e_prior[e0:e0 + k] = (1 - eps) * tr.e_prior[e0:e0 + k] + eps * noise
+
+    def arena_full(self, batch: int) -> bool:
+        """No room left for ``batch`` more nodes: memory stays bounded."""
+        return self.tree.meta[T.META_NODES] >= len(self.tree.first) - batch
+
+    # ---- one round: walks, then (outside) the networks, then backup -----
+    def select(self, batch: int) -> "Leaves":
+        """Walk ``batch`` paths under virtual loss; the leaves among them
+        that need the networks (``states``), the rest terminal or collided."""
+        cfg = self.cfg
+        tr = self.tree
+        max_moves = cfg.max_game_moves or 3 * self.size * self.size
+        T.select_leaves(tr, 0, self.root_state, self.komi, max_moves, cfg.c_puct,
+                        cfg.fpu_reduction, cfg.expand_threshold, self._states[:batch],
+                        self._paths[:batch], self._plen[:batch], self._phash[:batch],
+                        self._kinds[:batch], self._term[:batch])
+        kinds = self._kinds[:batch]
+        idx = np.nonzero((kinds == T.NEEDS_EVAL) | (kinds == T.NEEDS_VALUE))[0]
+        last = self._paths[idx, self._plen[idx] - 1]
+        return Leaves(batch, idx, last, kinds[idx] == T.NEEDS_EVAL, tr.e_V[last],
+                      self._states[idx])
+
+    def backup(self, leaves: "Leaves", priors: np.ndarray, values: np.ndarray,
+               vnet: np.ndarray) -> int:
+        """Attach and back up the evaluated ``leaves``; the visits completed."""
+        bs = leaves.batch
+        tr = self.tree
+        all_priors = np.zeros((bs, self.size * self.size + 1), np.float32)
+        all_values = np.zeros(bs, np.float64)
+        if len(leaves.index):
+            all_priors[leaves.index] = priors
+            all_values[leaves.index] = values
+            keep = (leaves.stored == 0.0) & ~np.isnan(vnet)
+            tr.e_V[leaves.last[keep]] = vnet[keep] + T.VALUE_OFFSET
+        return T.expand_and_backup(tr, self._states[:bs], self._paths[:bs], self._plen[:bs],
+                                   self._phash[:bs], self._kinds[:bs], self._term[:bs],
+                                   all_priors, all_values, self._history, self._superko)
 
     # ---- the loop -----------------------------------------------------
     def run(self, visits: int | None = None, seconds: float | None = None,
@@ -198,12 +212,10 @@ class Search:
         start = time.perf_counter()
         self._expand_root()
         if cfg.dirichlet_alpha > 0:
-            self._add_noise()
-        max_moves = cfg.max_game_moves or 3 * self.size * self.size
+            self.add_root_noise()
         need = visits or 0
         done = 0
         last_cb = start
-        tr = self.tree
         bs = cfg.batch_size
         while True:
             now = time.perf_counter()
@@ -218,30 +230,15 @@ class Search:
                 last_cb = now
             if early_stop and need and not seconds and self.decided(need - done):
                 break
-            if self.tree.meta[T.META_NODES] >= len(self.tree.first) - bs:
-                break  # arena full: memory stays bounded, the search ends
+            if self.arena_full(bs):
+                break
             if need:
                 bs = max(1, min(cfg.batch_size, need - done))
-            T.select_leaves(tr, 0, self.root_state, self.komi, max_moves, cfg.c_puct,
-                            cfg.fpu_reduction, cfg.expand_threshold, self._states[:bs],
-                            self._paths[:bs], self._plen[:bs], self._phash[:bs],
-                            self._kinds[:bs], self._term[:bs])
-            kinds = self._kinds[:bs]
-            leaves = np.nonzero((kinds == T.NEEDS_EVAL) | (kinds == T.NEEDS_VALUE))[0]
-            priors = np.zeros((bs, self.size * self.size + 1), np.float32)
-            values = np.zeros(bs, np.float64)
-            if len(leaves):
-                last = self._paths[leaves, self._plen[leaves] - 1]
-                need_policy = kinds[leaves] == T.NEEDS_EVAL
-                stored = tr.e_V[last]
-                p, v, vnet = self._evaluate(self._states[leaves], need_policy, stored)
-                priors[leaves] = p
-                values[leaves] = v
-                keep = (stored == 0.0) & ~np.isnan(vnet)
-                tr.e_V[last[keep]] = vnet[keep] + T.VALUE_OFFSET
-            done += T.expand_and_backup(tr, self._states[:bs], self._paths[:bs], self._plen[:bs],
-                                        self._phash[:bs], kinds, self._term[:bs], priors, values,
-                                        self._history, self._superko)
+            leaves = self.select(bs)
+            p = v = vnet = None
+            if len(leaves.index):
+                p, v, vnet = self._evaluate(leaves.states, leaves.need_policy, leaves.stored)
+            done += self.backup(leaves, p, v, vnet)
         self.visits_done = done
         self.elapsed = time.perf_counter() - start
         return done
@@ -311,6 +308,57 @@ class Search:
         n = np.array([s.visits for s in stats], np.float64)
         w = n ** (1.0 / t)
         return stats[int(self.rng.choice(len(stats), p=w / w.sum()))].move
+
+
+@dataclass
+class Leaves:
+    """The walks of one round that need the networks (``Search.select``)."""
+    batch: int                # walks taken
+    index: np.ndarray         # which of them end at a leaf to evaluate
+    last: np.ndarray          # their last edges
+    need_policy: np.ndarray   # bool: the leaf becomes a node (policy and value)
+    stored: np.ndarray        # values kept on the edges (tree.e_V), 0 for none
+    states: np.ndarray        # the leaves' positions
+
+
+def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
+                    stored: np.ndarray | None, planes: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(priors (B, n*n+1), values in Black's frame (B,), the value
+    network's part of them (B,), NaN where it was not used) of positions,
+    with ``search``'s networks and settings.  ``stored``: values kept on
+    the leaves' edges (``tree.e_V``, 0 for none), used instead of
+    evaluating again.  A function, not a method, so that a driver of many
+    searches with the same networks (``mcts.many``) evaluates the leaves of
+    all of them in one call."""
+    b = len(states)
+    n = search.size
+    encode_batch(states, planes)
+    priors = np.zeros((b, n * n + 1), np.float32)
+    nets = search.nets
+    if need_policy.any():
+        priors[need_policy] = nets.policy(planes[need_policy, :POLICY_PLANES])
+    sign = np.where(states[:, B.H_TOMOVE] == B.BLACK, 1.0, -1.0)
+    cfg = search.cfg
+    lam = cfg.lam if nets.value_net is not None else 0.0
+    use_rollouts = search.rollout is not None and (cfg.rollouts or lam == 0.0)
+    if not use_rollouts:
+        lam = 1.0
+    values = np.zeros(b, np.float64)
+    vnet = np.full(b, np.nan)
+    if lam > 0 and nets.value_net is not None:
+        todo = np.ones(b, bool) if stored is None else stored == 0.0
+        if not todo.all():
+            vnet[~todo] = stored[~todo] - T.VALUE_OFFSET
+        if todo.all():
+            vnet[:] = sign * nets.value(planes)
+        elif todo.any():
+            vnet[todo] = sign[todo] * nets.value(planes[todo])
+        values += lam * vnet
+    if lam < 1:
+        z = search.rollout(states, search.komi, int(search.rng.integers(1 << 62)))
+        values += (1 - lam) * z
+    return priors, values, vnet
 
 
 def lcb(stat: MoveStats, z: float = 1.96) -> float:

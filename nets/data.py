@@ -50,18 +50,31 @@ def default_archives():
 
 
 @njit(cache=True, nogil=True)
-def _final_ownership(n, pts, cols, offs, spts, scols, soffs, first, playouts, out):
-    """For every game, the area ownership of its final position estimated
-    by ``playouts`` Monte Carlo playouts (engine.dead_stones), in Black's frame,
-    as percentages in [-100, 100] per point (row-major, y*n + x)."""
+def ownership_percent(s, playouts, seed, out):
+    """The area ownership of position ``s`` estimated by ``playouts`` Monte
+    Carlo playouts (engine.dead_stones), in Black's frame, as percentages in
+    [-100, 100] per point (row-major, y*n + x) into ``out`` (n*n,): the
+    final-ownership target of the value network."""
+    black, white = ownership_counts(s, playouts, seed)
+    percent_from_counts(s[B.H_N], black, white, playouts, out)
+
+
+@njit(cache=True, nogil=True)
+def percent_from_counts(n, black, white, playouts, out):
+    """``ownership_percent`` from ``ownership_counts`` already made."""
     w = n + 2
+    for y in range(n):
+        for x in range(n):
+            q = (y + 1) * w + x + 1
+            out[y * n + x] = (100 * (black[q] - white[q])) // playouts
+
+
+@njit(cache=True, nogil=True)
+def _final_ownership(n, pts, cols, offs, spts, scols, soffs, first, playouts, out):
+    """``ownership_percent`` of every game's final position."""
     for g in range(offs.shape[0] - 1):
         s, _ = replay_corpus_game(n, pts, cols, offs, spts, scols, soffs, first, g, -1)
-        black, white = ownership_counts(s, playouts, g + 1)
-        for y in range(n):
-            for x in range(n):
-                q = (y + 1) * w + x + 1
-                out[g, y * n + x] = (100 * (black[q] - white[q])) // playouts
+        ownership_percent(s, playouts, g + 1, out[g])
 
 
 def final_ownership(corpus, playouts=24, cache=None):
@@ -144,21 +157,26 @@ class Window:
 
 
 def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
-                 chunk_games=64, ownership=None):
-    """Encode the chosen positions of ``games`` (all of them, or ``per_game``
-    random ones per game), each under a random symmetry, shuffled.  With
-    ``ownership`` (``final_ownership``) each position carries its game's
-    final ownership map from the mover's point of view, symmetrised alike."""
+                 chunk_games=64, ownership=None, chosen=None):
+    """Encode the chosen positions of ``games`` (all of them, ``per_game``
+    random ones per game, or with ``chosen`` (an index per corpus game) the
+    position before that move only), each under a random symmetry,
+    shuffled.  With ``ownership`` (``final_ownership``) each position
+    carries its game's final ownership map from the mover's point of view,
+    symmetrised alike."""
     n = corpus.size
     offs = corpus.offsets
     pick = np.zeros(corpus.moves, dtype=np.bool_)
     for g in games:
         a, b = offs[g], offs[g + 1]
-        if per_game is None:
+        if chosen is not None:
+            if 0 <= chosen[g] < b - a:
+                pick[a + chosen[g]] = True
+        elif per_game is None:
             pick[a:b] = True
         elif b > a:
-            chosen = rng.choice(b - a, size=min(per_game, b - a), replace=False)
-            pick[a + chosen] = True
+            take = rng.choice(b - a, size=min(per_game, b - a), replace=False)
+            pick[a + take] = True
     packed, moves, values, movenums, owners = [], [], [], [], []
     for i in range(0, len(games), chunk_games):
         part = np.asarray(games[i:i + chunk_games], dtype=np.int64)
@@ -217,8 +235,10 @@ class PositionStream:
     (epoch, window, offset)."""
 
     def __init__(self, corpus, planes, batch_size, seed=0, window_games=1000,
-                 per_game=None, need_winner=False, symmetries=True, ownership=None):
+                 per_game=None, need_winner=False, symmetries=True, ownership=None,
+                 chosen=None):
         self.corpus = corpus
+        self.chosen = chosen
         self.planes = planes
         self.batch_size = batch_size
         self.seed = seed
@@ -252,7 +272,8 @@ class PositionStream:
         games = order[a:a + self.window_games]
         rng = np.random.default_rng([self.seed, self.epoch, self.window_index, 1])
         self._window = build_window(self.corpus, games, self.planes, rng, self.per_game,
-                                    self.symmetries, ownership=self.ownership)
+                                    self.symmetries, ownership=self.ownership,
+                                    chosen=self.chosen)
 
     def next_batch(self):
         """(planes uint8 (B, P, n, n), move int64 (B,), value float32 (B,),

@@ -17,13 +17,20 @@ from .features import encode_state
 class PolicyPlayer(Player):
     """Plays the policy network's most probable legal move (superko
     included), never filling its own true eye; passes when nothing else is
-    left, or when the opponent passed and passing wins."""
+    left, or when the opponent passed and passing wins.  With
+    ``temperature`` > 0 it samples the move from the policy^(1/T) instead
+    (seeded by ``seed``): matches between policies (gating, RL against SL)
+    then play many different games, where the most probable move would
+    replay the same two."""
 
     name = "policy"
 
-    def __init__(self, networks: NetworkConfig = NetworkConfig()):
+    def __init__(self, networks: NetworkConfig = NetworkConfig(), temperature: float = 0.0,
+                 seed: int | None = None):
         self.networks = networks
         self.nets = None
+        self.temperature = temperature
+        self.rng = np.random.default_rng(seed)
 
     def ensure_networks(self):
         """The loaded ``nets.inference.Networks`` (PyTorch is imported on
@@ -43,7 +50,13 @@ class PolicyPlayer(Player):
             return PASS
         probs = nets.policy(encode_state(g.state)[None])[0]
         n = g.size
-        for idx in np.argsort(-probs[:n * n]):
+        order = np.argsort(-probs[:n * n])
+        if self.temperature > 0:
+            # a weighted draw without replacement: sort by u^(1/w) (Efraimidis-Spirakis)
+            w = np.maximum(probs[:n * n].astype(np.float64), 1e-30) ** (1.0 / self.temperature)
+            keys = np.log(self.rng.random(n * n)) / w
+            order = np.argsort(-keys)
+        for idx in order:
             p = index_to_point(int(idx), n)
             if not B.is_eye(g.state, p, color) and g.legal(p, color):
                 return p

@@ -41,6 +41,7 @@ from tengen.provenance import git_commit, machine_description
 from .data import PositionStream, final_ownership, fixed_sample
 from .features import POLICY_PLANES, VALUE_PLANES
 from .model import ModelFileError, NetConfig, build, load_model, planes_to_tensor, save_model
+from .shards import load_value_positions
 
 
 @dataclass
@@ -90,6 +91,10 @@ class TrainConfig:
     seed: int = option(0, help="seed of the data order and the initial weights")
     threads: int = option(0, help="PyTorch threads (0: all cores)")
     symmetries: bool = True           # a random symmetry of the square per position
+    selfplay: str | None = option(
+        None, metavar="DIR", help="value: train on the self-play value positions in DIR "
+        "(shards of tengen selfplay, one position per game with its final ownership) "
+        "instead of --data; --max-games keeps the newest games")
     init_from: str = option("", metavar="MODEL",
                             help="start from this network (same trunk shape): the trunk, and "
                                  "the heads too when it is of the same kind")
@@ -105,6 +110,10 @@ class TrainConfig:
         self.data, self.val = resolve_games(self.data, self.val)
         if self.out is None:
             self.out = f"runs/{self.kind}"
+        require(self.selfplay is None or self.kind == "value",
+                "--selfplay trains the value network: tengen train value --selfplay DIR")
+        if self.selfplay is not None:
+            self.data = []
 
     @property
     def planes(self):
@@ -259,16 +268,25 @@ class Trainer:
         freeze_trunk(self.net, cfg.freeze_layers)
         self.opt = make_optimizer(cfg, self.net)
         per_game = cfg.per_game or (4 if cfg.kind == "value" else None)
-        self.corpus = load_corpus(cfg.data, cfg.size, max_games=cfg.max_games or None,
-                                  progress=progress)
-        owner = val_owner = None
+        owner = val_owner = chosen = None
         use_owner = cfg.kind == "value" and cfg.ownership_weight > 0
-        if use_owner:
-            owner = final_ownership(self.corpus, cfg.ownership_playouts,
-                                    cache=self.out / "ownership-train.npy")
+        if cfg.selfplay:
+            # AlphaGo's value data: one position per self-play game, its
+            # final ownership estimated when the game ended
+            found = load_value_positions(cfg.selfplay, cfg.size, cfg.max_games or None)
+            print(f"self-play value positions: {found.corpus.games} games; "
+                  f"{found.stats.summary()}", file=sys.stderr, flush=True)
+            self.corpus, chosen = found.corpus, found.moves
+            owner = found.ownership if use_owner else None
+        else:
+            self.corpus = load_corpus(cfg.data, cfg.size, max_games=cfg.max_games or None,
+                                      progress=progress)
+            if use_owner:
+                owner = final_ownership(self.corpus, cfg.ownership_playouts,
+                                        cache=self.out / "ownership-train.npy")
         self.stream = PositionStream(self.corpus, cfg.planes, cfg.batch_size, cfg.seed,
                                      cfg.window_games, per_game, need_winner=cfg.kind == "value",
-                                     symmetries=cfg.symmetries, ownership=owner)
+                                     symmetries=cfg.symmetries, ownership=owner, chosen=chosen)
         self.val_sample = None
         if cfg.val and cfg.val_positions:
             val_corpus = load_corpus(cfg.val, cfg.size, max_games=max(50, cfg.val_positions // 2))
@@ -320,7 +338,7 @@ class Trainer:
                 "steps": self.steps, "wall_hours": round(self.elapsed / 3600, 3),
                 "cpu_hours": round(self.cpu_seconds / 3600, 3),
                 "machine": machine_description(), "validation": metrics or {},
-                "data": [Path(p).name for p in self.cfg.data],
+                "data": [Path(p).name for p in self.cfg.data] or [str(self.cfg.selfplay)],
                 "val_data": [Path(p).name for p in self.cfg.val]}
 
     def export(self, name, metrics=None):
@@ -452,8 +470,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     cfg = parse_config(parser, TrainConfig, args, kind=args.kind)
-    if not cfg.data:
-        parser.error("no training data: pass --data")
+    if not cfg.data and not cfg.selfplay:
+        parser.error("no training data: pass --data (or --selfplay DIR for the value network)")
+    if cfg.selfplay and not Path(cfg.selfplay).exists():
+        parser.error(f"--selfplay {cfg.selfplay}: no such file or directory")
     if args.reschedule and not args.resume:
         parser.error("--reschedule goes with --resume")
     reschedule = SCHEDULE_FIELDS if args.reschedule else ()

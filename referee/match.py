@@ -142,7 +142,10 @@ class Referee:
         self.a = GtpClient(config.engine_a, "A")
         self.b = GtpClient(config.engine_b, "B")
 
-    def run(self, progress=None):
+    def run(self, progress=None, stop=None):
+        """Play the match; ``progress(outcome, black label, white label)``
+        after each game; ``stop(result so far)`` returning True ends it
+        early (a gate whose decision can no longer change)."""
         cfg = self.config
         try:
             for client in (self.a, self.b):
@@ -158,6 +161,8 @@ class Referee:
                 result.outcomes.append(outcome)
                 if progress:
                     progress(outcome, black.label, white.label)
+                if stop is not None and stop(result):
+                    break
             return result
         except EngineStartError as e:
             raise MatchError(str(e)) from None

@@ -1,4 +1,4 @@
-"""Self-play games and reinforcement learning (AlphaGo's RL policy and value
-refinement).  Reserved by the project layout; nothing lives here yet: the
-supervised networks, search and referee it will build on are in nets/, mcts/
-and tengen/match.py."""
+"""Self-play and reinforcement learning: AlphaGo's RL policy (REINFORCE
+against a pool of earlier versions), value positions from self-play games,
+gating, and the workers that play the games, in this process or on Ray.
+``selfplay.loop`` says how the pieces make one iteration."""
