@@ -102,10 +102,10 @@ def add_options(parser: argparse.ArgumentParser | Any, cls: type, prefix: str = 
         elif typing.get_origin(kind) is list:
             kw["nargs"] = "+" if kw.get("required") else "*"
             kw["type"] = meta["parse"] or typing.get_args(kind)[0]
-            kw["metavar"] = meta["metavar"]
+            kw["metavar"] = meta["metavar"] or f.name.upper()
         else:
             kw["type"] = meta["parse"] or kind
-            kw["metavar"] = meta["metavar"]
+            kw["metavar"] = meta["metavar"] or (None if meta["choices"] else f.name.upper())
             kw["choices"] = meta["choices"]
         parser.add_argument(flag, dest=prefix + f.name, **kw)
 
