@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from nets.features import POLICY_PLANES
 from nets.inference import Networks, bf16_supported
-from nets.model import build, policy_config, save_model
+from nets.model import build, build_trunk, policy_config, save_model
 from tengen.config import option
 from tengen.paths import MODELS_DIR, POLICY_FILE
 
@@ -33,10 +33,16 @@ class Config:
     threads: int = option(0, help="PyTorch threads (0: all cores)")
 
 def sequential_like(cfg):
-    layers = [nn.Conv2d(cfg.planes, cfg.width, 5, padding=2), nn.ReLU()]
-    for _ in range(cfg.layers - 2):
-        layers += [nn.Conv2d(cfg.width, cfg.width, 3, padding=1), nn.ReLU()]
-    layers.append(nn.Conv2d(cfg.width, 1, 1))
+    """The bare convolutions of the network ``cfg`` describes: a Sequential
+    for the plain stack, the residual tower's own trunk (its additions are
+    the architecture, not wrapping) plus the 1x1 head for a residual one."""
+    if cfg.arch == "residual":
+        layers = [build_trunk(cfg), nn.Conv2d(cfg.width, 1, 1)]
+    else:
+        layers = [nn.Conv2d(cfg.planes, cfg.width, 5, padding=2), nn.ReLU()]
+        for _ in range(cfg.layers - 2):
+            layers += [nn.Conv2d(cfg.width, cfg.width, 3, padding=1), nn.ReLU()]
+        layers.append(nn.Conv2d(cfg.width, 1, 1))
     return nn.Sequential(*layers).to(memory_format=torch.channels_last)
 
 
@@ -63,7 +69,7 @@ def run(args: Config) -> dict:
         nets = Networks(policy_path=path, bf16=bf16)
         cfg = nets.policy_net.cfg
         bare = sequential_like(cfg).eval()
-        result = {"model": str(path), "width": cfg.width, "layers": cfg.layers, "bf16": bf16,
+        result = {"model": str(path), "width": cfg.width, "layers": cfg.layers, "arch": cfg.arch, "bf16": bf16,
                   "threads": torch.get_num_threads()}
         rng = np.random.default_rng(0)
         for batch in (1, 16, 128):
@@ -106,6 +112,7 @@ def _training(args, cfg, bare, bf16, n):
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         tc = TrainConfig(data=train[:1], val=[], out=tmp, width=cfg.width, layers=cfg.layers,
+                         arch=cfg.arch, blocks=cfg.blocks, global_pool=cfg.global_pool,
                          batch_size=b, bf16=bf16, max_games=200, window_games=30,
                          val_positions=0)
         trainer = Trainer(tc, progress=False)

@@ -57,8 +57,9 @@ class TrainConfig:
     width: int = option(64, parse=positive_int, help="filters per convolution")
     layers: int = option(13, parse=positive_int,
                          help="plain trunk: convolution layers in all (AlphaGo: 13)")
-    arch: str = option("plain", choices=("plain", "residual"),
-                       help="trunk: AlphaGo's plain stack or a residual tower")
+    arch: str = option("residual", choices=("plain", "residual"),
+                       help="trunk: a residual tower (the pilots' choice, models/README.md) or "
+                            "AlphaGo's plain 13-layer stack")
     blocks: int = option(6, parse=positive_int,
                          help="residual trunk: blocks of two 3x3 convolutions")
     global_pool: bool = option(False, help="residual trunk: global-pooling bias in every "

@@ -169,7 +169,7 @@ def test_bad_model_files_give_clear_errors(tmp_path):
 
 def small_config(tmp_path, games, **kw):
     base = dict(kind="policy", size=9, data=[str(games)], val=[], out=str(tmp_path / "run"),
-                width=32, layers=4, optimizer="adam", lr=3e-3, batch_size=32, bf16=False,
+                arch="plain", width=32, layers=4, optimizer="adam", lr=3e-3, batch_size=32, bf16=False,
                 warmup_positions=0, schedule_positions=10 ** 9, window_games=100,
                 checkpoint_minutes=1000, val_every=10 ** 9, val_positions=0, seed=3,
                 symmetries=False)
