@@ -151,7 +151,7 @@ class Reviewer:
             except IllegalMove:
                 after = None
             asks.append((after if after is not None else s.game, 3 - c))
-        leads = black_leads(self.player.ensure_search().nets, asks)
+        leads = black_leads(self.player.ensure_search(seen[0].game.size).nets, asks)
         if leads is None:
             return
         series = [(leads[2 * k] + leads[2 * k + 1]) / 2 for k in range(len(seen))]

@@ -203,7 +203,7 @@ def _leads_for(fmt, player, game, color):
     """A MoveLeads for KataGo's format when a value network is loaded."""
     if fmt is not kata_info:
         return None
-    nets = player.ensure_search().nets
+    nets = player.ensure_search(game.size).nets
     return MoveLeads(nets, game, color) if nets.value_net is not None else None
 
 
@@ -280,7 +280,7 @@ def _name(color):
 def policy_heatmap(get_nets):
     def run(game, args, stream):
         color = _heat_args(args, game)
-        nets = get_nets()
+        nets = get_nets(game.size)
         g = with_mover(game, color)
         n = g.size
         probs = nets.policy(encode_state(g.state)[None])[0]
@@ -300,7 +300,7 @@ def policy_heatmap(get_nets):
 def value_heatmap(get_nets):
     def run(game, args, stream):
         color = _heat_args(args, game)
-        nets = get_nets()
+        nets = get_nets(game.size)
         if nets.value_net is None:
             raise ValueError("no value network loaded")
         g = with_mover(game, color)
@@ -330,7 +330,7 @@ def value_heatmap(get_nets):
 
 
 def heatmap_commands(get_nets, value=True):
-    """The GoGui heat maps over the networks ``get_nets()`` loads."""
+    """The GoGui heat maps over the networks ``get_nets(board size)`` loads."""
     commands = [PlayerCommand("tengen-policy_heatmap", policy_heatmap(get_nets),
                               gogui="gfx/Policy heat map")]
     if value:
@@ -363,4 +363,4 @@ def analysis_commands(player: SearchPlayer) -> list[PlayerCommand]:
                       streaming=True, plays=True),
         PlayerCommand("kata-genmove_analyze", genmove_analyze_command(player, kata_info),
                       streaming=True, plays=True),
-    ] + heatmap_commands(lambda: player.ensure_search().nets)
+    ] + heatmap_commands(lambda size: player.ensure_search(size).nets)

@@ -45,6 +45,7 @@ class SearchPlayer(Player):
         self.search_config = search
         self.play = play
         self.search: Search | None = None
+        self._paths = None        # the network files the search runs
         self._warm = False
         self._off_turn = False    # the tree's root was searched for the side not to move
         self._low = 0
@@ -53,19 +54,23 @@ class SearchPlayer(Player):
         self._loading = threading.RLock()
 
     # ---- loading ----------------------------------------------------------
-    def ensure_search(self) -> Search:
-        """The Search with its networks loaded (PyTorch is imported on this
-        first call, not when the GTP server starts)."""
+    def ensure_search(self, size: int | None = None) -> Search:
+        """The Search with the networks for an n x n board loaded (PyTorch is
+        imported on the first call, not when the GTP server starts); a board
+        size with networks of its own (``models/NxN/``) switches to them."""
         with self._loading:
-            if self.search is None:
+            paths = (self.networks.policy_path(size), self.networks.value_path(size))
+            # a search handed in from outside (self._paths None) is kept as it is
+            if self.search is None or (self._paths is not None and paths != self._paths):
                 from nets.inference import Networks
 
-                nets = Networks(self.networks.policy_path(), self.networks.value_path(),
-                                threads=self.networks.threads)
-                rollout = None
-                if self.search_config.rollouts or nets.value_net is None:
+                nets = Networks(*paths, threads=self.networks.threads)
+                rollout = None if self.search is None else self.search.rollout
+                if rollout is None and (self.search_config.rollouts or nets.value_net is None):
                     rollout = load_rollout()   # RolloutFileError (a ValueError) when missing
                 self.search = Search(nets, self.search_config, rollout)
+                self._paths = paths
+                self._warm = False
             return self.search
 
     def prepare(self, game: Game) -> Search:
@@ -73,7 +78,7 @@ class SearchPlayer(Player):
         of ``game``'s size, so that compilation and the networks' first
         calls are paid for now rather than inside a timed search."""
         with self._loading:
-            search = self.ensure_search()
+            search = self.ensure_search(game.size)
             if not self._warm:
                 search.set_position(Game(game.size, game.komi, game.rules))
                 search.run(visits=2 * self.search_config.batch_size, early_stop=False)

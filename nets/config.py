@@ -24,16 +24,30 @@ class NetworkConfig:
     def __post_init__(self) -> None:
         require(self.threads is None or self.threads >= 1, "threads must be at least 1")
 
-    def policy_path(self) -> Path:
-        return Path(self.policy_model) if self.policy_model else MODELS_DIR / POLICY_FILE
+    def policy_path(self, size: int | None = None) -> Path:
+        """The policy network to load for an n x n board: the given file,
+        else the shipped one for that size (``models/NxN/``) if there is one,
+        else the shipped default."""
+        return Path(self.policy_model) if self.policy_model else _shipped(POLICY_FILE, size)
 
-    def value_path(self) -> Path | None:
+    def value_path(self, size: int | None = None) -> Path | None:
         """The value network to load: the given file, else the shipped one
-        if it exists, else None."""
+        for the size or the default if it exists, else None."""
         if self.value_model:
             return Path(self.value_model)
-        default = MODELS_DIR / VALUE_FILE
-        return default if default.exists() else None
+        path = _shipped(VALUE_FILE, size)
+        return path if path.exists() else None
 
     def has_policy(self) -> bool:
         return self.policy_path().exists()
+
+
+def _shipped(name: str, size: int | None) -> Path:
+    """``models/NxN/name`` when the size has its own network, else
+    ``models/name``: the engine picks the right file for the board by
+    itself, so ``boardsize 9`` then ``genmove`` uses the 9x9 network."""
+    if size is not None:
+        sized = MODELS_DIR / f"{size}x{size}" / name
+        if sized.exists():
+            return sized
+    return MODELS_DIR / name

@@ -32,19 +32,22 @@ class PolicyPlayer(Player):
         self.temperature = temperature
         self.rng = np.random.default_rng(seed)
 
-    def ensure_networks(self):
-        """The loaded ``nets.inference.Networks`` (PyTorch is imported on
-        this first call, not when the GTP server starts)."""
-        if self.nets is None:
+    def ensure_networks(self, size: int | None = None):
+        """The loaded ``nets.inference.Networks`` for an n x n board
+        (PyTorch is imported on the first call, not when the GTP server
+        starts); a size with a network of its own (``models/NxN/``)
+        switches to it."""
+        path = self.networks.policy_path(size)
+        if self.nets is None or self.nets.policy_path != path:
             from .inference import Networks
-            self.nets = Networks(self.networks.policy_path(), None, threads=self.networks.threads)
+            self.nets = Networks(path, None, threads=self.networks.threads)
         return self.nets
 
     def prepare(self, game: Game) -> None:
-        self.ensure_networks()
+        self.ensure_networks(game.size)
 
     def genmove(self, game: Game, color: int, clock: Clock, cleanup: bool = False) -> int:
-        nets = self.ensure_networks()
+        nets = self.ensure_networks(game.size)
         g = with_mover(game, color)
         if game.moves and game.moves[-1][1] == PASS and pass_margin(g, color) > 0 and not cleanup:
             return PASS

@@ -78,11 +78,13 @@ class Session:
         self.send(line)
         return self.response(timeout)
 
-    def stream(self, line, infos=3, stop="name"):
-        """Start a streaming command, let it print ``infos`` lines, send
-        ``stop``; returns (the streamed response, the answer to ``stop``)."""
+    def stream(self, line, infos=3, stop="name", until=None):
+        """Start a streaming command, let it print ``infos`` lines (and
+        until ``until()`` holds, if given), send ``stop``; returns (the
+        streamed response, the answer to ``stop``)."""
         self.send(line)
-        self.wait_until(lambda t: t.count("\ninfo ") >= infos or t.startswith("?"))
+        self.wait_until(lambda t: t.startswith("?") or (
+            t.count("\ninfo ") >= infos and (until is None or until())))
         self.send(stop)
         first = self.response()
         return first, (self.response() if stop.strip() else None)
@@ -239,16 +241,26 @@ def test_genmove_analyze_plays_its_move(session):
 
 
 def test_a_full_tree_keeps_reporting_its_last_result(models, monkeypatch):
-    """Memory stays bounded: a 300-node arena fills within a second, and
-    the analysis goes on printing the same result until it is stopped."""
+    """Memory stays bounded: a 300-node arena fills, and the analysis goes
+    on printing the same result until it is stopped."""
     from mcts.player import SearchPlayer
 
     pol, val = models
     player = SearchPlayer(NetworkConfig(pol, val, threads=1), SearchConfig(max_nodes=300, seed=1))
     monkeypatch.setattr(gtp_server, "make_player", lambda config: player)
     s = Session(EngineConfig(player="random", size=9))
+    full = {}
+
+    def filled():
+        # three lines printed after the arena filled and the search stopped
+        search = player.search
+        nodes = search.tree.meta[0] if search is not None else 0
+        if search is not None and "at" not in full and \
+                nodes >= len(search.tree.first) - search.cfg.batch_size:
+            full["at"] = s.out.text.count("\ninfo ")
+        return "at" in full and s.out.text.count("\ninfo ") >= full["at"] + 3
     try:
-        streamed, answer = s.stream("lz-analyze b 2", infos=25)
+        streamed, answer = s.stream("lz-analyze b 2", infos=3, until=filled)
         assert answer == "= tengen"
         lines = streamed.split("\n")[1:]
         assert player.search.tree.meta[0] > 250

@@ -296,3 +296,29 @@ def test_time_per_move_without_a_clock():
     t0 = time.perf_counter()
     player.genmove(Game(9), BLACK, Clock())
     assert time.perf_counter() - t0 < 5 and player.search.visits_done <= 40
+
+
+def test_a_board_size_with_networks_of_its_own_plays_with_them(tmp_path, monkeypatch):
+    """``models/9x9/`` holds networks for 9x9: with no file named on the
+    command line, a 9x9 game loads them and a 13x13 game the default ones,
+    and the player switches when the board size changes."""
+    import nets.config as nc
+
+    default = tmp_path / "models"
+    nine = default / "9x9"
+    nine.mkdir(parents=True)
+    save_tiny_models(default, seed=1)
+    save_tiny_models(nine, seed=2)
+    monkeypatch.setattr(nc, "MODELS_DIR", default)
+    cfg = NetworkConfig(threads=1)
+    assert cfg.policy_path(9) == nine / "policy.safetensors"
+    assert cfg.policy_path(13) == default / "policy.safetensors"
+    assert cfg.value_path(9) == nine / "value.safetensors"
+    assert NetworkConfig(policy_model="mine.safetensors").policy_path(9).name == "mine.safetensors"
+    player = SearchPlayer(cfg, SearchConfig(visits=16, seed=1), PlayConfig(resign_threshold=0.0))
+    for size, folder in ((9, nine), (13, default), (9, nine)):
+        game = Game(size)
+        move = player.genmove(game, BLACK, Clock())
+        assert game.legal(move, BLACK)
+        assert player.search.nets.policy_path == folder / "policy.safetensors"
+        assert player.search.nets.value_path == folder / "value.safetensors"
