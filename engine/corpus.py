@@ -28,6 +28,8 @@ class Corpus:
     winner: np.ndarray    # int8 per game: BLACK, WHITE or 0 (unknown/draw)
     first: np.ndarray     # int8 per game: the colour to move after the setup
     skipped: int = 0      # games not read (malformed, other size)
+    margin: np.ndarray | None = None  # float32 per game: Black's counted margin, NaN if none
+    komi: np.ndarray | None = None    # float32 per game
 
     @property
     def games(self):
@@ -54,7 +56,7 @@ def load_corpus(paths, size=19, max_games=None, progress=False):
     stats = ReadStats()
     pts, cols, offs = [], [], [0]
     spts, scols, soffs = [], [], [0]
-    winners, first = [], []
+    winners, first, margins, komis = [], [], [], []
     other = 0
     records = iter_records(paths, stats)
     if progress:
@@ -76,9 +78,12 @@ def load_corpus(paths, size=19, max_games=None, progress=False):
         soffs.append(len(spts))
         winners.append(rec.winner or 0)
         first.append(rec.first_to_move)
+        margins.append(np.nan if rec.margin is None else rec.margin)
+        komis.append(rec.komi)
         if max_games is not None and len(winners) >= max_games:
             break
     return Corpus(size or 19, np.array(pts, np.int16), np.array(cols, np.int8),
                   np.array(offs, np.int64), np.array(spts, np.int16),
                   np.array(scols, np.int8), np.array(soffs, np.int64),
-                  np.array(winners, np.int8), np.array(first, np.int8), stats.skipped + other)
+                  np.array(winners, np.int8), np.array(first, np.int8), stats.skipped + other,
+                  np.array(margins, np.float32), np.array(komis, np.float32))

@@ -138,6 +138,7 @@ class Window:
     planes: int
     size: int
     owner: np.ndarray = None  # (M, n*n) int8 final ownership, mover's frame, in percent
+    game: np.ndarray = None   # (M,) int64 corpus game of each position
 
     def __len__(self):
         return len(self.move)
@@ -177,7 +178,7 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
         elif b > a:
             take = rng.choice(b - a, size=min(per_game, b - a), replace=False)
             pick[a + take] = True
-    packed, moves, values, movenums, owners = [], [], [], [], []
+    packed, moves, values, movenums, owners, gids = [], [], [], [], [], []
     for i in range(0, len(games), chunk_games):
         part = np.asarray(games[i:i + chunk_games], dtype=np.int64)
         count = int(sum(pick[offs[g]:offs[g + 1]].sum() for g in part))
@@ -211,6 +212,7 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
         moves.append(om)
         values.append(ov.astype(np.float32))
         movenums.append(omn[:m])
+        gids.append(og[:m])
         if own is not None:
             owners.append(own.reshape(m, n * n))
     if not packed:
@@ -223,7 +225,8 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
     movenums = np.concatenate(movenums)
     order = rng.permutation(len(moves))
     owner = np.concatenate(owners)[order] if owners else None
-    return Window(packed[order], moves[order], values[order], movenums[order], planes, n, owner)
+    return Window(packed[order], moves[order], values[order], movenums[order], planes, n, owner,
+                  np.concatenate(gids)[order])
 
 
 class PositionStream:
@@ -313,4 +316,5 @@ def fixed_sample(corpus, planes, positions, per_game=4, need_winner=False, seed=
                      ownership=ownership)
     keep = min(positions, len(w))
     return Window(w.packed[:keep], w.move[:keep], w.value[:keep], w.movenum[:keep], planes,
-                  w.size, None if w.owner is None else w.owner[:keep])
+                  w.size, None if w.owner is None else w.owner[:keep],
+                  None if w.game is None else w.game[:keep])

@@ -6,6 +6,14 @@ final result from the mover's point of view (+1 win, -1 loss; games with no
 known winner do not count for the value).  With a rollout policy (given, or
 ``models/rollout.npz`` when present) its top-1 accuracy on the same
 positions is reported too (``rollout_top1``, ``rollout.train``).
+
+The ownership head's score estimate (``nets.score``: the ownership summed,
+komi taken off, from the mover's side) is scored against the games whose
+result is a count (``B+3.5``; most expert games end by resignation): its
+mean absolute error and mean signed error (the bias toward the mover) in
+points, over all their positions and after move 100.  Expert games are
+counted by territory, the estimate is an area count; the two differ by the
+prisoners and dame, usually a point or two.
 """
 
 import argparse
@@ -35,7 +43,9 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
     """Scores on the games of ``size`` (default: the first game's size)."""
     corpus = load_corpus(paths, size)
     totals = {"positions": 0, "top1": 0.0, "top5": 0.0, "value_positions": 0, "value_se": 0.0,
-              "winner_hits": 0.0, "late_positions": 0, "late_hits": 0.0}
+              "winner_hits": 0.0, "late_positions": 0, "late_hits": 0.0,
+              "score_positions": 0, "score_ae": 0.0, "score_se": 0.0,
+              "late_score_positions": 0, "late_score_ae": 0.0}
     rng = np.random.default_rng(0)
     bar = None
     if progress:
@@ -61,7 +71,8 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
                 z = w.value[idx]
                 known = z != 0
                 if known.any():
-                    v = nets.value(planes[known])
+                    v, own = nets.value_and_ownership(planes[known])
+                    _score_errors(totals, corpus, w, idx[known], planes[known], own)
                     totals["value_se"] += float(((v - z[known]) ** 2).sum())
                     hits = (v > 0) == (z[known] > 0)
                     totals["winner_hits"] += float(hits.sum())
@@ -88,8 +99,41 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
         "value_winner_accuracy": totals["winner_hits"] / nv if nv else None,
         f"value_winner_accuracy_after_move_{LATE_MOVE}":
             totals["late_hits"] / totals["late_positions"] if totals["late_positions"] else None,
+        "score_positions": totals["score_positions"],
+        "score_mae": _ratio(totals["score_ae"], totals["score_positions"]),
+        "score_bias": _ratio(totals["score_se"], totals["score_positions"]),
+        f"score_mae_after_move_{LATE_MOVE}":
+            _ratio(totals["late_score_ae"], totals["late_score_positions"]),
         "skipped_games": corpus.skipped,
     }
+
+
+def _ratio(a: float, n: int) -> float | None:
+    return a / n if n else None
+
+
+def _score_errors(totals: dict, corpus, w, idx: np.ndarray, planes: np.ndarray,
+                  own: np.ndarray) -> None:
+    """Add the score estimate's errors on the positions ``idx`` of window
+    ``w`` whose game was counted; ``own`` is their ownership maps (mover's
+    frame) and the last plane of ``planes`` says whether Black moves."""
+    if corpus.margin is None:
+        return
+    game = w.game[idx]
+    margin = corpus.margin[game]
+    counted = ~np.isnan(margin)
+    if not counted.any():
+        return
+    black = planes[counted, -1, 0, 0] == 1
+    komi = corpus.komi[game[counted]]
+    lead = own[counted].sum(axis=(1, 2)) + np.where(black, -komi, komi)   # the mover's
+    err = lead - np.where(black, margin[counted], -margin[counted])
+    late = w.movenum[idx][counted] > LATE_MOVE
+    totals["score_positions"] += int(counted.sum())
+    totals["score_ae"] += float(np.abs(err).sum())
+    totals["score_se"] += float(err.sum())
+    totals["late_score_positions"] += int(late.sum())
+    totals["late_score_ae"] += float(np.abs(err[late]).sum())
 
 
 @dataclass(frozen=True)

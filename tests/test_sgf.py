@@ -474,3 +474,9 @@ def test_oversized_members_are_skipped(tmp_path):
     stats = ReadStats()
     recs = list(iter_records(path, stats, max_bytes=1000))
     assert [r.source for r in recs] == ["big.zip:small.sgf"] and stats.skipped == 1
+
+
+@pytest.mark.parametrize("re_value, margin", [
+    ("B+3.5", 3.5), ("W+0.5", -0.5), ("W+R", None), ("B+T", None), ("Draw", None), ("B+", None)])
+def test_a_records_margin_is_blacks_counted_lead(re_value, margin):
+    assert parse_sgf(f"(;RE[{re_value}])").margin == margin

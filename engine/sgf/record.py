@@ -43,6 +43,19 @@ class GameRecord:
     properties: dict[str, list[str]]
     source: str
 
+    @property
+    def margin(self) -> float | None:
+        """Black's winning margin when the result is a count (``B+3.5`` is
+        3.5, ``W+0.5`` is -0.5); None for a resignation, a time loss, a
+        draw or no result."""
+        if self.winner is None:
+            return None
+        try:
+            points = float(self.result[2:])
+        except ValueError:
+            return None
+        return points if self.winner == BLACK else -points
+
     def _describe(self, i):
         """``move 57 (W at dd = D16)`` for move index ``i`` (0-based)."""
         c, p = self.moves[i]
