@@ -10,9 +10,10 @@ rm -rf "$work/dist" "$work/venv"
 python -m pip wheel -q --no-deps -w "$work/dist" .
 wheel=$(ls "$work"/dist/tengen-*.whl)
 python - "$wheel" <<'PY'
-import sys, zipfile
+import glob, sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
-for f in ("models/policy.safetensors", "models/value.safetensors", "models/rollout.npz"):
+sized = sorted(glob.glob("models/*x*/*.safetensors"))   # the networks of one board size
+for f in ["models/policy.safetensors", "models/value.safetensors", "models/rollout.npz", *sized]:
     assert f in names, f"{f} is not in the wheel"
 print(f"{sys.argv[1]}: {len(names)} files, networks included")
 PY
