@@ -218,7 +218,7 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
     if not packed:
         return Window(np.zeros((0, (planes * n * n + 7) // 8), np.uint8),
                       np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int32),
-                      planes, n)
+                      planes, n, game=np.zeros(0, np.int64))
     packed = np.concatenate(packed)
     moves = np.concatenate(moves)
     values = np.concatenate(values)
@@ -316,5 +316,4 @@ def fixed_sample(corpus, planes, positions, per_game=4, need_winner=False, seed=
                      ownership=ownership)
     keep = min(positions, len(w))
     return Window(w.packed[:keep], w.move[:keep], w.value[:keep], w.movenum[:keep], planes,
-                  w.size, None if w.owner is None else w.owner[:keep],
-                  None if w.game is None else w.game[:keep])
+                  w.size, None if w.owner is None else w.owner[:keep], w.game[:keep])

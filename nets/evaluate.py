@@ -34,6 +34,7 @@ from .data import build_window
 from .features import VALUE_PLANES
 from .inference import Networks
 from .model import ModelFileError
+from .score import movers_lead
 
 LATE_MOVE = 100   # "after move 100": positions with more than 100 moves played
 
@@ -126,7 +127,7 @@ def _score_errors(totals: dict, corpus, w, idx: np.ndarray, planes: np.ndarray,
         return
     black = planes[counted, -1, 0, 0] == 1
     komi = corpus.komi[game[counted]]
-    lead = own[counted].sum(axis=(1, 2)) + np.where(black, -komi, komi)   # the mover's
+    lead = movers_lead(own[counted].sum(axis=(1, 2)), komi, black)
     err = lead - np.where(black, margin[counted], -margin[counted])
     late = w.movenum[idx][counted] > LATE_MOVE
     totals["score_positions"] += int(counted.sum())

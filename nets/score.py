@@ -52,11 +52,19 @@ def black_leads(nets: Networks, positions: list[tuple[Game, int]],
                                 for k in range(symmetries)])
         _, own = nets.value_and_ownership(batch)
         sums = own.sum(axis=(1, 2)).reshape(symmetries, -1).mean(0)
-        for j, total in enumerate(sums):
-            g, mover = positions[todo[i + j]]
-            lead = float(total) - g.komi if mover == BLACK else float(total) + g.komi
-            out[todo[i + j]] = lead if mover == BLACK else -lead
+        asked = [positions[k] for k in todo[i:i + len(sums)]]
+        black = np.array([mover == BLACK for _, mover in asked])
+        leads = movers_lead(sums, np.array([g.komi for g, _ in asked]), black)
+        for j, lead in enumerate(np.where(black, leads, -leads)):
+            out[todo[i + j]] = float(lead)
     return out
+
+
+def movers_lead(ownership_sums: np.ndarray, komi: np.ndarray,
+                black_to_move: np.ndarray) -> np.ndarray:
+    """The mover's lead from the ownership maps' sums (mover's frame):
+    komi counts against Black and for White."""
+    return ownership_sums + np.where(black_to_move, -komi, komi)
 
 
 def both_sides(game: Game) -> list[tuple[Game, int]]:

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from engine import board as B
+from engine.board import BLACK
 from engine.game import Game
 from engine.playouts import random_move
 from engine.sgf.write import game_to_sgf
@@ -23,6 +24,7 @@ from nets.model import (
     save_model,
     value_config,
 )
+from nets.score import black_leads
 from nets.train import TrainConfig, Trainer
 
 
@@ -307,9 +309,6 @@ def test_score_error_is_scored_against_counted_results_only(tmp_path, monkeypatc
     margin (B+3.5) of each position's game, from the mover's side; games
     that ended by resignation do not count.  Reference: nets.score's
     estimate, position by position, through Game and its own encoding."""
-    from engine.board import BLACK
-    from nets.score import black_leads
-
     rng = np.random.default_rng(5)
     folder = tmp_path / "games"
     folder.mkdir()
