@@ -272,8 +272,8 @@ class SelfPlayRun:
         st["cpu_seconds"] += cpu
         st["would_resign"] += m["would_resign"]
         st["false_resignations"] += m["false_resignations"]
+        self._log(m)              # before the checkpoint: a resume drops rows past it
         self.save_checkpoint()
-        self._log(m)
         enforce_limit(self.out / "sgf", cfg.max_sgf_mb * 10 ** 6)
         enforce_limit(self.out / "shards" / "rl", cfg.max_rl_shard_mb * 10 ** 6)
         return m
