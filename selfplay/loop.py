@@ -119,7 +119,8 @@ class SelfPlayRun:
             self.elo = dict(ckpt["elo"])
             self.save_policy()
             self._prune_best()
-            truncate_rows(self.out / "metrics.csv", self.iteration)
+            for log in ("metrics.csv", "promotions.csv"):    # the redone iterations' rows
+                truncate_rows(self.out / log, self.iteration)
         for f in (self.out / "candidates").glob("*.safetensors"):
             f.unlink()                     # a gate in flight at a crash is not resumed
         self.curves = Curves(self.out)
