@@ -74,12 +74,20 @@ def moves_left_estimate(empty_points):
 
 
 class Clock:
-    """Both players' clocks under one ``TimeControl``.  ``lag`` seconds are
-    kept back from every budget for transmission and GUI overhead."""
+    """Both players' clocks under one ``TimeControl``.  Up to ``lag``
+    seconds are kept back from every allowance for transmission and GUI
+    overhead, but never more than ``lag_share`` of it: a fixed lag would
+    leave nothing of a 0.5 s move (``time_settings 0 0.5 1``), while a pipe
+    to a GUI or referee answers in milliseconds."""
 
-    def __init__(self, control=None, lag=0.5):
+    def __init__(self, control=None, lag=0.5, lag_share=0.25):
         self.lag = lag
+        self.lag_share = lag_share
         self.set_control(control or TimeControl())
+
+    def reserve(self, allowance):
+        """Seconds kept back from an ``allowance`` of seconds."""
+        return min(self.lag, self.lag_share * max(0.0, allowance))
 
     def set_control(self, control):
         """Adopt a new time control; both clocks restart full."""
@@ -105,7 +113,7 @@ class Clock:
         side.stones = c.period_stones if c.system == "canadian" else c.periods
 
     def copy(self):
-        k = Clock(self.control, self.lag)
+        k = Clock(self.control, self.lag, self.lag_share)
         k.sides = {color: replace(side) for color, side in self.sides.items()}
         return k
 
@@ -166,7 +174,7 @@ class Clock:
             return None
         moves_left = max(1.0, moves_left)
         if c.system == "absolute":
-            return max(0.0, side.main_left - self.lag) / moves_left
+            return max(0.0, side.main_left - self.reserve(side.main_left)) / moves_left
         per_period_move = c.period_time / c.period_stones if c.system == "canadian" else c.period_time
         if not side.in_overtime:
             t = side.main_left / moves_left + per_period_move
@@ -174,7 +182,7 @@ class Clock:
             t = side.period_left / max(1, side.stones)
         else:
             t = c.period_time
-        return max(0.0, t - self.lag)
+        return max(0.0, t - self.reserve(t))
 
     def move_budget(self, game, color):
         """``budget`` with the moves left estimated from the empty points."""

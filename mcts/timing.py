@@ -32,8 +32,8 @@ class TimePlan:
 
 def max_move_time(clock, color):
     """The longest ``color`` may think on this move without losing on time
-    (the clock's lag kept back), or None without a time limit.  A Canadian
-    period keeps each of its later stones their lag; a byo-yomi move may
+    (the clock's reserve kept back), or None without a time limit.  A Canadian
+    period keeps each of its later stones their reserve; a byo-yomi move may
     use the rest of the main time and one whole period, which it keeps."""
     c = clock.control
     if c.system == "none":
@@ -43,12 +43,13 @@ def max_move_time(clock, color):
         t = side.main_left
     elif c.system == "canadian":
         if side.in_overtime:
-            t = side.period_left - clock.lag * max(0, side.stones - 1)
+            stones = max(1, side.stones)
+            t = side.period_left - clock.reserve(side.period_left / stones) * (stones - 1)
         else:
             t = side.main_left + c.period_time / c.period_stones
     else:
         t = (0.0 if side.in_overtime else side.main_left) + c.period_time
-    return max(0.0, t - clock.lag)
+    return max(0.0, t - clock.reserve(t))
 
 
 def plan_move(clock, game, color, hard_move_factor=2.0):

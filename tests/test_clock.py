@@ -84,3 +84,15 @@ def test_time_left_rejects_nonsense_and_moves_left_estimate():
         clock.time_left(BLACK, -1, 0)
     assert moves_left_estimate(361) == pytest.approx(108.3)
     assert moves_left_estimate(0) == 8
+
+
+def test_a_short_allowance_keeps_only_a_share_of_it_back_for_lag():
+    # time_settings 0 0.5 1: a fixed 0.5 s lag would leave the search nothing
+    clock = Clock(TimeControl.from_gtp(0, 0.5, 1), lag=0.5)
+    assert clock.budget(BLACK, 50) == pytest.approx(0.375)
+    clock = Clock(TimeControl.from_gtp(0, 1, 1), lag=0.5)
+    assert clock.budget(BLACK, 50) == pytest.approx(0.75)
+    # a long allowance keeps the whole lag back
+    clock = Clock(TimeControl.from_gtp(0, 10, 1), lag=0.5)
+    assert clock.budget(BLACK, 50) == pytest.approx(9.5)
+    assert clock.copy().budget(BLACK, 50) == pytest.approx(9.5)
