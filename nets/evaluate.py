@@ -40,8 +40,10 @@ LATE_MOVE = 100   # "after move 100": positions with more than 100 moves played
 
 
 def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progress=False,
-             size=None):
-    """Scores on the games of ``size`` (default: the first game's size)."""
+             size=None, symmetries=1):
+    """Scores on the games of ``size`` (default: the first game's size),
+    each network's output averaged over ``symmetries`` of the board's eight
+    (as ``tengen analyze`` averages its score estimates)."""
     corpus = load_corpus(paths, size)
     totals = {"positions": 0, "top1": 0.0, "top5": 0.0, "value_positions": 0, "value_se": 0.0,
               "winner_hits": 0.0, "late_positions": 0, "late_hits": 0.0,
@@ -64,15 +66,14 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
             planes = w.planes_of(idx)
             move = w.move[idx]
             if nets.policy_net is not None:
-                logits = nets.policy_logits(planes)
-                top5 = np.argsort(-logits, axis=1)[:, :5]
+                top5 = np.argsort(-nets.policy(planes, symmetries), axis=1)[:, :5]
                 totals["top1"] += float((top5[:, 0] == move).sum())
                 totals["top5"] += float((top5 == move[:, None]).any(axis=1).sum())
             if nets.value_net is not None:
                 z = w.value[idx]
                 known = z != 0
                 if known.any():
-                    v, own = nets.value_and_ownership(planes[known])
+                    v, own = nets.value_and_ownership(planes[known], symmetries)
                     _score_errors(totals, corpus, w, idx[known], planes[known], own)
                     totals["value_se"] += float(((v - z[known]) ** 2).sum())
                     hits = (v > 0) == (z[known] > 0)
@@ -105,6 +106,7 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
         "score_bias": _ratio(totals["score_se"], totals["score_positions"]),
         f"score_mae_after_move_{LATE_MOVE}":
             _ratio(totals["late_score_ae"], totals["late_score_positions"]),
+        "symmetries": symmetries,
         "skipped_games": corpus.skipped,
     }
 
@@ -148,9 +150,12 @@ class EvalConfig:
     batch: int = option(256, parse=positive_int, help="positions per network call")
     size: int | None = option(None, help="board size of the games to score "
                                          "(default: the first game's)")
+    symmetries: int = option(1, help="average each network over this many of the board's "
+                                     "eight symmetries (1..8; as many evaluations)")
 
     def __post_init__(self) -> None:
         require(bool(self.games), "--games needs at least one path")
+        require(1 <= self.symmetries <= 8, "--symmetries must be 1..8")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -183,7 +188,8 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     r = {}
     if nets is not None:
         r = evaluate(nets, cfg.games, cfg.max_positions or None, cfg.batch,
-                     progress=not args.json and sys.stderr.isatty(), size=cfg.size)
+                     progress=not args.json and sys.stderr.isatty(), size=cfg.size,
+                     symmetries=cfg.symmetries)
     if rollout is not None:
         r.update(rollout_accuracy(rollout, cfg.games, cfg.max_positions or None, cfg.size))
     if args.json:

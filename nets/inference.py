@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from .model import ModelFileError, load_model, planes_to_tensor
+from .symmetry import inverse, transform_planes
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 POLICY_FILE = "policy.safetensors"
@@ -75,23 +76,53 @@ class Networks:
         """Logits (B, n*n + 1) from 48-plane (or 49: the extra is ignored) input."""
         return self._run(self.policy_net, planes[:, :self.policy_net.cfg.planes])
 
-    def policy(self, planes: np.ndarray) -> np.ndarray:
-        """Move probabilities (B, n*n + 1), pass last."""
-        logits = self.policy_logits(planes)
+    def policy(self, planes: np.ndarray, symmetries: int = 1) -> np.ndarray:
+        """Move probabilities (B, n*n + 1), pass last; with ``symmetries``
+        > 1 the mean over the first that many of the board's eight."""
+        logits = self.policy_logits(_symmetric_batch(planes, symmetries))
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
-        return p / p.sum(axis=1, keepdims=True)
+        p /= p.sum(axis=1, keepdims=True)
+        if symmetries == 1:
+            return p
+        b, n = len(planes), planes.shape[-1]
+        board = _mean_back(p[:, :-1].reshape(symmetries, b, n, n))
+        return np.concatenate([board.reshape(b, n * n), p[:, -1:].reshape(symmetries, b, 1).mean(0)],
+                              axis=1)
 
     def value(self, planes: np.ndarray) -> np.ndarray:
         """Values in [-1, 1] for the player to move, from 49-plane input."""
         return self._run(self.value_net, planes)
 
-    def value_and_ownership(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def value_and_ownership(self, planes: np.ndarray,
+                            symmetries: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """(values (B,), ownership (B, n, n)), both in [-1, 1] for the player
         to move (+1: the point ends up the mover's), from 49-plane input:
         the value network's auxiliary ownership head, which the score
-        estimates of ``tengen analyze`` add up."""
-        x = planes_to_tensor(planes)
+        estimates of ``tengen analyze`` add up.  With ``symmetries`` > 1,
+        the mean over the first that many of the board's eight symmetries
+        (as many evaluations, in one batch)."""
+        x = planes_to_tensor(_symmetric_batch(planes, symmetries))
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             v, own = self.value_net.forward_with_ownership(x)
-            return v.float().numpy(), own.float().numpy()
+            v, own = v.float().numpy(), own.float().numpy()
+        if symmetries == 1:
+            return v, own
+        b = len(planes)
+        return v.reshape(symmetries, b).mean(0), _mean_back(own.reshape(symmetries, b, *own.shape[1:]))
+
+
+def _symmetric_batch(planes: np.ndarray, symmetries: int) -> np.ndarray:
+    """``planes`` seen under symmetries 0 .. ``symmetries``-1, stacked."""
+    if not 1 <= symmetries <= 8:
+        raise ValueError(f"symmetries must be 1..8, got {symmetries}")
+    if symmetries == 1:
+        return planes
+    return np.concatenate([np.ascontiguousarray(transform_planes(planes, k))
+                           for k in range(symmetries)])
+
+
+def _mean_back(maps: np.ndarray) -> np.ndarray:
+    """Mean of ``maps[k]`` (K, B, n, n), each seen under symmetry ``k``,
+    turned back to the original board."""
+    return np.mean([transform_planes(m, inverse(k)) for k, m in enumerate(maps)], axis=0)

@@ -21,7 +21,7 @@ from engine.player import with_mover
 
 from .features import VALUE_PLANES, encode_batch
 from .inference import Networks
-from .symmetry import NUM_SYMMETRIES, transform_planes
+from .symmetry import NUM_SYMMETRIES
 
 BATCH = 64
 
@@ -47,11 +47,8 @@ def black_leads(nets: Networks, positions: list[tuple[Game, int]],
     encode_batch(states, planes)
     step = max(1, BATCH // symmetries)
     for i in range(0, len(todo), step):
-        chunk = planes[i:i + step]
-        batch = np.concatenate([np.ascontiguousarray(transform_planes(chunk, k))
-                                for k in range(symmetries)])
-        _, own = nets.value_and_ownership(batch)
-        sums = own.sum(axis=(1, 2)).reshape(symmetries, -1).mean(0)
+        _, own = nets.value_and_ownership(planes[i:i + step], symmetries)
+        sums = own.sum(axis=(1, 2))
         asked = [positions[k] for k in todo[i:i + len(sums)]]
         black = np.array([mover == BLACK for _, mover in asked])
         leads = movers_lead(sums, np.array([g.komi for g, _ in asked]), black)

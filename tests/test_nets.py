@@ -25,6 +25,7 @@ from nets.model import (
     value_config,
 )
 from nets.score import black_leads
+from nets.symmetry import transform_planes
 from nets.train import TrainConfig, Trainer
 
 
@@ -330,19 +331,52 @@ def test_score_error_is_scored_against_counted_results_only(tmp_path, monkeypatc
     save_model(value, tmp_path / "v.safetensors")
     nets = Networks(value_path=tmp_path / "v.safetensors", bf16=False)
 
-    r = evaluate(nets, [str(folder)], batch=5)
+    for symmetries in (1, 8):
+        r = evaluate(nets, [str(folder)], batch=5, symmetries=symmetries)
+        errors = []
+        for result, positions in games:
+            if result.endswith("R"):
+                continue
+            margin = float(result[2:]) * (1 if result[0] == "B" else -1)
+            leads = black_leads(nets, positions, symmetries=symmetries)
+            for (_, mover), lead in zip(positions, leads):
+                sign = 1 if mover == BLACK else -1
+                errors.append(sign * (lead - margin))
+        assert r["symmetries"] == symmetries
+        assert r["score_positions"] == len(errors) > 0
+        assert r["score_mae"] == pytest.approx(np.mean(np.abs(errors)), abs=1e-3)
+        assert r["score_bias"] == pytest.approx(np.mean(errors), abs=1e-3)
+        assert r["score_mae_after_move_100"] is None     # no game is that long
 
-    errors = []
-    for result, positions in games:
-        if result.endswith("R"):
-            continue
-        margin = float(result[2:]) * (1 if result[0] == "B" else -1)
-        leads = black_leads(nets, positions, symmetries=1)
-        for (_, mover), lead in zip(positions, leads):
-            sign = 1 if mover == BLACK else -1
-            errors.append(sign * (lead - margin))
-    assert r["score_positions"] == len(errors) > 0
-    assert r["score_mae"] == pytest.approx(np.mean(np.abs(errors)), abs=1e-3)
-    assert r["score_bias"] == pytest.approx(np.mean(errors), abs=1e-3)
-    assert r["score_mae_after_move_100"] is None     # no game is that long
 
+
+def test_networks_averaged_over_the_eight_symmetries_turn_with_the_board(tmp_path):
+    """Averaged over all eight symmetries, the policy, value and ownership of
+    a turned or mirrored board are those of the board, turned the same way
+    (a wrong inverse would break this); one network pass alone is not."""
+    torch.manual_seed(1)
+    save_model(build(policy_config(width=8, layers=3)), tmp_path / "p.safetensors")
+    save_model(build(value_config(width=8, layers=3)), tmp_path / "v.safetensors")
+    nets = Networks(tmp_path / "p.safetensors", tmp_path / "v.safetensors", bf16=False)
+    n, b = 7, 3
+    planes = (np.random.default_rng(2).random((b, VALUE_PLANES, n, n)) < 0.3).astype(np.uint8)
+    p8 = nets.policy(planes, 8)
+    v8, own8 = nets.value_and_ownership(planes, 8)
+    assert p8.shape == (b, n * n + 1) and np.allclose(p8.sum(axis=1), 1)
+    alone_differs = False
+    for k in range(8):
+        turned = np.ascontiguousarray(transform_planes(planes, k))
+        pk = nets.policy(turned, 8)
+        vk, ownk = nets.value_and_ownership(turned, 8)
+        board = transform_planes(p8[:, :-1].reshape(b, n, n), k).reshape(b, n * n)
+        assert np.allclose(pk[:, :-1], board, atol=1e-5) and np.allclose(pk[:, -1], p8[:, -1], atol=1e-5)
+        assert np.allclose(vk, v8, atol=1e-5)
+        assert np.allclose(ownk, transform_planes(own8, k), atol=1e-5)
+        one = transform_planes(nets.policy(planes)[:, :-1].reshape(b, n, n), k).reshape(b, n * n)
+        alone_differs |= not np.allclose(nets.policy(turned)[:, :-1], one, atol=1e-5)
+    assert alone_differs
+    logits = nets.policy_logits(planes)
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    assert np.allclose(nets.policy(planes), expected / expected.sum(axis=1, keepdims=True))
+    with pytest.raises(ValueError):
+        nets.policy(planes, 9)
