@@ -74,19 +74,20 @@ def moves_left_estimate(empty_points):
 
 
 class Clock:
-    """Both players' clocks under one ``TimeControl``.  Up to ``lag``
-    seconds are kept back from every allowance for transmission and GUI
-    overhead, but never more than ``lag_share`` of it: a fixed lag would
-    leave nothing of a 0.5 s move (``time_settings 0 0.5 1``), while a pipe
-    to a GUI or referee answers in milliseconds."""
+    """Both players' clocks under one ``TimeControl``.  ``lag`` seconds are
+    kept back from absolute time and from every per-move allowance, for
+    transmission, GUI overhead and the engine's own latencies (the first
+    network batch of a move); but never more than ``lag_share`` of a
+    per-move allowance: a fixed lag would leave nothing of a 0.5 s move
+    (``time_settings 0 0.5 1``)."""
 
-    def __init__(self, control=None, lag=0.5, lag_share=0.25):
+    def __init__(self, control=None, lag=0.5, lag_share=0.5):
         self.lag = lag
         self.lag_share = lag_share
         self.set_control(control or TimeControl())
 
     def reserve(self, allowance):
-        """Seconds kept back from an ``allowance`` of seconds."""
+        """Seconds kept back from a per-move ``allowance`` of seconds."""
         return min(self.lag, self.lag_share * max(0.0, allowance))
 
     def set_control(self, control):
@@ -174,7 +175,7 @@ class Clock:
             return None
         moves_left = max(1.0, moves_left)
         if c.system == "absolute":
-            return max(0.0, side.main_left - self.reserve(side.main_left)) / moves_left
+            return max(0.0, side.main_left - self.lag) / moves_left
         per_period_move = c.period_time / c.period_stones if c.system == "canadian" else c.period_time
         if not side.in_overtime:
             t = side.main_left / moves_left + per_period_move

@@ -40,8 +40,8 @@ def max_move_time(clock, color):
         return None
     side = clock.side(color)
     if c.system == "absolute":
-        t = side.main_left
-    elif c.system == "canadian":
+        return max(0.0, side.main_left - clock.lag)
+    if c.system == "canadian":
         if side.in_overtime:
             stones = max(1, side.stones)
             t = side.period_left - clock.reserve(side.period_left / stones) * (stones - 1)

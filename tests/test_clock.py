@@ -86,13 +86,16 @@ def test_time_left_rejects_nonsense_and_moves_left_estimate():
     assert moves_left_estimate(0) == 8
 
 
-def test_a_short_allowance_keeps_only_a_share_of_it_back_for_lag():
+def test_a_short_allowance_keeps_only_half_of_it_back_for_lag():
     # time_settings 0 0.5 1: a fixed 0.5 s lag would leave the search nothing
     clock = Clock(TimeControl.from_gtp(0, 0.5, 1), lag=0.5)
-    assert clock.budget(BLACK, 50) == pytest.approx(0.375)
+    assert clock.budget(BLACK, 50) == pytest.approx(0.25)
+    # from twice the lag on, the whole lag is kept back
     clock = Clock(TimeControl.from_gtp(0, 1, 1), lag=0.5)
-    assert clock.budget(BLACK, 50) == pytest.approx(0.75)
-    # a long allowance keeps the whole lag back
+    assert clock.budget(BLACK, 50) == pytest.approx(0.5)
     clock = Clock(TimeControl.from_gtp(0, 10, 1), lag=0.5)
     assert clock.budget(BLACK, 50) == pytest.approx(9.5)
     assert clock.copy().budget(BLACK, 50) == pytest.approx(9.5)
+    # absolute time keeps the whole lag back from what is left for the game
+    clock = Clock(TimeControl("absolute", 0.6), lag=0.5)
+    assert clock.budget(BLACK, 10) == pytest.approx(0.01)

@@ -252,17 +252,19 @@ def test_time_plans_stay_within_what_the_clock_allows():
 
 
 def test_a_short_canadian_period_leaves_every_stone_time_to_search():
-    """time_settings 0 2 4: four moves in 2 s.  The first may take what the
-    three after it do not need for their own lag reserve, and each of them
-    still gets three quarters of its share."""
+    """time_settings 0 2 4: four moves in 2 s (a fixed 0.5 s lag a stone
+    would leave the first nothing).  The first may take what the three after
+    it do not need for their own lag reserve, and each of them still gets
+    half of its share."""
     clock = Clock(TimeControl.from_gtp(0, 2, 4), lag=0.5)
     cap = max_move_time(clock, BLACK)
-    assert cap == pytest.approx((2 - 3 * 0.125) * 0.75)
+    assert cap == pytest.approx(2 - 3 * 0.25 - 0.5)
     for _ in range(3):
         clock.charge(BLACK, clock.budget(BLACK, 50))
     assert clock.side(BLACK).stones == 1
-    assert clock.budget(BLACK, 50) == pytest.approx(clock.side(BLACK).period_left * 0.75)
-    assert clock.budget(BLACK, 50) > 0.3
+    left = clock.side(BLACK).period_left
+    assert clock.budget(BLACK, 50) == pytest.approx(left - min(0.5, left / 2))
+    assert clock.budget(BLACK, 50) > 0.25
 
 def _timed_genmove(nets, clock, started=None):
     player = fake_player(nets, visits=None)
