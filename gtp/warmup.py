@@ -18,9 +18,9 @@ from tengen.config import add_options, parse_config
 from .config import EngineConfig
 from .server import build_server
 
-SESSION = ["boardsize 19", "komi 7.5", "time_settings 0 5 1", "genmove b", "play w pass",
-           "genmove b", "final_score", "final_status_list dead", "boardsize 9", "clear_board",
-           "genmove b", "tengen-policy_heatmap", "quit"]
+SESSION = ["boardsize 19", "komi 7.5", "time_settings 0 5 1", "genmove b", "genmove w",
+           "play b pass", "genmove w", "final_score", "final_status_list dead", "boardsize 9",
+           "clear_board", "genmove b", "genmove w", "tengen-policy_heatmap", "quit"]
 
 
 class _Discard:
