@@ -35,6 +35,7 @@ from .features import VALUE_PLANES
 from .inference import Networks
 from .model import ModelFileError
 from .score import movers_lead
+from .symmetry import NUM_SYMMETRIES
 
 LATE_MOVE = 100   # "after move 100": positions with more than 100 moves played
 
@@ -155,7 +156,7 @@ class EvalConfig:
 
     def __post_init__(self) -> None:
         require(bool(self.games), "--games needs at least one path")
-        require(1 <= self.symmetries <= 8, "--symmetries must be 1..8")
+        require(1 <= self.symmetries <= NUM_SYMMETRIES, f"--symmetries must be 1..{NUM_SYMMETRIES}")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

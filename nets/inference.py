@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from .model import ModelFileError, load_model, planes_to_tensor
-from .symmetry import inverse, transform_planes
+from .symmetry import NUM_SYMMETRIES, inverse, transform_planes
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 POLICY_FILE = "policy.safetensors"
@@ -114,8 +114,8 @@ class Networks:
 
 def _symmetric_batch(planes: np.ndarray, symmetries: int) -> np.ndarray:
     """``planes`` seen under symmetries 0 .. ``symmetries``-1, stacked."""
-    if not 1 <= symmetries <= 8:
-        raise ValueError(f"symmetries must be 1..8, got {symmetries}")
+    if not 1 <= symmetries <= NUM_SYMMETRIES:
+        raise ValueError(f"symmetries must be 1..{NUM_SYMMETRIES}, got {symmetries}")
     if symmetries == 1:
         return planes
     return np.concatenate([np.ascontiguousarray(transform_planes(planes, k))

@@ -268,8 +268,10 @@ def to_corpus(shards: list[Shard], games: list[np.ndarray] | None = None) -> Cor
     offsets = np.zeros(len(lens) + 1, np.int64)
     offsets[1:] = np.cumsum(lens)
     count = len(lens)
+
     def cat(xs, t):
-        return (np.concatenate(xs).astype(t) if xs else np.zeros(0, t))
+        return np.concatenate(xs).astype(t) if xs else np.zeros(0, t)
+
     return Corpus(n, cat(pts, np.int16), cat(cols, np.int8), offsets,
                   np.zeros(0, np.int16), np.zeros(0, np.int8), np.zeros(count + 1, np.int64),
                   cat(winners, np.int8), np.full(count, BLACK, np.int8))

@@ -143,8 +143,10 @@ def init_from_network(net: nn.Module, path: str) -> None:
     game results many times faster than from scratch: the trunk already
     reads liberties and shape."""
     src = load_model(path)
+
     def shape(c):
         return (c.arch, c.width, c.layers if c.arch == "plain" else c.blocks, c.global_pool)
+
     if shape(src.cfg) != shape(net.cfg):
         raise ModelFileError(f"{path}: trunk {shape(src.cfg)} does not match the new "
                              f"network's {shape(net.cfg)} (arch, width, depth, global pool)")

@@ -414,44 +414,20 @@ def timed_genmoves(session, count):
     return walls
 
 
-class EngineProcess:
-    """``python gtp_server.py`` in its own process, as a GUI runs it: the
-    timed tests measure the engine, not this test process's heap and
-    threads (in the full suite an in-process engine once took 2 s over a
-    1 s move)."""
-
-    def __init__(self, models, *args):
-        pol, val = models
-        self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "gtp_server.py"), "--player", "mcts", "--size", "9",
-             "--seed", "1", "--resign-threshold", "0", "--threads", "1",
-             "--policy-model", str(pol), "--value-model", str(val), *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def ask(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        lines = []
-        while (text := self.proc.stdout.readline()) not in ("\n", ""):
-            lines.append(text.rstrip("\n"))
-        return "\n".join(lines)
-
-    def close(self):
-        self.ask("quit")
-        self.proc.wait(timeout=60)
-
-
 def test_canadian_byo_yomi_one_second_per_move(models):
-    s = EngineProcess(models)
+    s = Session(mcts_config(models, visits=None))
     try:
-        assert s.ask("time_settings 0 1 1") == "="     # loads the networks before the clock runs
+        assert s.ask("time_settings 0 1 1") == "="
+        assert s.engine.player.search is not None      # networks loaded before the clock runs
         walls = timed_genmoves(s, 4)
         assert max(walls) < 1.0
         assert sum(walls) > 4 * 0.1                     # and the time is used
+        for color in (BLACK, WHITE):
+            assert s.engine.clock.side(color).stones == 1
         # lz-genmove_analyze thinks under the same clock
         t0 = time.monotonic()
         assert s.ask("lz-genmove_analyze b 10").split("\n")[-1].startswith("play ")
-        assert time.monotonic() - t0 < 1.0
+        assert time.monotonic() - t0 < 1.0 and len(s.engine.game.moves) == 5
     finally:
         s.close()
 
