@@ -13,7 +13,9 @@ result is a count (``B+3.5``; most expert games end by resignation): its
 mean absolute error and mean signed error (the bias toward the mover) in
 points, over all their positions and after move 100.  Expert games are
 counted by territory, the estimate is an area count; the two differ by the
-prisoners and dame, usually a point or two.
+prisoners and dame, usually a point or two.  The estimate's sign also calls
+the winner of every game with a known result (``score_winner_accuracy``),
+beside the value head's call: two readings of one network.
 """
 
 import argparse
@@ -49,7 +51,8 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
     totals = {"positions": 0, "top1": 0.0, "top5": 0.0, "value_positions": 0, "value_se": 0.0,
               "winner_hits": 0.0, "late_positions": 0, "late_hits": 0.0,
               "score_positions": 0, "score_ae": 0.0, "score_se": 0.0,
-              "late_score_positions": 0, "late_score_ae": 0.0}
+              "late_score_positions": 0, "late_score_ae": 0.0,
+              "score_winner_hits": 0.0, "late_score_winner_hits": 0.0}
     rng = np.random.default_rng(0)
     bar = None
     if progress:
@@ -81,6 +84,11 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
                     totals["winner_hits"] += float(hits.sum())
                     late = w.movenum[idx][known] > LATE_MOVE
                     totals["late_hits"] += float(hits[late].sum())
+                    lead = movers_lead(own.sum(axis=(1, 2)), corpus.komi[w.game[idx[known]]],
+                                       planes[known, -1, 0, 0] == 1)
+                    score_hits = (lead > 0) == (z[known] > 0)
+                    totals["score_winner_hits"] += float(score_hits.sum())
+                    totals["late_score_winner_hits"] += float(score_hits[late].sum())
                     totals["late_positions"] += int(late.sum())
                     totals["value_positions"] += int(known.sum())
             totals["positions"] += len(idx)
@@ -102,6 +110,9 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
         "value_winner_accuracy": totals["winner_hits"] / nv if nv else None,
         f"value_winner_accuracy_after_move_{LATE_MOVE}":
             totals["late_hits"] / totals["late_positions"] if totals["late_positions"] else None,
+        "score_winner_accuracy": _ratio(totals["score_winner_hits"], nv),
+        f"score_winner_accuracy_after_move_{LATE_MOVE}":
+            _ratio(totals["late_score_winner_hits"], totals["late_positions"]),
         "score_positions": totals["score_positions"],
         "score_mae": _ratio(totals["score_ae"], totals["score_positions"]),
         "score_bias": _ratio(totals["score_se"], totals["score_positions"]),

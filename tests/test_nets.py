@@ -308,7 +308,8 @@ def test_fine_tuning_starts_from_the_whole_network_and_keeps_frozen_layers(tmp_p
 def test_score_error_is_scored_against_counted_results_only(tmp_path, monkeypatch):
     """The ownership head's score estimate is compared with the counted
     margin (B+3.5) of each position's game, from the mover's side; games
-    that ended by resignation do not count.  Reference: nets.score's
+    that ended by resignation do not count, except for the winner its sign
+    calls.  Reference: nets.score's
     estimate, position by position, through Game and its own encoding."""
     rng = np.random.default_rng(5)
     folder = tmp_path / "games"
@@ -333,15 +334,17 @@ def test_score_error_is_scored_against_counted_results_only(tmp_path, monkeypatc
 
     for symmetries in (1, 8):
         r = evaluate(nets, [str(folder)], batch=5, symmetries=symmetries)
-        errors = []
+        errors, winner_calls = [], []
         for result, positions in games:
+            leads = black_leads(nets, positions, symmetries=symmetries)
+            winner_calls += [(lead > 0) == (result[0] == "B") for lead in leads]
             if result.endswith("R"):
                 continue
             margin = float(result[2:]) * (1 if result[0] == "B" else -1)
-            leads = black_leads(nets, positions, symmetries=symmetries)
             for (_, mover), lead in zip(positions, leads):
                 sign = 1 if mover == BLACK else -1
                 errors.append(sign * (lead - margin))
+        assert r["score_winner_accuracy"] == pytest.approx(np.mean(winner_calls))
         assert r["symmetries"] == symmetries
         assert r["score_positions"] == len(errors) > 0
         assert r["score_mae"] == pytest.approx(np.mean(np.abs(errors)), abs=1e-3)
