@@ -78,14 +78,14 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
                 known = z != 0
                 if known.any():
                     v, own = nets.value_and_ownership(planes[known], symmetries)
-                    _score_errors(totals, corpus, w, idx[known], planes[known], own)
+                    lead = movers_lead(own.sum(axis=(1, 2)), corpus.komi[w.game[idx[known]]],
+                                       planes[known, -1, 0, 0] == 1)
+                    _score_errors(totals, corpus, w, idx[known], planes[known], lead)
                     totals["value_se"] += float(((v - z[known]) ** 2).sum())
                     hits = (v > 0) == (z[known] > 0)
                     totals["winner_hits"] += float(hits.sum())
                     late = w.movenum[idx][known] > LATE_MOVE
                     totals["late_hits"] += float(hits[late].sum())
-                    lead = movers_lead(own.sum(axis=(1, 2)), corpus.komi[w.game[idx[known]]],
-                                       planes[known, -1, 0, 0] == 1)
                     score_hits = (lead > 0) == (z[known] > 0)
                     totals["score_winner_hits"] += float(score_hits.sum())
                     totals["late_score_winner_hits"] += float(score_hits[late].sum())
@@ -128,10 +128,10 @@ def _ratio(a: float, n: int) -> float | None:
 
 
 def _score_errors(totals: dict, corpus, w, idx: np.ndarray, planes: np.ndarray,
-                  own: np.ndarray) -> None:
+                  lead: np.ndarray) -> None:
     """Add the score estimate's errors on the positions ``idx`` of window
-    ``w`` whose game was counted; ``own`` is their ownership maps (mover's
-    frame) and the last plane of ``planes`` says whether Black moves."""
+    ``w`` whose game was counted; ``lead`` is the mover's estimated lead in
+    each and the last plane of ``planes`` says whether Black moves."""
     if corpus.margin is None:
         return
     game = w.game[idx]
@@ -140,9 +140,7 @@ def _score_errors(totals: dict, corpus, w, idx: np.ndarray, planes: np.ndarray,
     if not counted.any():
         return
     black = planes[counted, -1, 0, 0] == 1
-    komi = corpus.komi[game[counted]]
-    lead = movers_lead(own[counted].sum(axis=(1, 2)), komi, black)
-    err = lead - np.where(black, margin[counted], -margin[counted])
+    err = lead[counted] - np.where(black, margin[counted], -margin[counted])
     late = w.movenum[idx][counted] > LATE_MOVE
     totals["score_positions"] += int(counted.sum())
     totals["score_ae"] += float(np.abs(err).sum())

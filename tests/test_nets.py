@@ -309,8 +309,8 @@ def test_score_error_is_scored_against_counted_results_only(tmp_path, monkeypatc
     """The ownership head's score estimate is compared with the counted
     margin (B+3.5) of each position's game, from the mover's side; games
     that ended by resignation do not count, except for the winner its sign
-    calls.  Reference: nets.score's
-    estimate, position by position, through Game and its own encoding."""
+    calls.  Reference: nets.score's estimate, position by position, through
+    Game and its own encoding."""
     rng = np.random.default_rng(5)
     folder = tmp_path / "games"
     folder.mkdir()
