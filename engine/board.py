@@ -30,26 +30,22 @@ boards.  ``play`` with an empty journal runs a separately compiled variant
 in which the journalling is gone (``_play`` with ``j`` None), which is what
 playouts use.
 
-Speed notes (``tengen bench board``): Numba reference-counts every array
-passed to a compiled function with atomic instructions, and LLVM often
-fails to prune them in branchy code; in the first version those atomics
-took about half of a playout.  Hot entry points therefore rebind their
-arrays to views without an owner (``_unowned``, ``raw_view``), after which
-the counting is a null test.
+Speed: hot entry points rebind their arrays to views Numba does not
+reference-count (``engine.unowned``).  What a move would do without playing
+it (captures, liberties, size, hash after it) is ``engine.lookahead``.
 
 Rules handled here: occupied points, simple ko, suicide (illegal, or
 multi-stone suicide allowed when ``H_SUICIDE`` is set), captures, passes.
 Positional superko needs the game history, so it lives one level up
-(``engine.game``) using ``hash_after``.  Counting a finished board is
+(``engine.game``) using ``engine.lookahead.hash_after``.  Counting a finished board is
 ``engine.scoring``; random playouts are ``engine.playouts``.
 """
 
 import numpy as np
-from numba import carray, njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic, overload
+from numba import njit
 
 from .sizes import MAX_SIZE, MIN_SIZE, PASS
+from .unowned import unowned
 
 EMPTY, BLACK, WHITE, WALL = 0, 1, 2, 3
 MAXW = MAX_SIZE + 2
@@ -161,50 +157,6 @@ def new_journal(capacity=1 << 16):
     return j
 
 
-@intrinsic
-def _address_as_pointer(typingctx, address):
-    """Compiled-code cast of an integer address to ``void *``."""
-    def codegen(context, builder, signature, args):
-        return builder.inttoptr(args[0], cgutils.voidptr_t)
-    return types.voidptr(address), codegen
-
-
-@njit(cache=True)
-def raw_view(a):
-    """A view of the contiguous vector ``a`` (a state, a journal, a random
-    generator's state) that Numba does not reference-count.
-
-    Why: every compiled call that receives an ordinary array increments and
-    decrements its reference count with atomic instructions, and LLVM's
-    pruning pass fails to remove them in branchy functions (see the module
-    notes).  A view made by ``carray`` has no owner, so those operations
-    become a null test.  A hot loop in other compiled code can take the view
-    once and pass it to every board function; it is valid only while ``a``
-    itself is alive.  Raises ValueError for a strided array.
-    """
-    if a.ndim != 1 or (a.shape[0] > 1 and a.strides[0] != a.itemsize):
-        raise ValueError("raw_view needs a contiguous vector")
-    return carray(_address_as_pointer(a.ctypes.data), a.shape[0], a.dtype)
-
-
-def _unowned(a):
-    """``raw_view(a)`` where that is free: compiled code gets the view for a
-    contiguous 1-D array (known from its type) and ``a`` itself otherwise.
-    Public functions called once per point by other compiled code (feature
-    planes, search) start with ``s = _unowned(s)`` so that their argument
-    costs no reference counting."""
-    return a
-
-
-@overload(_unowned)
-def _unowned_compiled(a):
-    if isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C":
-        def view(a):
-            return carray(_address_as_pointer(a.ctypes.data), a.shape[0], a.dtype)
-        return view
-    return lambda a: a
-
-
 @njit(cache=True)
 def journal_mark(j):
     return j[0]
@@ -249,7 +201,7 @@ def chain_size(s, p):
 
 
 @njit(cache=True, inline='always')
-def _new_stamp(s):
+def new_stamp(s):
     s[H_STAMP] += 1
     return s[H_STAMP]
 
@@ -272,8 +224,8 @@ def neighbour_heads(s, p, c):
 
     Why: a chain touching ``p`` on two sides must count once when summing
     sizes or adjusting liberties.  Inlined, this costs no more than a
-    hand-written "seen heads" loop (``play``, ``size_after``).  The loops in
-    ``captures_by``, ``libs_after`` and ``hash_after`` stay by hand: they
+    hand-written "seen heads" loop (``play``, ``lookahead.size_after``).  The
+    loops in ``lookahead``'s ``captures_by``, ``libs_after`` and ``hash_after`` stay by hand: they
     test liberties first and de-duplicate only the few chains that pass,
     which measured about 0.4 ns (5-10%) a call cheaper."""
     w = s[H_W]
@@ -291,13 +243,13 @@ def neighbour_heads(s, p, c):
 
 
 # --------------------------------------------------------------------------
-# legality and queries
+# legality and chain walks
 # --------------------------------------------------------------------------
 
 @njit(cache=True)
 def is_legal(s, p, c):
     """Legal under simple ko and the board's suicide rule (not superko)."""
-    s = _unowned(s)
+    s = unowned(s)
     if p == PASS:
         return True
     if p < 0 or p >= MAXM or s[COLOR + p] != EMPTY:
@@ -350,36 +302,13 @@ def is_eye(s, p, c):
 
 
 @njit(cache=True)
-def captures_by(s, p, c):
-    """Opponent stones a move by ``c`` at empty ``p`` would capture."""
-    w = s[H_W]
-    o = 3 - c
-    total = 0
-    h0 = -1
-    h1 = -1
-    h2 = -1
-    for q in (p - 1, p + 1, p - w, p + w):
-        if s[COLOR + q] == o:
-            h = s[HEAD + q]
-            if s[LIBS + h] == 1 and h != h0 and h != h1 and h != h2:
-                total += s[SIZE + h]
-                if h0 < 0:
-                    h0 = h
-                elif h1 < 0:
-                    h1 = h
-                else:
-                    h2 = h
-    return total
-
-
-@njit(cache=True)
 def chain_liberties(s, p, out):
     """Write the liberties of the chain through ``p`` into ``out``; return
     how many (``out`` needs room for all, at most the board's empties; 0
     when ``p`` holds no stone)."""
     if s[COLOR + p] != BLACK and s[COLOR + p] != WHITE:
         return 0  # no chain here (following NEXT would never come back)
-    stamp = _new_stamp(s)
+    stamp = new_stamp(s)
     w = s[H_W]
     n = 0
     q = p
@@ -410,146 +339,6 @@ def chain_stones(s, p, out):
         if q == p:
             break
     return n
-
-
-@njit(cache=True)
-def libs_after(s, p, c, cap):
-    """Liberties of the chain a move by ``c`` at empty ``p`` would form,
-    after its captures, counted up to ``cap`` (returns ``min(libs, cap)``).
-
-    Counts without playing: the empty neighbours of p, the liberties of the
-    own chains it joins, and the captured stones that touch the new chain.
-    """
-    s = _unowned(s)
-    w = s[H_W]
-    o = 3 - c
-    # the own chains p joins, by head (-1: that neighbour is not own)
-    h0 = s[HEAD + p - 1] if s[COLOR + p - 1] == c else -1
-    h1 = s[HEAD + p + 1] if s[COLOR + p + 1] == c else -1
-    h2 = s[HEAD + p - w] if s[COLOR + p - w] == c else -1
-    h3 = s[HEAD + p + w] if s[COLOR + p + w] == c else -1
-    heads = (h0, h1, h2, h3)
-    # fast lower bound: a joined chain keeps all its liberties but p
-    for h in heads:
-        if h >= 0 and s[LIBS + h] - 1 >= cap:
-            return cap
-    stamp = _new_stamp(s)
-    s[MARK + p] = stamp
-    n = 0
-    for q in (p - 1, p + 1, p - w, p + w):
-        if s[COLOR + q] == EMPTY:
-            s[MARK + q] = stamp
-            n += 1
-    if n >= cap:
-        return cap
-    for k in range(4):
-        h = heads[k]
-        if h < 0:
-            continue
-        repeated = False
-        for m in range(k):
-            if heads[m] == h:
-                repeated = True
-        if repeated:
-            continue
-        r = h
-        while True:
-            for t in (r - 1, r + 1, r - w, r + w):
-                if s[COLOR + t] == EMPTY and s[MARK + t] != stamp:
-                    s[MARK + t] = stamp
-                    n += 1
-                    if n >= cap:
-                        return cap
-            r = s[NEXT + r]
-            if r == h:
-                break
-    # captured opponent chains: their stones adjacent to p or a joined chain
-    for q in (p - 1, p + 1, p - w, p + w):
-        if s[COLOR + q] == o and s[LIBS + s[HEAD + q]] == 1:
-            h = s[HEAD + q]
-            r = h
-            while True:
-                if s[MARK + r] != stamp:
-                    touches = False
-                    for t in (r - 1, r + 1, r - w, r + w):
-                        if t == p:
-                            touches = True
-                        elif s[COLOR + t] == c:
-                            ht = s[HEAD + t]
-                            if ht == h0 or ht == h1 or ht == h2 or ht == h3:
-                                touches = True
-                    if touches:
-                        s[MARK + r] = stamp
-                        n += 1
-                        if n >= cap:
-                            return cap
-                r = s[NEXT + r]
-                if r == h:
-                    break
-    return n
-
-
-@njit(cache=True)
-def size_after(s, p, c):
-    """Stones in the chain a move by ``c`` at ``p`` would form."""
-    total = 1
-    for h in neighbour_heads(s, p, c):
-        if h >= 0:
-            total += s[SIZE + h]
-    return total
-
-
-@njit(cache=True, inline='always')
-def _chain_key(s, h):
-    """The XOR of the Zobrist keys of the stones of the chain with head ``h``."""
-    c = s[COLOR + h]
-    k = 0
-    r = h
-    while True:
-        k ^= ZOBRIST[c, r]
-        r = s[NEXT + r]
-        if r == h:
-            break
-    return k
-
-
-@njit(cache=True)
-def hash_after(s, p, c):
-    """Zobrist hash of the position after a legal move by ``c`` at ``p``
-    (captures and suicide applied), computed without playing it."""
-    if p == PASS:
-        return s[H_HASH]
-    w = s[H_W]
-    o = 3 - c
-    h = s[H_HASH] ^ ZOBRIST[c, p]
-    captures = False
-    seen0 = -1
-    seen1 = -1
-    seen2 = -1
-    for q in (p - 1, p + 1, p - w, p + w):
-        if s[COLOR + q] == o:
-            hd = s[HEAD + q]
-            if s[LIBS + hd] == 1 and hd != seen0 and hd != seen1 and hd != seen2:
-                if seen0 < 0:
-                    seen0 = hd
-                elif seen1 < 0:
-                    seen1 = hd
-                else:
-                    seen2 = hd
-                h ^= _chain_key(s, hd)
-                captures = True
-    if not captures and nb_count(s, p, EMPTY) == 0:
-        # no capture, no empty neighbour: suicide unless an own chain
-        # keeps another liberty; if suicide, the own chains vanish too
-        own = neighbour_heads(s, p, c)
-        for hd in own:
-            if hd >= 0 and s[LIBS + hd] > 1:
-                return h
-        h ^= ZOBRIST[c, p]
-        for hd in own:
-            if hd >= 0:
-                h ^= _chain_key(s, hd)
-    return h
 
 
 # --------------------------------------------------------------------------
@@ -645,10 +434,10 @@ def play(s, j, p, c):
     PASS.  Returns the number of opponent stones captured.  ``j`` is a
     journal (``new_journal``) to record the writes in for ``undo_to``, or an
     empty array for none."""
-    s = _unowned(s)
+    s = unowned(s)
     if j.shape[0] == 0:
         return _play(s, None, p, c)
-    return _play(s, _unowned(j), p, c)
+    return _play(s, unowned(j), p, c)
 
 
 @njit(cache=True)

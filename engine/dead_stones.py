@@ -23,6 +23,7 @@ import numpy as np
 from numba import njit
 
 from . import board as B
+from . import lookahead as LA
 from .board import BLACK, PASS, WHITE
 from .rng import new_rng, randint
 from .scoring import area_owner
@@ -44,7 +45,7 @@ def _playout_move(s, c, rng):
         k = randint(rng, n)
         p = s[B.EMPTY_LIST + k]
         if (not B.is_eye(s, p, c) and B.is_legal(s, p, c)
-                and (B.size_after(s, p, c) < 2 or B.libs_after(s, p, c, 2) >= 2)):
+                and (LA.size_after(s, p, c) < 2 or LA.libs_after(s, p, c, 2) >= 2)):
             return p
         n -= 1
         lp = s[B.EMPTY_LIST + n]

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from . import board as B
+from . import lookahead as LA
 from .board import BLACK, EMPTY, PASS, WHITE
 from .coords import all_points, format_gtp, is_point, to_point
 from .replay import place_setup
@@ -158,7 +159,7 @@ class Game:
                 return "ko"
             return "suicide"
         if self.rules.ko != "simple":
-            h = int(B.hash_after(s, p, c))
+            h = int(LA.hash_after(s, p, c))
             key = (h, opponent(c)) if self.rules.ko == "situational" else h
             if key in self._seen:
                 return "superko"

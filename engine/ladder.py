@@ -43,7 +43,7 @@ takes well under a quarter of it.
 Superko is ignored (simple ko only, like ``engine.board.is_legal``).
 
 Speed: ``ladder_maps`` reads only candidate points and passes unowned views
-(``engine.board.raw_view``) of the state, journal and stack down the call
+(``engine.unowned.raw_view``) of the state, journal and stack down the call
 tree, so the many small calls skip Numba's atomic reference counting.
 """
 
@@ -62,15 +62,13 @@ from .board import (
     LIBS,
     MAXM,
     NEXT,
-    captures_by,
     is_legal,
     journal_room,
-    libs_after,
     play,
-    raw_view,
-    size_after,
     undo_to,
 )
+from .lookahead import captures_by, libs_after, size_after
+from .unowned import raw_view
 
 MAX_PLIES = 100
 MAX_PLAYS = 600

@@ -23,12 +23,12 @@ from .board import (
     NBR,
     PASS,
     _play,
-    _unowned,
     is_eye,
     is_legal,
 )
 from .rng import new_rng, rand_below
 from .scoring import area_score
+from .unowned import unowned
 
 
 @njit(cache=True, inline='always')
@@ -83,7 +83,7 @@ def random_move(s, c, rng):
     but ``rng`` changes, so it may be used between ``journal_mark`` and
     ``undo_to``.
     """
-    return _draw_move(_unowned(s), c, _unowned(rng), True)
+    return _draw_move(unowned(s), c, unowned(rng), True)
 
 
 @njit(cache=True)
@@ -93,8 +93,8 @@ def random_playout(s, rng, max_moves):
 
     Simple ko only (no superko, which needs the history): a long cycle is
     cut off by ``max_moves``."""
-    s = _unowned(s)
-    rng = _unowned(rng)
+    s = unowned(s)
+    rng = unowned(rng)
     moves = 0
     while moves < max_moves and s[H_PASSES] < 2:
         c = s[H_TOMOVE]

@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from . import board as B
+from . import lookahead as LA
 from .board import EMPTY, PASS
 
 REASONS = ("", "off-board", "occupied", "ko", "suicide", "superko")
@@ -114,7 +115,7 @@ def replay_moves(s, colours, points, ko_rule):
                     return i, 3
                 return i, 4
             if ko_rule != 0:
-                h = B.hash_after(s, p, c)
+                h = LA.hash_after(s, p, c)
                 for k in range(i + 1):
                     if hist[k] == h and (ko_rule == 1 or side[k] == 3 - c):
                         return i, 5

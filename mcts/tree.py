@@ -35,6 +35,7 @@ import numpy as np
 from numba import njit
 
 from engine import board as B
+from engine import lookahead as LA
 from engine.coords import index_to_point
 from engine.scoring import area_score
 
@@ -97,7 +98,7 @@ def candidate_moves(s, history, path_hashes, depth, superko, out):
             if not B.is_legal(s, p, c) or B.is_eye(s, p, c):
                 continue
             if superko:
-                h = B.hash_after(s, p, c)
+                h = LA.hash_after(s, p, c)
                 if _contains(history, h):
                     continue
                 seen = False

@@ -46,6 +46,7 @@ import numpy as np
 from numba import njit
 
 from engine import board as B
+from engine import lookahead as LA
 from engine.board import (
     BLACK,
     COLOR,
@@ -60,6 +61,7 @@ from engine.board import (
     STATE_LEN,
 )
 from engine.ladder import ladder_maps, new_scratch
+from engine.unowned import raw_view
 
 FEATURES = (
     ("stone_colour", 3),
@@ -145,7 +147,7 @@ def _move_libs(s, p, c, ne, own, cap):
     The usual cases take a few loads: no own neighbour (the empty ones are
     the liberties), or one own chain and no capture (its liberties less p,
     plus the empty neighbours of p it did not already touch).  Merges of
-    several chains and captures go to ``engine.board.libs_after``."""
+    several chains and captures go to ``engine.lookahead.libs_after``."""
     if cap == 0:
         if own == 0:
             return ne
@@ -157,7 +159,7 @@ def _move_libs(s, p, c, ne, own, cap):
                 if h < 0:
                     h = hq
                 elif hq != h:
-                    return B.libs_after(s, p, c, 8)
+                    return LA.libs_after(s, p, c, 8)
         k = s[LIBS + h] - 1
         for t in (p - 1, p + 1, p - w, p + w):
             if s[COLOR + t] == EMPTY:
@@ -168,14 +170,14 @@ def _move_libs(s, p, c, ne, own, cap):
                 if new:
                     k += 1
         return min(k, 8)
-    return B.libs_after(s, p, c, 8)
+    return LA.libs_after(s, p, c, 8)
 
 
 @njit(cache=True)
 def _encode(s, out, j, stk):
     # an unowned view: the queries below then skip Numba's atomic
-    # reference counting of s at every call (see engine.board.raw_view)
-    s = B.raw_view(s)
+    # reference counting of s at every call (see engine.unowned.raw_view)
+    s = raw_view(s)
     n = s[H_N]
     w = s[H_W]
     c = s[H_TOMOVE]
@@ -206,13 +208,13 @@ def _encode(s, out, j, stk):
                 continue
             if not B.is_legal(s, p, c):
                 continue
-            cap = B.captures_by(s, p, c) if opp > 0 else 0
+            cap = LA.captures_by(s, p, c) if opp > 0 else 0
             out[_CAPTURE + min(cap, 7), y, x] = 1
             libs = _move_libs(s, p, c, ne, own, cap)
             if libs > 0:
                 out[_LIBS_AFTER + libs - 1, y, x] = 1
             if libs == 1:
-                out[_ATARI + min(B.size_after(s, p, c), 8) - 1, y, x] = 1
+                out[_ATARI + min(LA.size_after(s, p, c), 8) - 1, y, x] = 1
             if ne > 0 or opp > 0 or not B.is_eye(s, p, c):
                 out[_SENSIBLE, y, x] = 1
     ladder_maps(s, j, stk, c, out[_LADDER_CAPTURE], out[_LADDER_ESCAPE])

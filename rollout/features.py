@@ -47,6 +47,7 @@ import numpy as np
 from numba import njit
 
 from engine import board as B
+from engine import lookahead as LA
 from engine.board import COLOR, EMPTY, H_LAST, H_LAST2, H_N, H_W, HEAD, LIBS, MAXM, SIZE, WALL
 from engine.coords import point_to_index
 
@@ -276,11 +277,11 @@ def static_features(s, q, c, off, edge):
         if own_atari > 0:
             save = off[OFF_CAPSAVE]
     elif own_atari > 0 or _may_self_atari(s, q, c):
-        libs = B.libs_after(s, q, c, 3)
+        libs = LA.libs_after(s, q, c, 3)
         if libs == 0:
             return False, 0, none, none, none    # a suicide the rules allow: never played
         if libs == 1:
-            tactic = off[OFF_SELF] + size5(B.size_after(s, q, c))
+            tactic = off[OFF_SELF] + size5(LA.size_after(s, q, c))
         elif own_atari > 0:
             save = off[OFF_SAVE] + 3 * (libs - 2) + size3(own_atari)
     return True, code, tactic, save, edge[q]

@@ -1,5 +1,7 @@
-"""The compiled board (``engine.board``) against hand-computed positions and
-against a from-scratch reference written in plain Python.
+"""The compiled board (``engine.board``) and its move predictions
+(``engine.lookahead``, checked against what ``play`` then does) against
+hand-computed positions and against a from-scratch reference written in
+plain Python.
 
 The reference (``Ref`` below) knows nothing of chains, heads or journals: it
 floods the colour grid on every question, so it is slow but obviously right.
@@ -11,6 +13,7 @@ import numpy as np
 import pytest
 
 from engine import board as B
+from engine import lookahead as LA
 from engine.ascii import from_ascii
 from engine.board import BLACK, EMPTY, PASS, WHITE
 from engine.coords import parse_gtp, to_point
@@ -227,14 +230,14 @@ def _play_random_game(n, allow_suicide, rng, moves, seen):
         legal = [p for p in empties if B.is_legal(s, p, c)]
         p = PASS if not legal or rng.random() < 0.03 else int(rng.choice(legal))
         if p != PASS:
-            predicted = (int(B.hash_after(s, p, c)), int(B.captures_by(s, p, c)),
-                         int(B.size_after(s, p, c)),
-                         [int(B.libs_after(s, p, c, cap)) for cap in (1, 2, 3, 1000)])
+            predicted = (int(LA.hash_after(s, p, c)), int(LA.captures_by(s, p, c)),
+                         int(LA.size_after(s, p, c)),
+                         [int(LA.libs_after(s, p, c, cap)) for cap in (1, 2, 3, 1000)])
             prey = {int(s[B.HEAD + q]) for q in neighbours(p, ref.w)
                     if s[B.COLOR + q] == 3 - c and B.chain_libs(s, q) == 1}
             seen["multi-capture"] += len(prey) > 1
         else:
-            assert B.hash_after(s, PASS, c) == s[B.H_HASH]
+            assert LA.hash_after(s, PASS, c) == s[B.H_HASH]
         snaps.append((B.journal_mark(j), s.copy()))
         movenum = int(s[B.H_MOVENUM])
         captured = int(B.play(s, j, p, c))
@@ -287,14 +290,14 @@ def test_random_games_match_reference(allow_suicide):
 def predictions(g, vertex, c):
     """(captures_by, libs_after uncapped, size_after) of a move, unplayed."""
     s, p = g.state, at(g, vertex)
-    return (int(B.captures_by(s, p, c)), int(B.libs_after(s, p, c, 1000)),
-            int(B.size_after(s, p, c)))
+    return (int(LA.captures_by(s, p, c)), int(LA.libs_after(s, p, c, 1000)),
+            int(LA.size_after(s, p, c)))
 
 
 def play_checked(g, vertex, c):
     """Play through Game, checking hash_after against the result."""
     p = PASS if vertex == "pass" else at(g, vertex)
-    h = int(B.hash_after(g.state, p, c))
+    h = int(LA.hash_after(g.state, p, c))
     captured = g.play(p, c)
     assert h == g.state[B.H_HASH]
     return captured
@@ -313,7 +316,7 @@ def test_capture_of_four_groups_at_once():
     expected = 0
     for v in "C5 B4 D4 A3 C3 E3 B2 D2 C1".split():
         expected ^= int(B.ZOBRIST[BLACK, at(g, v)])
-    assert int(B.hash_after(g.state, at(g, "C3"), BLACK)) & (2 ** 64 - 1) == expected & (2 ** 64 - 1)
+    assert int(LA.hash_after(g.state, at(g, "C3"), BLACK)) & (2 ** 64 - 1) == expected & (2 ** 64 - 1)
     assert play_checked(g, "C3", BLACK) == 4
     assert g.captures(BLACK) == 4
     for v in ("C4", "B3", "D3", "C2"):
@@ -391,7 +394,7 @@ def test_multi_stone_suicide_allowed_only_under_the_rule():
     a1 = at(g, "A1")
     assert predictions(g, "A1", BLACK) == (0, 0, 2)
     assert g.legal(a1)
-    h = int(B.hash_after(g.state, a1, BLACK))
+    h = int(LA.hash_after(g.state, a1, BLACK))
     assert g.play(a1) == 0
     assert g.color_at(a1) == EMPTY and g.color_at(at(g, "B1")) == EMPTY
     assert g.captures(WHITE) == 2             # both stones go to White
@@ -475,7 +478,7 @@ def test_edge_and_corner_liberties(n):
             p = to_point(x, y, n)
             edges = (x in (0, n - 1)) + (y in (0, n - 1))
             assert B.nb_count(s, p, EMPTY) == 4 - edges
-            assert B.libs_after(s, p, BLACK, 10) == 4 - edges
+            assert LA.libs_after(s, p, BLACK, 10) == 4 - edges
     g.play(to_point(0, 0, n))
     assert B.chain_libs(s, to_point(0, 0, n)) == 2
     if n > 3:
@@ -561,17 +564,6 @@ def test_is_eye_needs_all_neighbours_own():
     g = from_ascii(EDGE_EYE)
     assert not B.is_eye(g.state, at(g, "A1"), BLACK)   # empty neighbour A2
     assert not B.is_eye(g.state, at(g, "B1"), BLACK)   # occupied
-
-
-def test_raw_view_shares_memory():
-    s = B.new_state(5)
-    v = B.raw_view(s)
-    v[B.H_KO] = 42
-    assert s[B.H_KO] == 42 and v.dtype == np.int64 and v.shape == s.shape
-    r = B.raw_view(np.array([7], dtype=np.uint64))
-    assert r.dtype == np.uint64 and r[0] == 7
-    with pytest.raises(ValueError):
-        B.raw_view(s[::2])
 
 
 def test_chain_walks_on_an_empty_point_return_nothing():

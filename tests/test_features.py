@@ -11,6 +11,7 @@ import pytest
 from conftest import random_position
 
 from engine import board as B
+from engine import lookahead as LA
 from engine.ascii import from_ascii
 from engine.board import BLACK, COLOR, EMPTY, PASS, WHITE
 from engine.coords import to_point
@@ -388,7 +389,7 @@ def test_buckets_are_one_hot_exactly_where_defined():
                 p = to_point(xx, yy, n)
                 stone[yy, xx] = s[COLOR + p] != EMPTY
                 legal[yy, xx] = B.is_legal(s, p, c) and not stone[yy, xx]
-                alive[yy, xx] = legal[yy, xx] and B.libs_after(s, p, c, 1) > 0
+                alive[yy, xx] = legal[yy, xx] and LA.libs_after(s, p, c, 1) > 0
         assert (group("stone_colour") == 1).all()
         assert np.array_equal(group("turns_since"), stone)
         assert np.array_equal(group("liberties"), stone)

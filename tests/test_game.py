@@ -6,6 +6,7 @@ import pytest
 from conftest import GNUGO, needs_gnugo
 
 from engine import board as B
+from engine import lookahead as LA
 from engine.ascii import from_ascii, to_ascii
 from engine.board import BLACK, EMPTY, PASS, WHITE
 from engine.coords import format_gtp, parse_gtp, to_point
@@ -268,7 +269,7 @@ def test_area_score_with_seki_and_dame():
     g = from_ascii(SEKI, komi=0.5)
     # the seki: either side filling C1 puts itself in atari
     for c in (BLACK, WHITE):
-        assert B.libs_after(g.state, at(g, "C1"), c, 10) == 1
+        assert LA.libs_after(g.state, at(g, "C1"), c, 10) == 1
     assert g.area_score() == (9 + 2) - (11 + 2) - 0.5
     own = g.ownership()
     assert own[at(g, "C1")] == EMPTY and own[at(g, "A1")] == BLACK

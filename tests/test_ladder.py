@@ -10,6 +10,7 @@ from conftest import needs_data, random_position
 
 from engine import board as B
 from engine import ladder as L
+from engine import lookahead as LA
 from engine.ascii import from_ascii
 from engine.board import BLACK, COLOR, EMPTY, WHITE
 from engine.coords import to_point
@@ -221,7 +222,7 @@ class Reference:
         return (p - 1, p + 1, p - w, p + w)
 
     def playable(self, s, p, c):
-        return B.is_legal(s, p, c) and not (s[B.H_SUICIDE] and B.libs_after(s, p, c, 1) == 0)
+        return B.is_legal(s, p, c) and not (s[B.H_SUICIDE] and LA.libs_after(s, p, c, 1) == 0)
 
     def after(self, s, p, c):
         self.plays += 1

@@ -1,0 +1,57 @@
+"""Views of numpy vectors that Numba does not reference-count.
+
+Why (``tengen bench board``): Numba reference-counts every array passed to a
+compiled function with atomic instructions, and LLVM often fails to prune
+them in branchy code; in the board's first version those atomics took about
+half of a playout.  Hot entry points therefore rebind their arrays to views
+without an owner (``unowned``, ``raw_view``), after which the counting is a
+null test.  No library offers this: it needs an LLVM intrinsic (an integer
+address cast to a pointer) that ``numba.carray`` can wrap.
+"""
+
+from numba import carray, njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
+
+
+@intrinsic
+def _address_as_pointer(typingctx, address):
+    """Compiled-code cast of an integer address to ``void *``."""
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], cgutils.voidptr_t)
+    return types.voidptr(address), codegen
+
+
+@njit(cache=True)
+def raw_view(a):
+    """A view of the contiguous vector ``a`` (a state, a journal, a random
+    generator's state) that Numba does not reference-count.
+
+    Why: every compiled call that receives an ordinary array increments and
+    decrements its reference count with atomic instructions, and LLVM's
+    pruning pass fails to remove them in branchy functions (module notes).  A view made by ``carray`` has no owner, so those operations
+    become a null test.  A hot loop in other compiled code can take the view
+    once and pass it to every board function; it is valid only while ``a``
+    itself is alive.  Raises ValueError for a strided array.
+    """
+    if a.ndim != 1 or (a.shape[0] > 1 and a.strides[0] != a.itemsize):
+        raise ValueError("raw_view needs a contiguous vector")
+    return carray(_address_as_pointer(a.ctypes.data), a.shape[0], a.dtype)
+
+
+def unowned(a):
+    """``raw_view(a)`` where that is free: compiled code gets the view for a
+    contiguous 1-D array (known from its type) and ``a`` itself otherwise.
+    Public functions called once per point by other compiled code (feature
+    planes, search) start with ``s = unowned(s)`` so that their argument
+    costs no reference counting."""
+    return a
+
+
+@overload(unowned)
+def _unowned_compiled(a):
+    if isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C":
+        def view(a):
+            return carray(_address_as_pointer(a.ctypes.data), a.shape[0], a.dtype)
+        return view
+    return lambda a: a
