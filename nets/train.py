@@ -21,7 +21,6 @@ import argparse
 import csv
 import json
 import math
-import signal
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -37,6 +36,7 @@ from tengen.config import add_options, option, parse_config, positive_int, requi
 from tengen.files import atomic_write
 from tengen.paths import resolve_games, training_games_option, validation_games_option
 from tengen.provenance import git_commit, machine_description
+from tengen.stopping import stop_requests
 
 from .data import PositionStream, final_ownership, fixed_sample
 from .features import POLICY_PLANES, VALUE_PLANES
@@ -371,12 +371,11 @@ class Trainer:
                         json.dumps({k: round(v, 5) for k, v in metrics.items()})])
 
     # ---- the loop -----------------------------------------------------
-    def _request_stop(self, *_):
+    def _request_stop(self) -> None:
         self._stop = True
 
     def run(self):
         cfg = self.cfg
-        old = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
         start = time.time()
         cpu_start = time.process_time()
         session_start_elapsed = self.elapsed
@@ -389,38 +388,37 @@ class Trainer:
             bar = tqdm(total=total, initial=self.positions, unit="pos", unit_scale=True,
                        desc=f"train {cfg.kind}", smoothing=0.05)
         run_metrics = {}
-        try:
-            self.net.train()
-            while not self._stop:
-                if cfg.max_positions and self.positions >= cfg.max_positions:
-                    break
-                if cfg.max_minutes and time.time() - start >= cfg.max_minutes * 60:
-                    break
-                if cfg.max_cpu_minutes and self.cpu_seconds >= cfg.max_cpu_minutes * 60:
-                    break
-                m, lr, count = self.step()
-                self.elapsed = session_start_elapsed + (time.time() - start)
-                self.cpu_seconds = session_start_cpu + (time.process_time() - cpu_start)
-                for k, v in m.items():
-                    run_metrics[k] = 0.98 * run_metrics.get(k, v) + 0.02 * v
+        with stop_requests(self._request_stop):
+            try:
+                self.net.train()
+                while not self._stop:
+                    if cfg.max_positions and self.positions >= cfg.max_positions:
+                        break
+                    if cfg.max_minutes and time.time() - start >= cfg.max_minutes * 60:
+                        break
+                    if cfg.max_cpu_minutes and self.cpu_seconds >= cfg.max_cpu_minutes * 60:
+                        break
+                    m, lr, count = self.step()
+                    self.elapsed = session_start_elapsed + (time.time() - start)
+                    self.cpu_seconds = session_start_cpu + (time.process_time() - cpu_start)
+                    for k, v in m.items():
+                        run_metrics[k] = 0.98 * run_metrics.get(k, v) + 0.02 * v
+                    if bar is not None:
+                        bar.update(count)
+                        if self.steps % 10 == 0:
+                            bar.set_postfix({k: f"{v:.3f}" for k, v in run_metrics.items()} |
+                                            {"lr": f"{lr:.4f}"}, refresh=False)
+                    if self.steps % 50 == 0:
+                        self.log("train", run_metrics, lr)
+                    if self.val_sample is not None and self.positions - self.last_val_at >= cfg.val_every:
+                        self.validate_and_export()
+                        last_ckpt = time.time()
+                    elif time.time() - last_ckpt >= cfg.checkpoint_minutes * 60:
+                        self.save_checkpoint()
+                        last_ckpt = time.time()
+            finally:
                 if bar is not None:
-                    bar.update(count)
-                    if self.steps % 10 == 0:
-                        bar.set_postfix({k: f"{v:.3f}" for k, v in run_metrics.items()} |
-                                        {"lr": f"{lr:.4f}"}, refresh=False)
-                if self.steps % 50 == 0:
-                    self.log("train", run_metrics, lr)
-                if self.val_sample is not None and self.positions - self.last_val_at >= cfg.val_every:
-                    self.validate_and_export()
-                    last_ckpt = time.time()
-                elif time.time() - last_ckpt >= cfg.checkpoint_minutes * 60:
-                    self.save_checkpoint()
-                    last_ckpt = time.time()
-        finally:
-            for s, h in old.items():
-                signal.signal(s, h)
-            if bar is not None:
-                bar.close()
+                    bar.close()
         self.validate_and_export()
         if self.writer is not None:
             self.writer.close()

@@ -26,7 +26,6 @@ the same network versions are taken as they are and only the missing
 batches are played.
 """
 
-import signal
 import sys
 import time
 from collections.abc import Collection
@@ -40,6 +39,7 @@ from nets.shards import SHARD_SUFFIX, ShardError, read_shard
 from tengen.files import atomic_write, atomic_write_bytes
 from tengen.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 from tengen.provenance import git_commit, machine_description
+from tengen.stopping import stop_requests
 
 from .config import RESUMED_FROM_COMMAND, RESUMED_IF_GIVEN, RunConfig
 from .evaluator import GateJob, LocalEvaluator, RayEvaluator
@@ -333,7 +333,7 @@ class SelfPlayRun:
         return out
 
     # ---- the loop ---------------------------------------------------------
-    def _request_stop(self, *_):
+    def _request_stop(self) -> None:
         if self._stop:
             raise KeyboardInterrupt
         self._stop = True
@@ -354,7 +354,6 @@ class SelfPlayRun:
         cfg = self.cfg
         workers = workers or self.make_workers()
         self.evaluator = RayEvaluator() if isinstance(workers, RayWorkers) else LocalEvaluator()
-        old = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
         start = time.time()
         bar = None
         if self.progress:
@@ -364,27 +363,26 @@ class SelfPlayRun:
             bar = tqdm(total=total, initial=self.iteration * per_it, unit=" games",
                        desc="selfplay", smoothing=0.1)
         last = {}
-        try:
-            while not self._stop:
-                if cfg.max_iterations and self.iteration >= cfg.max_iterations:
-                    break
-                if cfg.max_minutes and time.time() - start >= cfg.max_minutes * 60:
-                    break
-                last = self.run_iteration(workers, bar)
+        with stop_requests(self._request_stop):
+            try:
+                while not self._stop:
+                    if cfg.max_iterations and self.iteration >= cfg.max_iterations:
+                        break
+                    if cfg.max_minutes and time.time() - start >= cfg.max_minutes * 60:
+                        break
+                    last = self.run_iteration(workers, bar)
+                    if bar is not None:
+                        bar.set_postfix({"it": self.iteration, "win": f"{last['win_rate']:.2f}",
+                                         "vs": f"v{last['opponent']}",
+                                         "pos/s": f"{last['positions_per_s']:.0f}",
+                                         "best": f"v{self.best}"}, refresh=True)
+                if not self._stop and self.evaluator.busy:
+                    last.update(self.gates(False, wait=True))     # the last gate's result
+                    self.save_checkpoint()
+            finally:
                 if bar is not None:
-                    bar.set_postfix({"it": self.iteration, "win": f"{last['win_rate']:.2f}",
-                                     "vs": f"v{last['opponent']}",
-                                     "pos/s": f"{last['positions_per_s']:.0f}",
-                                     "best": f"v{self.best}"}, refresh=True)
-            if not self._stop and self.evaluator.busy:
-                last.update(self.gates(False, wait=True))     # the last gate's result
-                self.save_checkpoint()
-        finally:
-            for s, h in old.items():
-                signal.signal(s, h)
-            if bar is not None:
-                bar.close()
-            workers.close()
-            self.curves.close()
+                    bar.close()
+                workers.close()
+                self.curves.close()
         return {"iteration": self.iteration, "best": self.best, **self.stats,
                 "disk_mb": disk_usage(self.out), "last": last}
