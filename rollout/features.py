@@ -224,7 +224,7 @@ def static_features(s, q, c, off, edge):
     Reads only: the colours of the 8 neighbours, the liberty counts and
     sizes of the orthogonally adjacent chains, the liberty sets of adjacent
     own chains with at most 3 liberties (through ``libs_after``), and the ko
-    point.  ``nets.rollout._play_tracked`` relies on exactly this list."""
+    point.  ``rollout.weights.play_tracked`` relies on exactly this list."""
     none = off[OFF_NONE]
     if s[COLOR + q] != EMPTY or B.is_eye(s, q, c) or not B.is_legal(s, q, c):
         return False, 0, none, none, none
