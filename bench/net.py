@@ -99,7 +99,8 @@ def _training(args, cfg, bare, bf16, n):
     the same machine (turbo, other jobs), until the real run has crossed two
     window rebuilds: encoding and shuffling are charged to it as they are in
     ``tengen train``.  The ceiling uses the trainer's optimiser (Adam)."""
-    from nets.train import TrainConfig, Trainer, make_optimizer
+    from nets.train import Trainer, make_optimizer
+    from nets.train_config import TrainConfig
     from tengen.paths import default_archives
 
     b = args.batch_size

@@ -26,7 +26,8 @@ from nets.model import (
 )
 from nets.score import black_leads
 from nets.symmetry import transform_planes
-from nets.train import TrainConfig, Trainer
+from nets.train import Trainer
+from nets.train_config import TrainConfig
 
 
 def random_games_dir(tmp_path, count, moves, size=9, seed=0):
@@ -219,7 +220,7 @@ def test_resumed_run_continues_exactly(tmp_path):
 
 
 def test_a_resumed_run_takes_a_new_schedule_only_when_asked(tmp_path):
-    from nets.train import SCHEDULE_FIELDS, learning_rate
+    from nets.train_config import SCHEDULE_FIELDS, learning_rate
 
     games = random_games_dir(tmp_path, count=4, moves=30)
     first = small_config(tmp_path, games, max_positions=32 * 4, lr=0.01,

@@ -1,0 +1,103 @@
+"""The design of one supervised training run (``TrainConfig``: what
+``tengen train policy|value`` takes on its command line, generated from the
+fields) and its learning-rate schedule, a function of the positions seen so
+that a resumed run continues on the same curve.
+"""
+
+import math
+from dataclasses import dataclass
+
+from tengen.config import option, positive_int, require
+from tengen.paths import resolve_games, training_games_option, validation_games_option
+
+from .features import POLICY_PLANES, VALUE_PLANES
+
+
+@dataclass
+class TrainConfig:
+    """One supervised training run of the policy or the value network.
+    The stopping rules (``max_*``, ``checkpoint_minutes``, ``threads``)
+    may change when a run is resumed; the rest is the run's design."""
+    kind: str = "policy"              # "policy" or "value": the subcommand
+    size: int = option(19, help="board size of the games to train on")
+    data: list[str] | None = training_games_option()
+    val: list[str] | None = validation_games_option()
+    out: str | None = option(None, metavar="DIR", help="run directory (default runs/KIND)")
+    width: int = option(64, parse=positive_int, help="filters per convolution")
+    layers: int = option(13, parse=positive_int,
+                         help="plain trunk: convolution layers in all (AlphaGo: 13)")
+    arch: str = option("residual", choices=("plain", "residual"),
+                       help="trunk: a residual tower (the pilots' choice, models/README.md) or "
+                            "AlphaGo's plain 13-layer stack")
+    blocks: int = option(6, parse=positive_int,
+                         help="residual trunk: blocks of two 3x3 convolutions")
+    global_pool: bool = option(False, help="residual trunk: global-pooling bias in every "
+                                           "third block (default off)")
+    batchnorm: bool = option(False, help="batch normalisation while training, folded into "
+                                         "the convolutions for inference (default off)")
+    optimizer: str = option("adam", choices=("sgd", "adam", "adamw"),
+                            help="sgd (Nesterov momentum), adam or adamw")
+    lr: float = option(0.001, help="peak learning rate")
+    momentum: float = option(0.9, help="sgd momentum")
+    weight_decay: float = option(1e-4, help="weight decay of the weights (not biases)")
+    batch_size: int = option(256, parse=positive_int, help="positions per step")
+    bf16: bool = option(True, help="bf16 autocast (default on)")
+    schedule_positions: int = option(40_000_000, help="positions over which the cosine "
+                                                      "learning rate decays")
+    warmup_positions: int = option(50_000, help="positions of linear warm-up")
+    min_lr_fraction: float = option(0.02, help="the cosine's floor, as a share of --lr")
+    max_positions: int = option(0, help="stop after this many positions (0: no limit)")
+    max_minutes: float = option(0.0, help="stop after this much wall time in this process "
+                                          "(0: no limit)")
+    max_cpu_minutes: float = option(0.0, help="stop once the run, all sessions together, used "
+                                              "this much CPU time (0: no limit)")
+    checkpoint_minutes: float = option(5.0, help="minutes between checkpoints")
+    val_every: int = option(250_000, help="positions between validations")
+    val_positions: int = option(8192, help="validation positions (4 per game)")
+    window_games: int = option(1000, parse=positive_int,
+                               help="games encoded and shuffled together")
+    per_game: int = option(0, help="positions per game (0: all for the policy, 4 for the value)")
+    max_games: int = option(0, help="read at most this many training games (0: all)")
+    seed: int = option(0, help="seed of the data order and the initial weights")
+    threads: int = option(0, help="PyTorch threads (0: all cores)")
+    symmetries: bool = True           # a random symmetry of the square per position
+    selfplay: str | None = option(
+        None, metavar="DIR", help="value: train on the self-play value positions in DIR "
+        "(shards of tengen selfplay, one position per game with its final ownership) "
+        "instead of --data; --max-games keeps the newest games")
+    init_from: str = option("", metavar="MODEL",
+                            help="start from this network (same trunk shape): the trunk, and "
+                                 "the heads too when it is of the same kind")
+    freeze_layers: int = option(0, metavar="N", help="keep the first N trunk convolutions "
+                                                      "fixed (fine-tuning; 0: train all)")
+    ownership_weight: float = option(1.0, help="value: weight of the final-ownership "
+                                               "auxiliary loss (0: off)")
+    ownership_playouts: int = 24      # playouts estimating each game's final ownership
+    channels_last: bool = True
+
+    def __post_init__(self) -> None:
+        require(self.kind in ("policy", "value"), f"unknown network kind {self.kind!r}")
+        self.data, self.val = resolve_games(self.data, self.val)
+        if self.out is None:
+            self.out = f"runs/{self.kind}"
+        require(self.selfplay is None or self.kind == "value",
+                "--selfplay trains the value network: tengen train value --selfplay DIR")
+        if self.selfplay is not None:
+            self.data = []
+
+    @property
+    def planes(self):
+        return POLICY_PLANES if self.kind == "policy" else VALUE_PLANES
+
+
+SCHEDULE_FIELDS = ("lr", "schedule_positions", "min_lr_fraction")
+
+
+def learning_rate(cfg, positions):
+    """Linear warm-up, then cosine decay to ``min_lr_fraction`` of ``lr``."""
+    if positions < cfg.warmup_positions:
+        return cfg.lr * max(positions, cfg.batch_size) / cfg.warmup_positions
+    t = min(1.0, (positions - cfg.warmup_positions) /
+            max(1, cfg.schedule_positions - cfg.warmup_positions))
+    lo = cfg.min_lr_fraction
+    return cfg.lr * (lo + (1 - lo) * 0.5 * (1 + math.cos(math.pi * t)))
