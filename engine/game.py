@@ -15,7 +15,8 @@ import numpy as np
 from . import board as B
 from . import lookahead as LA
 from .board import BLACK, EMPTY, PASS, WHITE
-from .coords import all_points, format_gtp, is_point, to_point
+from .coords import all_points, format_gtp, is_point
+from .handicap import fixed_handicap_points
 from .replay import place_setup
 from .rules import RULE_SETS, Rules
 from .scoring import area_owner, area_score, dead_mask, territory_score
@@ -37,27 +38,6 @@ class IllegalMove(ValueError):
 
 def opponent(color: int) -> int:
     return 3 - color
-
-
-def fixed_handicap_points(n: int, size: int) -> list[int]:
-    """The GTP fixed handicap points (GTP 2 spec 4.1.1, as GNU Go places
-    them); raises ValueError where the spec defines none."""
-    if size < 7 or n < 2:
-        raise ValueError("invalid handicap")
-    limit = 9 if size % 2 == 1 and size >= 9 else 4
-    if n > limit:
-        raise ValueError("invalid handicap")
-    d = 2 if size < 13 else 3
-    lo, hi, mid = d, size - 1 - d, size // 2
-    xy = [(lo, lo), (hi, hi), (lo, hi), (hi, lo)]
-    if n >= 6:
-        xy += [(lo, mid), (hi, mid)]
-    if n >= 8:
-        xy += [(mid, lo), (mid, hi)]
-    xy = xy[:n] if n <= 4 else xy
-    if n in (5, 7, 9):
-        xy.append((mid, mid))
-    return [to_point(x, y, size) for x, y in xy]
 
 
 class Game:

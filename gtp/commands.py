@@ -21,9 +21,10 @@ from engine.ascii import to_ascii
 from engine.board import BLACK, PASS, WHITE
 from engine.clock import Clock, TimeControl
 from engine.colors import COLOR_NAMES, parse_color
-from engine.coords import CoordinateError, all_points, format_gtp, parse_gtp, to_xy
+from engine.coords import CoordinateError, format_gtp, parse_gtp
 from engine.dead_stones import StatusConfig, chains, final_score, stone_status
-from engine.game import Game, IllegalMove, fixed_handicap_points
+from engine.game import Game, IllegalMove
+from engine.handicap import fixed_handicap_points, spread_points
 from engine.player import RESIGN, Player
 from engine.rules import rules_named
 from engine.scoring import result_string
@@ -435,29 +436,3 @@ class GtpEngine:
 def _same_game(a, b):
     return (a.size == b.size and a.komi == b.komi and a.rules == b.rules
             and a.setup == b.setup and a.first_to_move == b.first_to_move and a.moves == b.moves)
-
-
-def spread_points(n: int, size: int) -> list[int]:
-    """``n`` handicap points: GTP's fixed points when it defines them for
-    ``n``, else as many of them as fit and then, one at a time, the point
-    farthest (Euclidean) from all chosen ones, nearer the centre on ties."""
-    limit = 0 if size < 7 else (9 if size % 2 == 1 and size >= 9 else 4)
-    chosen = fixed_handicap_points(min(n, limit), size) if limit >= 2 and n >= 2 else []
-    points = all_points(size)
-    xy = np.array([to_xy(p, size) for p in points], dtype=np.float64)
-    centre = (size - 1) / 2
-    # tie-break: a tiny penalty for the distance from the centre
-    penalty = 1e-6 * ((xy[:, 0] - centre) ** 2 + (xy[:, 1] - centre) ** 2)
-    far = np.full(len(points), 1e9)  # nothing chosen yet: the centre wins
-    index = {p: i for i, p in enumerate(points)}
-    for p in chosen:
-        far = np.minimum(far, ((xy - xy[index[p]]) ** 2).sum(axis=1))
-    taken = np.zeros(len(points), dtype=bool)
-    taken[[index[p] for p in chosen]] = True
-    while len(chosen) < n:
-        score = np.where(taken, -np.inf, far - penalty)
-        i = int(np.argmax(score))
-        chosen.append(points[i])
-        taken[i] = True
-        far = np.minimum(far, ((xy - xy[i]) ** 2).sum(axis=1))
-    return chosen

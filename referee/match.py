@@ -39,7 +39,8 @@ from engine.board import BLACK, WHITE
 from engine.colors import COLOR_LETTERS
 from engine.coords import CoordinateError, format_gtp, parse_gtp
 from engine.dead_stones import StatusConfig, final_score
-from engine.game import Game, IllegalMove, fixed_handicap_points
+from engine.game import Game, IllegalMove
+from engine.handicap import fixed_handicap_points
 from engine.rules import rules_named
 from engine.scoring import result_string
 from engine.sgf.write import save_sgf

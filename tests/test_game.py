@@ -10,7 +10,8 @@ from engine import lookahead as LA
 from engine.ascii import from_ascii, to_ascii
 from engine.board import BLACK, EMPTY, PASS, WHITE
 from engine.coords import format_gtp, parse_gtp, to_point
-from engine.game import Game, IllegalMove, fixed_handicap_points
+from engine.game import Game, IllegalMove
+from engine.handicap import fixed_handicap_points
 from engine.rules import RULE_SETS, Rules, rules_named
 from engine.scoring import result_string
 

@@ -12,7 +12,8 @@ from test_dead_stones import SEKI
 from engine.ascii import from_ascii, to_ascii
 from engine.board import BLACK, PASS, WHITE
 from engine.coords import format_gtp, parse_gtp
-from engine.game import Game, fixed_handicap_points
+from engine.game import Game
+from engine.handicap import fixed_handicap_points
 from engine.sgf.read import parse_sgf
 from engine.sgf.write import save_sgf
 

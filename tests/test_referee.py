@@ -11,7 +11,7 @@ import pytest
 from conftest import GNUGO, needs_gnugo
 
 from engine.board import BLACK, WHITE
-from engine.game import fixed_handicap_points
+from engine.handicap import fixed_handicap_points
 from engine.sgf.read import load_sgf
 from referee.elo import elo_from_share, elo_interval, results_table
 from referee.match import MatchConfig, Referee, _parse_score
