@@ -219,6 +219,35 @@ def test_resumed_run_continues_exactly(tmp_path):
         assert torch.equal(a["model"][k], b["model"][k]), k
 
 
+def test_ctrl_c_ends_a_run_at_a_step_boundary_with_a_checkpoint_it_resumes_from(tmp_path):
+    """SIGINT in the middle of a run (sent by the fifth step itself, as a
+    user's Ctrl-C would arrive) ends it after that step with its checkpoint
+    and model file written, and ``--resume`` goes on from there."""
+    import os
+    import signal
+
+    games = random_games_dir(tmp_path, count=4, moves=30)
+    cfg = small_config(tmp_path, games, max_positions=32 * 40)
+    t = Trainer(cfg, progress=False)
+    step = t.step
+
+    def step_then_interrupt():
+        out = step()
+        if t.steps == 5:
+            os.kill(os.getpid(), signal.SIGINT)
+        return out
+
+    t.step = step_then_interrupt
+    t.run()                                   # returns: no KeyboardInterrupt
+    ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    assert ckpt["positions"] == 32 * 5
+    assert (tmp_path / "run" / "model.safetensors").exists()
+    again = Trainer(cfg, resume=True, progress=False)
+    assert again.positions == 32 * 5
+    again.run()
+    assert again.positions == 32 * 40
+
+
 def test_a_resumed_run_takes_a_new_schedule_only_when_asked(tmp_path):
     from nets.train_config import SCHEDULE_FIELDS, learning_rate
 
