@@ -371,11 +371,15 @@ class SelfPlayRun:
                     if cfg.max_minutes and time.time() - start >= cfg.max_minutes * 60:
                         break
                     last = self.run_iteration(workers, bar)
+                    summary = {"it": self.iteration, "win": f"{last['win_rate']:.2f}",
+                               "vs": f"v{last['opponent']}",
+                               "pos/s": f"{last['positions_per_s']:.0f}", "best": f"v{self.best}"}
                     if bar is not None:
-                        bar.set_postfix({"it": self.iteration, "win": f"{last['win_rate']:.2f}",
-                                         "vs": f"v{last['opponent']}",
-                                         "pos/s": f"{last['positions_per_s']:.0f}",
-                                         "best": f"v{self.best}"}, refresh=True)
+                        bar.set_postfix(summary, refresh=True)
+                    else:   # a background run's log still shows it moving
+                        print("selfplay: " + "  ".join(f"{k} {v}" for k, v in summary.items())
+                              + f"  ({last['games']} games, {last['iteration_seconds']:.0f} s)",
+                              file=sys.stderr, flush=True)
                 if not self._stop and self.evaluator.busy:
                     last.update(self.gates(False, wait=True))     # the last gate's result
                     self.save_checkpoint()

@@ -4,6 +4,7 @@ in a subprocess, killed with SIGKILL and resumed."""
 import csv
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -67,6 +68,10 @@ def test_a_run_killed_with_sigkill_resumes_with_its_pool_and_iteration(tmp_path)
     with open(out / "metrics.csv", newline="") as f:
         iterations = [int(r["iteration"]) for r in csv.DictReader(f)]
     assert iterations == list(range(1, target + 1))
+    # without a progress bar, the log still says how each iteration went
+    logged = re.findall(r"^selfplay: it (\d+)  win [\d.]+  vs v\d+  pos/s \d+  best v\d+  "
+                        r"\(6 games, \d+ s\)$", done.stderr, re.M)
+    assert [int(i) for i in logged] == [target - 1, target]
     sgfs = list((out / "sgf").rglob("*.sgf"))
     assert len(sgfs) >= 6 * target and all(p.stat().st_size > 0 for p in sgfs)
     shard = read_shard(next((out / "shards" / "rl").glob("*.npz")))
