@@ -245,7 +245,23 @@ class ValueNet(nn.Module):
 
 
 def build(cfg: NetConfig) -> nn.Module:
+    """A new network; every network (training, play, the RL learner, Ray
+    workers) is built here, so this also turns on flush-to-zero: on x86
+    CPUs without native bf16 a subnormal float costs a microcode assist,
+    and fp32 convolutions over them ran 35 times slower (7.2 s against
+    0.21 s for 64 positions through the value network)."""
+    torch.set_flush_denormal(True)
     return PolicyNet(cfg) if cfg.kind == "policy" else ValueNet(cfg)
+
+
+def flush_subnormals(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``tensors`` with subnormal entries set to zero.  Adam with weight
+    decay leaves unused weights at subnormal magnitudes (14% of the value
+    network's weights); they change no output a float can tell, but make a
+    file slow on any process that has not turned on flush-to-zero."""
+    tiny = torch.finfo(torch.float32).tiny
+    return {k: torch.where(v.abs() < tiny, torch.zeros_like(v), v) if v.is_floating_point()
+            else v for k, v in tensors.items()}
 
 
 @torch.no_grad()
@@ -284,7 +300,8 @@ def save_model(net: nn.Module, path: str | Path) -> None:
     from safetensors.torch import save
 
     net = fold_batchnorm(net)
-    tensors = {k: v.detach().float().contiguous().cpu() for k, v in net.state_dict().items()}
+    tensors = flush_subnormals({k: v.detach().float().contiguous().cpu()
+                                for k, v in net.state_dict().items()})
     meta = {"format": "tengen-net", "config": config_to_json(net.cfg)}
     atomic_write_bytes(path, save(tensors, metadata=meta))
 
@@ -321,6 +338,6 @@ def load_model(path: str | Path, kind: str | None = None) -> nn.Module:
         if tuple(tensors[k].shape) != tuple(v.shape):
             raise ModelFileError(f"{path}: tensor {k} has shape {tuple(tensors[k].shape)}, "
                                  f"expected {tuple(v.shape)}")
-    net.load_state_dict(tensors)
+    net.load_state_dict(flush_subnormals(tensors))
     net.eval()
     return net

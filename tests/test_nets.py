@@ -136,6 +136,38 @@ def test_model_file_round_trip(tmp_path):
     assert torch.equal(net.eval()(x), back(x))
 
 
+def test_subnormal_weights_are_zero_after_saving_and_loading(tmp_path):
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    net = build(policy_config(width=8, layers=3))
+    tiny = torch.finfo(torch.float32).tiny
+    with torch.no_grad():
+        net.trunk.convs[1].weight[0, 0] = tiny / 4          # subnormal
+        net.trunk.convs[1].weight[0, 1] = -tiny / 1000      # subnormal
+        net.trunk.convs[1].weight[0, 2] = tiny              # the smallest normal: kept
+    save_model(net, tmp_path / "p.safetensors")
+    with safe_open(str(tmp_path / "p.safetensors"), framework="pt") as f:
+        stored = f.get_tensor("trunk.convs.1.weight")
+        meta = f.metadata()
+    assert (stored[0, 0] == 0).all() and (stored[0, 1] == 0).all()
+    assert (stored[0, 2] == tiny).all()
+    # a file written by something else, subnormals and all, loads without them
+    raw = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    raw["trunk.convs.1.weight"][0, 0] = tiny / 4
+    save_file(raw, str(tmp_path / "raw.safetensors"), metadata=meta)
+    loaded = load_model(tmp_path / "raw.safetensors", "policy").trunk.convs[1].weight
+    assert (loaded[0, 0] == 0).all() and (loaded[0, 2] == tiny).all()
+
+
+def test_building_a_network_turns_on_flush_to_zero():
+    if not torch.set_flush_denormal(False):
+        pytest.skip("this CPU has no flush-to-zero mode")
+    assert torch.tensor([1e-39]).mul(1.0).item() != 0.0
+    build(value_config(width=8, layers=3))
+    assert torch.tensor([1e-39]).mul(1.0).item() == 0.0
+
+
 def test_bad_model_files_give_clear_errors(tmp_path):
     from safetensors.torch import save_file
 
