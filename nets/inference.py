@@ -28,6 +28,14 @@ def bf16_supported() -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
+def use_bf16(flag: bool | None) -> bool:
+    """A ``--bf16/--no-bf16`` setting, None meaning: where the CPU has native
+    bf16.  Elsewhere autocast emulates it, and a training step of the value
+    network at batch 64 took 2.1 s against 0.59 s in fp32 (Intel Xeon with
+    AVX-512 but no BF16)."""
+    return bf16_supported() if flag is None else flag
+
+
 def resolve_models(spec: str | Path | None) -> tuple[Path | None, Path | None]:
     """(policy path or None, value path or None) for ``--model``: a model
     file, a directory holding policy/value files, or ``default``."""
@@ -53,7 +61,7 @@ class Networks:
                  bf16: bool | None = None, threads: int | None = None):
         if threads:
             torch.set_num_threads(threads)
-        self.bf16 = bf16_supported() if bf16 is None else bf16
+        self.bf16 = use_bf16(bf16)
         self.policy_net = self._prepare(load_model(policy_path, "policy")) if policy_path else None
         self.value_net = self._prepare(load_model(value_path, "value")) if value_path else None
         self.policy_path, self.value_path = policy_path, value_path

@@ -37,6 +37,7 @@ from tengen.provenance import git_commit, machine_description
 from tengen.stopping import stop_requests
 
 from .data import PositionStream, final_ownership, fixed_sample
+from .inference import use_bf16
 from .model import ModelFileError, NetConfig, build, load_model, planes_to_tensor, save_model
 from .shards import load_value_positions
 from .train_config import SCHEDULE_FIELDS, TrainConfig, learning_rate
@@ -103,7 +104,7 @@ def make_optimizer(cfg, net):
 def loss_and_metrics(cfg, net, x, move, value, owner=None):
     """(loss, {metric: float}) for one batch; ``owner`` (value networks):
     final-ownership targets for the auxiliary loss."""
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16(cfg.bf16)):
         if cfg.kind == "value" and owner is not None:
             out, own = net.forward_with_ownership(x)
         else:

@@ -41,7 +41,8 @@ class TrainConfig:
     momentum: float = option(0.9, help="sgd momentum")
     weight_decay: float = option(1e-4, help="weight decay of the weights (not biases)")
     batch_size: int = option(256, parse=positive_int, help="positions per step")
-    bf16: bool = option(True, help="bf16 autocast (default on)")
+    bf16: bool | None = option(None, help="bf16 autocast (default: where the CPU has native "
+                                          "bf16, AVX-512 BF16 or AMX)")
     schedule_positions: int = option(40_000_000, help="positions over which the cosine "
                                                       "learning rate decays")
     warmup_positions: int = option(50_000, help="positions of linear warm-up")

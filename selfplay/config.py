@@ -102,7 +102,8 @@ class RLConfig:
                                 "result) or value (the value network; mean without one)")
     chunk_positions: int = option(1024, parse=positive_int,
                                   help="positions encoded and back-propagated at a time")
-    bf16: bool = option(True, help="bf16 autocast in the learner (default on)")
+    bf16: bool | None = option(None, help="bf16 autocast in the learner (default: where the "
+                                          "CPU has native bf16, AVX-512 BF16 or AMX)")
 
     def __post_init__(self) -> None:
         require(math.isfinite(self.lr) and self.lr > 0, "learning rate must be positive")

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 from nets.data import encode_games
 from nets.features import POLICY_PLANES, VALUE_PLANES
+from nets.inference import use_bf16
 from nets.model import planes_to_tensor
 from nets.shards import Shard, to_corpus
 
@@ -110,7 +111,7 @@ class Reinforce:
                 b = np.full(len(z), mean_z if mean_z is not None else 0.0, np.float32)
             adv = torch.from_numpy(z - b.astype(np.float32))
             x = planes_to_tensor(planes[:, :POLICY_PLANES])
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16(cfg.bf16)):
                 logits = self.net(x)
             logp_all = F.log_softmax(logits.float(), dim=1)
             logp = logp_all.gather(1, torch.from_numpy(move).unsqueeze(1)).squeeze(1)

@@ -28,6 +28,7 @@ from nets.score import black_leads
 from nets.symmetry import transform_planes
 from nets.train import Trainer
 from nets.train_config import TrainConfig
+from selfplay.config import RLConfig
 
 
 def random_games_dir(tmp_path, count, moves, size=9, seed=0):
@@ -445,3 +446,13 @@ def test_networks_averaged_over_the_eight_symmetries_turn_with_the_board(tmp_pat
     assert np.allclose(nets.policy(planes), expected / expected.sum(axis=1, keepdims=True))
     with pytest.raises(ValueError):
         nets.policy(planes, 9)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_is_on_by_default_only_where_the_cpu_computes_it_natively(monkeypatch, native):
+    import nets.inference as inference
+
+    monkeypatch.setattr(inference, "bf16_supported", lambda: native)
+    assert inference.use_bf16(TrainConfig().bf16) is native
+    assert inference.use_bf16(RLConfig().bf16) is native
+    assert inference.use_bf16(False) is False and inference.use_bf16(True) is True
