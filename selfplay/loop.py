@@ -371,9 +371,11 @@ class SelfPlayRun:
                     if cfg.max_minutes and time.time() - start >= cfg.max_minutes * 60:
                         break
                     last = self.run_iteration(workers, bar)
-                    summary = {"it": self.iteration, "win": f"{last['win_rate']:.2f}",
-                               "vs": f"v{last['opponent']}",
-                               "pos/s": f"{last['positions_per_s']:.0f}", "best": f"v{self.best}"}
+                    summary = {"it": self.iteration}
+                    if cfg.games:       # value-position games only: no RL opponent
+                        summary.update(win=f"{last['win_rate']:.2f}", vs=f"v{last['opponent']}")
+                    summary.update({"pos/s": f"{last['positions_per_s']:.0f}",
+                                    "best": f"v{self.best}"})
                     if bar is not None:
                         bar.set_postfix(summary, refresh=True)
                     else:   # a background run's log still shows it moving

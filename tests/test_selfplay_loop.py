@@ -97,6 +97,9 @@ def test_resuming_keeps_the_runs_design(tmp_path):
     assert ckpt["config"]["rl"]["lr"] == 2e-5                         # the design stays
     assert len(list((out / "shards" / "value").glob("it000001-*.npz"))) == 1
     assert not list((out / "shards" / "rl").glob("it000001-*.npz"))
+    # an iteration of value-position games has no RL opponent to report
+    assert re.search(r"^selfplay: it 2  pos/s \d+  best v\d+  \(\d+ games", rl.stderr, re.M), \
+        rl.stderr
 
 
 @pytest.mark.parametrize("bad", [["--init", "/nonexistent"], ["--temperature", "-1"]])
