@@ -260,8 +260,8 @@ def flush_subnormals(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor
     network's weights); they change no output a float can tell, but make a
     file slow on any process that has not turned on flush-to-zero."""
     tiny = torch.finfo(torch.float32).tiny
-    return {k: torch.where(v.abs() < tiny, torch.zeros_like(v), v) if v.is_floating_point()
-            else v for k, v in tensors.items()}
+    return {k: v.masked_fill(v.abs() < tiny, 0) if v.is_floating_point() else v
+            for k, v in tensors.items()}
 
 
 @torch.no_grad()

@@ -372,7 +372,7 @@ class SelfPlayRun:
                         break
                     last = self.run_iteration(workers, bar)
                     summary = {"it": self.iteration}
-                    if cfg.games:       # value-position games only: no RL opponent
+                    if cfg.games:       # RL games' results (a value-positions-only iteration has none)
                         summary.update(win=f"{last['win_rate']:.2f}", vs=f"v{last['opponent']}")
                     summary.update({"pos/s": f"{last['positions_per_s']:.0f}",
                                     "best": f"v{self.best}"})
