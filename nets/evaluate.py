@@ -48,7 +48,8 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
     each network's output averaged over ``symmetries`` of the board's eight
     (as ``tengen analyze`` averages its score estimates)."""
     corpus = load_corpus(paths, size)
-    totals = {"positions": 0, "top1": 0.0, "top5": 0.0, "value_positions": 0, "value_se": 0.0,
+    totals = {"positions": 0, "top1": 0.0, "top5": 0.0, "expert_p": 0.0, "entropy": 0.0,
+              "value_positions": 0, "value_se": 0.0,
               "winner_hits": 0.0, "late_positions": 0, "late_hits": 0.0,
               "score_positions": 0, "score_ae": 0.0, "score_se": 0.0,
               "late_score_positions": 0, "late_score_ae": 0.0,
@@ -70,9 +71,13 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
             planes = w.planes_of(idx)
             move = w.move[idx]
             if nets.policy_net is not None:
-                top5 = np.argsort(-nets.policy(planes, symmetries), axis=1)[:, :5]
+                probs = nets.policy(planes, symmetries)
+                top5 = np.argsort(-probs, axis=1)[:, :5]
                 totals["top1"] += float((top5[:, 0] == move).sum())
                 totals["top5"] += float((top5 == move[:, None]).any(axis=1).sum())
+                totals["expert_p"] += float(probs[np.arange(len(idx)), move].sum())
+                logs = np.log(probs, where=probs > 0, out=np.zeros_like(probs))
+                totals["entropy"] += float(-(probs * logs).sum())
             if nets.value_net is not None:
                 z = w.value[idx]
                 known = z != 0
@@ -105,6 +110,9 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
         "board_size": corpus.size,
         "top1": totals["top1"] / n if n and nets.policy_net is not None else None,
         "top5": totals["top5"] / n if n and nets.policy_net is not None else None,
+        # how sharp the prior is, which top-1 alone does not tell (models/README.md "A fourth cycle")
+        "policy_expert_probability": totals["expert_p"] / n if n and nets.policy_net is not None else None,
+        "policy_entropy": totals["entropy"] / n if n and nets.policy_net is not None else None,
         "value_mse": totals["value_se"] / nv if nv else None,
         "value_positions": nv,
         "value_winner_accuracy": totals["winner_hits"] / nv if nv else None,

@@ -225,6 +225,14 @@ def test_network_overfits_a_tiny_dataset(tmp_path):
     assert r["positions"] == 160
     # the 4 games share the empty-board position, so 3 of 160 are unlearnable
     assert r["top1"] >= 0.95
+    # the prior it learned is sharp: nearly all its mass on the games' moves
+    assert 0.9 <= r["policy_expert_probability"] <= 1.0
+    assert 0.0 <= r["policy_entropy"] < 0.5
+    torch.manual_seed(0)
+    save_model(build(policy_config(width=32, layers=4)), tmp_path / "fresh.safetensors")
+    fresh = evaluate(Networks(policy_path=tmp_path / "fresh.safetensors", bf16=False), [str(games)])
+    assert fresh["policy_entropy"] > 3.0 > r["policy_entropy"]
+    assert fresh["policy_expert_probability"] < 0.1
 
 
 def test_resumed_run_continues_exactly(tmp_path):
