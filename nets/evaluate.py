@@ -104,20 +104,21 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
     if bar is not None:
         bar.close()
     n, nv = totals["positions"], totals["value_positions"]
+    n_policy = n if nets.policy_net is not None else 0
     return {
         "positions": n,
         "games": corpus.games,
         "board_size": corpus.size,
-        "top1": totals["top1"] / n if n and nets.policy_net is not None else None,
-        "top5": totals["top5"] / n if n and nets.policy_net is not None else None,
+        "top1": _ratio(totals["top1"], n_policy),
+        "top5": _ratio(totals["top5"], n_policy),
         # how sharp the prior is, which top-1 alone does not tell (models/README.md "A fourth cycle")
-        "policy_expert_probability": totals["expert_p"] / n if n and nets.policy_net is not None else None,
-        "policy_entropy": totals["entropy"] / n if n and nets.policy_net is not None else None,
-        "value_mse": totals["value_se"] / nv if nv else None,
+        "policy_expert_probability": _ratio(totals["expert_p"], n_policy),
+        "policy_entropy": _ratio(totals["entropy"], n_policy),
+        "value_mse": _ratio(totals["value_se"], nv),
         "value_positions": nv,
-        "value_winner_accuracy": totals["winner_hits"] / nv if nv else None,
+        "value_winner_accuracy": _ratio(totals["winner_hits"], nv),
         f"value_winner_accuracy_after_move_{LATE_MOVE}":
-            totals["late_hits"] / totals["late_positions"] if totals["late_positions"] else None,
+            _ratio(totals["late_hits"], totals["late_positions"]),
         "score_winner_accuracy": _ratio(totals["score_winner_hits"], nv),
         f"score_winner_accuracy_after_move_{LATE_MOVE}":
             _ratio(totals["late_score_winner_hits"], totals["late_positions"]),
