@@ -154,6 +154,10 @@ class RunConfig:
                                    "them all), and the games of a Ray worker's job")
     value_games: int = option(16, parse=non_negative_int,
                               help="value-position games per iteration (one position each)")
+    value_policy: str = option(
+        "best", choices=("best", "current"),
+        help="the RL policy of the value-position games after the random move: the gated "
+             "best, or the current policy (e.g. with --games 0 after an ungated RL run)")
     pool_every: int = option(10, parse=positive_int,
                              help="iterations between new members of the opponent pool")
     pool_size: int = option(50, parse=non_negative_int,
@@ -191,9 +195,10 @@ class RunConfig:
 
 # what a resumed run takes from its new command line: the stopping rules and
 # the machinery always; how many games of each kind an iteration plays when
-# they are given (e.g. --games 0 --value-games 256 to go on making value
-# positions with the finished RL policy); everything else is the run's
+# they are given, and which RL policy the value games use (e.g. --games 0
+# --value-games 256 --value-policy current to go on making value positions
+# with the finished RL policy); everything else is the run's
 # design, kept from its checkpoint
 RESUMED_FROM_COMMAND = ("workers", "ray_address", "object_store_mb", "threads",
                         "max_iterations", "max_minutes", "max_sgf_mb", "max_rl_shard_mb")
-RESUMED_IF_GIVEN = ("games", "value_games", "batch_games", "gate_every")
+RESUMED_IF_GIVEN = ("games", "value_games", "batch_games", "gate_every", "value_policy")

@@ -36,8 +36,9 @@ def iteration_jobs(cfg: RunConfig, iteration: int, pool: OpponentPool, version: 
                    best: int, value_version: int | None) -> list[Job]:
     """The jobs of ``iteration``: ``cfg.games`` games of the current policy
     (``version``) against an opponent drawn from ``pool``, then
-    ``cfg.value_games`` value-position games (SL start to U, the best RL
-    policy after it), ``cfg.batch_games`` games a job."""
+    ``cfg.value_games`` value-position games (SL start to U, after it the
+    best RL policy or, with ``cfg.value_policy == "current"``, ``version``),
+    ``cfg.batch_games`` games a job."""
     rng = np.random.default_rng([cfg.seed, iteration])
     opponent = pool.sample(rng)
     specs = []
@@ -53,6 +54,7 @@ def iteration_jobs(cfg: RunConfig, iteration: int, pool: OpponentPool, version: 
                 value_version)
     vspecs = value_specs(cfg.value_games, rng, cfg.game.size, "sl", "rl",
                          game_seed(cfg.seed, iteration, 1, 0))
-    jobs += _cut("value", "val", iteration, vspecs, cfg.batch_games, {"sl": 0, "rl": best},
-                 {"sl": "sl-v0", "rl": f"rl-v{best}"}, value_version)
+    rl = version if cfg.value_policy == "current" else best
+    jobs += _cut("value", "val", iteration, vspecs, cfg.batch_games, {"sl": 0, "rl": rl},
+                 {"sl": "sl-v0", "rl": f"rl-v{rl}"}, value_version)
     return jobs
