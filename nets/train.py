@@ -41,12 +41,15 @@ from .inference import use_bf16
 from .model import ModelFileError, NetConfig, build, load_model, planes_to_tensor, save_model
 from .shards import load_value_positions
 from .train_config import SCHEDULE_FIELDS, TrainConfig, learning_rate
+from .widen import widen
 
 
 def init_from_network(net: nn.Module, path: str) -> None:
-    """Start ``net`` from the network in ``path`` (same trunk architecture,
-    width and depth): the trunk always, the heads too when both are of one
-    kind (fine-tuning, e.g. a 19x19 policy on 9x9 games).  Input planes the
+    """Start ``net`` from the network in ``path`` (same trunk architecture
+    and depth): the trunk always, the heads too when both are of one kind
+    (fine-tuning, e.g. a 19x19 policy on 9x9 games).  A narrower source is
+    widened first (``nets.widen``: the same function, more filters, so a
+    wider network starts where the shipped one stands).  Input planes the
     source lacks (the value network's player-colour plane) start at zero.
     A value network started from the policy network's trunk learns from
     game results many times faster than from scratch: the trunk already
@@ -54,11 +57,15 @@ def init_from_network(net: nn.Module, path: str) -> None:
     src = load_model(path)
 
     def shape(c):
-        return (c.arch, c.width, c.layers if c.arch == "plain" else c.blocks, c.global_pool)
+        return (c.arch, c.layers if c.arch == "plain" else c.blocks, c.global_pool)
 
-    if shape(src.cfg) != shape(net.cfg):
-        raise ModelFileError(f"{path}: trunk {shape(src.cfg)} does not match the new "
-                             f"network's {shape(net.cfg)} (arch, width, depth, global pool)")
+    if shape(src.cfg) != shape(net.cfg) or src.cfg.width > net.cfg.width:
+        raise ModelFileError(
+            f"{path}: trunk {shape(src.cfg)} of width {src.cfg.width} does not match the new "
+            f"network's {shape(net.cfg)} of width {net.cfg.width} (arch, depth and global "
+            "pool must be the same; the width may only grow)")
+    if src.cfg.width < net.cfg.width:
+        src = widen(src, net.cfg.width)
     mine = net.state_dict()
     theirs = src.state_dict() if src.cfg.kind == net.cfg.kind else {
         k: v for k, v in src.state_dict().items() if k.startswith("trunk.")}

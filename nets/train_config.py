@@ -67,8 +67,9 @@ class TrainConfig:
         "(shards of tengen selfplay, one position per game with its final ownership) "
         "instead of --data; --max-games keeps the newest games")
     init_from: str = option("", metavar="MODEL",
-                            help="start from this network (same trunk shape): the trunk, and "
-                                 "the heads too when it is of the same kind")
+                            help="start from this network (same trunk shape; a narrower one is "
+                                 "widened): the trunk, and the heads too when it is of the same "
+                                 "kind")
     freeze_layers: int = option(0, metavar="N", help="keep the first N trunk convolutions "
                                                       "fixed (fine-tuning; 0: train all)")
     ownership_weight: float = option(1.0, help="value: weight of the final-ownership "
