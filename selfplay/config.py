@@ -130,7 +130,7 @@ class GateConfig:
 class RunConfig:
     """A self-play run (``tengen selfplay``, ``tengen train rl``).  The
     stopping rules, the machinery (``workers``, ``ray_address``,
-    ``threads``, ``max_*``) and the games per iteration may change when a run
+    ``threads``, ``learner_threads``, ``max_*``) and the games per iteration may change when a run
     is resumed (``RESUMED_FROM_COMMAND``, ``RESUMED_IF_GIVEN``); the rest is
     the run's design and is kept from its checkpoint."""
     out: str = option("runs/selfplay", metavar="DIR", help="run directory")
@@ -146,6 +146,10 @@ class RunConfig:
                                   help="object store of a private Ray instance, in MB")
     threads: int = option(1, parse=positive_int,
                           help="PyTorch threads of each worker and of the learner")
+    learner_threads: int = option(
+        0, parse=non_negative_int,
+        help="PyTorch threads of the REINFORCE step, which runs while the workers wait for "
+             "it, so with --workers N on one machine it may use their N cores (0: --threads)")
     games: int = option(64, parse=non_negative_int,
                         help="RL games per iteration: REINFORCE's minibatch (AlphaGo: 128; "
                              "0: value positions only)")
@@ -199,6 +203,6 @@ class RunConfig:
 # --value-games 256 --value-policy current to go on making value positions
 # with the finished RL policy); everything else is the run's
 # design, kept from its checkpoint
-RESUMED_FROM_COMMAND = ("workers", "ray_address", "object_store_mb", "threads",
+RESUMED_FROM_COMMAND = ("workers", "ray_address", "object_store_mb", "threads", "learner_threads",
                         "max_iterations", "max_minutes", "max_sgf_mb", "max_rl_shard_mb")
 RESUMED_IF_GIVEN = ("games", "value_games", "batch_games", "gate_every", "value_policy")

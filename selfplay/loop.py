@@ -245,7 +245,10 @@ class SelfPlayRun:
                     shards.append(read_shard(rec.shard, cfg.game.size))
                 except ShardError as e:
                     print(f"selfplay: skipped {e}", file=sys.stderr)
+        # the workers wait for the learner: it may have their cores meanwhile
+        torch.set_num_threads(cfg.learner_threads or cfg.threads)
         learn = self.learner.step(shards)
+        torch.set_num_threads(cfg.threads)
         self.iteration = i + 1
         self.save_policy()
         rl = [r for r in records if r.kind == "rl"]

@@ -140,3 +140,40 @@ def test_a_promotion_makes_the_candidate_the_best_and_is_logged_with_its_elo(tmp
     assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["best"] == 2
     assert (tmp_path / "run" / "best.safetensors").read_bytes() == \
         (tmp_path / "run" / "best" / "policy-v00002.safetensors").read_bytes()
+
+
+def test_the_learner_takes_its_own_threads_and_gives_the_games_theirs_back(tmp_path,
+                                                                         monkeypatch):
+    """``--learner-threads 2``: the REINFORCE step runs on two PyTorch
+    threads (the workers wait for it), the games of the next iteration on
+    ``--threads`` again."""
+    from selfplay_helpers import quick_game_config
+
+    from selfplay.config import RunConfig
+    from selfplay.loop import SelfPlayRun
+    from selfplay.rl import Reinforce
+
+    seen = {"learner": [], "games": []}
+    real_step = Reinforce.step
+
+    def step(self, shards):
+        seen["learner"].append(torch.get_num_threads())
+        return real_step(self, shards)
+    monkeypatch.setattr(Reinforce, "step", step)
+    cfg = RunConfig(out=str(tmp_path / "run"), init=str(tiny_models(tmp_path / "init")),
+                    games=2, batch_games=2, value_games=0, gate_every=0, max_iterations=2,
+                    threads=1, learner_threads=2, game=quick_game_config())
+    run = SelfPlayRun(cfg, progress=False)
+    workers = run.make_workers()
+    real_run = workers.run
+
+    def play(jobs, weights):
+        seen["games"].append(torch.get_num_threads())
+        yield from real_run(jobs, weights)
+    workers.run = play
+    threads_before = torch.get_num_threads()
+    try:
+        run.run(workers)
+    finally:
+        torch.set_num_threads(threads_before)
+    assert seen == {"learner": [2, 2], "games": [1, 1]}
