@@ -99,6 +99,7 @@ class SelfPlayRun:
         self.learner = Reinforce(self.net, cfg.rl, value)
         self.pool = OpponentPool(self.out / "pool", cfg.pool_size)
         self.iteration = 0
+        self.steps = 0                  # REINFORCE steps taken: the policy's version
         self.best = 0
         self.stats = {"games": 0, "positions": 0, "value_positions": 0, "seconds": 0.0,
                       "cpu_seconds": 0.0, "would_resign": 0, "false_resignations": 0,
@@ -114,6 +115,8 @@ class SelfPlayRun:
             self.learner.opt.load_state_dict(ckpt["optimizer"])
             self.pool.restore(ckpt["pool"])
             self.iteration = ckpt["iteration"]
+            # checkpoints before the step count: every iteration had stepped
+            self.steps = ckpt.get("steps", self.iteration)
             self.best = ckpt["best"]
             self.stats.update(ckpt["stats"])
             self.elo = dict(ckpt["elo"])
@@ -142,8 +145,10 @@ class SelfPlayRun:
 
     @property
     def version(self) -> int:
-        """The current policy's version: the REINFORCE steps taken."""
-        return self.iteration
+        """The current policy's version: the REINFORCE steps taken (an
+        iteration of value-position games only takes none, and its games
+        are played by the same version)."""
+        return self.steps
 
     @property
     def policy_file(self) -> Path:
@@ -168,6 +173,7 @@ class SelfPlayRun:
         net.load_state_dict(self.net.state_dict())
         net.cfg.provenance = {"command": self.command, "git_commit": git_commit(),
                               "machine": machine_description(), "rl_iteration": self.iteration,
+                              "rl_steps": self.steps,
                               "rl_games": self.stats["games"],
                               "cpu_hours": round(self.stats["cpu_seconds"] / 3600, 3),
                               "start": str(self.cfg.init or MODELS_DIR)}
@@ -176,7 +182,7 @@ class SelfPlayRun:
     def save_checkpoint(self) -> None:
         state = {"config": asdict(self.cfg), "policy": self.net.state_dict(),
                  "optimizer": self.learner.opt.state_dict(), "iteration": self.iteration,
-                 "best": self.best, "pool": self.pool.state(), "stats": self.stats,
+                 "steps": self.steps, "best": self.best, "pool": self.pool.state(), "stats": self.stats,
                  "elo": self.elo}
         with atomic_write(self.ckpt_path) as f:
             torch.save(state, f)
@@ -249,6 +255,8 @@ class SelfPlayRun:
         torch.set_num_threads(cfg.learner_threads or cfg.threads)
         learn = self.learner.step(shards)
         torch.set_num_threads(cfg.threads)
+        if learn.get("positions"):
+            self.steps += 1
         self.iteration = i + 1
         self.save_policy()
         rl = [r for r in records if r.kind == "rl"]
@@ -292,7 +300,7 @@ class SelfPlayRun:
         out = {}
         for promo in self.evaluator.poll(wait):
             out.update(self._apply_gate(promo))
-        if not due:
+        if not due or self.version == self.best:
             return out
         if self.evaluator.busy:
             print(f"selfplay: gate at iteration {self.iteration} skipped: the previous gate "

@@ -88,15 +88,21 @@ def test_resuming_keeps_the_runs_design(tmp_path):
                            capture_output=True, text=True, timeout=240)
     assert again.returncode == 2 and "--resume" in again.stderr
     rl = subprocess.run([sys.executable, "-m", "tengen.cli", "train", "rl", "--out",
-                         str(out), "--resume", "--max-iterations", "2", "--games", "0",
-                         "--lr", "0.5", "--no-progress"], cwd=ROOT, capture_output=True,
+                         str(out), "--resume", "--max-iterations", "3", "--games", "0",
+                         "--value-games", "2", "--value-policy", "current", "--lr", "0.5",
+                         "--no-progress"], cwd=ROOT, capture_output=True,
                         text=True, timeout=240)
     assert rl.returncode == 0, rl.stderr
     ckpt = torch.load(out / "checkpoint.pt", weights_only=True)
-    assert ckpt["iteration"] == 2 and ckpt["config"]["games"] == 0      # may change
+    assert ckpt["iteration"] == 3 and ckpt["config"]["games"] == 0      # may change
     assert ckpt["config"]["rl"]["lr"] == 2e-5                         # the design stays
-    assert len(list((out / "shards" / "value").glob("it000001-*.npz"))) == 1
-    assert not list((out / "shards" / "rl").glob("it000001-*.npz"))
+    value_shards = sorted((out / "shards" / "value").glob("it00000[12]-*.npz"))
+    assert len(value_shards) == 2
+    # no REINFORCE step in a value-only iteration: the policy stays version 1, and
+    # the games of both such iterations say so
+    assert ckpt["steps"] == 1
+    assert [read_shard(f, 9).meta["versions"]["rl"] for f in value_shards] == [1, 1]
+    assert not list((out / "shards" / "rl").glob("it00000[12]-*.npz"))
     # an iteration of value-position games has no RL opponent to report
     assert re.search(r"^selfplay: it 2  pos/s \d+  best v\d+  \(\d+ games", rl.stderr, re.M), \
         rl.stderr
