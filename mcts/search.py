@@ -6,7 +6,7 @@ network batch (the only Python in the loop), fast rollouts run from them if
 ``lam < 1``, and ``expand_and_backup`` attaches the new nodes and backs the
 values up (compiled).  A leaf's value is ``lam * v + (1 - lam) * z``:
 ``v`` from the value network, ``z`` the rollout's result; ``lam = 1`` is
-value network only, ``lam = 0`` rollouts only (AlphaGo: 0.5).
+value network only (the default), ``lam = 0`` rollouts only (AlphaGo: 0.5).
 
 The tree of the move actually played is kept for the next search (the
 subtree is copied into a fresh arena, so memory stays bounded by

@@ -375,6 +375,11 @@ def test_command_line_options(models):
     args = parser.parse_args(["--player", "random", "--no-rollouts"])
     assert from_args(EngineConfig, args).search.rollouts is False
     assert from_args(EngineConfig, args).search.lam == 1.0
+    defaults = from_args(EngineConfig, parser.parse_args([])).search
+    assert (defaults.rollouts, defaults.lam) == (False, 1.0)     # the value network alone
+    args = parser.parse_args(["--rollouts"])
+    assert (from_args(EngineConfig, args).search.rollouts, from_args(EngineConfig, args).search.lam) \
+        == (True, 0.5)                                            # AlphaGo's mix
     with pytest.raises(ValueError):
         from_args(EngineConfig, parser.parse_args(["--no-rollouts", "--lambda", "0.5"]))
     server = [sys.executable, str(ROOT / "gtp_server.py")]

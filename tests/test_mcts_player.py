@@ -209,7 +209,9 @@ def test_resigns_after_consecutive_hopeless_moves_only():
 
 def test_search_options_resolve_rollouts_and_lambda():
     cfg = SearchConfig(visits=50, batch_size=4)
-    assert (cfg.visits, cfg.batch_size, cfg.rollouts, cfg.lam) == (50, 4, True, 0.5)
+    assert (cfg.visits, cfg.batch_size, cfg.rollouts, cfg.lam) == (50, 4, False, 1.0)
+    cfg = SearchConfig(rollouts=True)
+    assert cfg.rollouts and cfg.lam == 0.5     # AlphaGo's mix
     cfg = SearchConfig(rollouts=False)
     assert not cfg.rollouts and cfg.lam == 1.0
     cfg = SearchConfig(lam=1.0)
@@ -217,7 +219,7 @@ def test_search_options_resolve_rollouts_and_lambda():
     cfg = SearchConfig(lam=0.25)
     assert cfg.rollouts and cfg.lam == 0.25
     assert SearchConfig(expand_threshold=3).expand_threshold == 3
-    assert SearchConfig() == SearchConfig(lam=0.5, rollouts=True)   # the player's defaults
+    assert SearchConfig() == SearchConfig(lam=1.0, rollouts=False)   # the player's defaults
     for bad in (dict(lam=0.5, rollouts=False), dict(lam=1.5), dict(visits=0),
                 dict(batch_size=0), dict(expand_threshold=0)):
         with pytest.raises(ValueError):
