@@ -89,8 +89,7 @@ class AnalyzeConfig:
         return self.visits or DEFAULT_VISITS, None
 
     def search_config(self) -> SearchConfig:
-        return SearchConfig(batch_size=self.batch_size, rollouts=self.rollouts,
-                            lam=None if self.rollouts else 1.0, seed=self.seed)
+        return SearchConfig(batch_size=self.batch_size, rollouts=self.rollouts, seed=self.seed)
 
     def outputs(self) -> list[str]:
         return [name for name in OUTPUTS if getattr(self, name)]

@@ -64,8 +64,7 @@ def run(args: Config) -> dict:
     if args.rollouts:
         from rollout.policy import load_rollout
         rollout = load_rollout()
-    cfg = SearchConfig(batch_size=args.batch_size, rollouts=args.rollouts,
-                       lam=0.5 if args.rollouts else 1.0, reuse_tree=False,
+    cfg = SearchConfig(batch_size=args.batch_size, rollouts=args.rollouts, reuse_tree=False,
                        expand_threshold=args.expand_threshold)
     search = Search(nets, cfg, rollout)
     games = _positions(args.positions)

@@ -60,7 +60,7 @@ class SearchMoves:
         self.cfg = cfg
         self.nets = {k: PolicyAndValue(v, value) for k, v in nets.items()}
         self.search_config = SearchConfig(
-            batch_size=cfg.search_batch, lam=1.0, rollouts=False, expand_threshold=1,
+            batch_size=cfg.search_batch, rollouts=False, expand_threshold=1,
             dirichlet_alpha=cfg.noise_alpha, reuse_tree=False,
             max_nodes=cfg.visits + 4 * cfg.search_batch + 8,
             edges_per_node=cfg.size * cfg.size + 1)

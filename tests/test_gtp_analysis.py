@@ -377,9 +377,8 @@ def test_command_line_options(models):
     assert from_args(EngineConfig, args).search.lam == 1.0
     defaults = from_args(EngineConfig, parser.parse_args([])).search
     assert (defaults.rollouts, defaults.lam) == (False, 1.0)     # the value network alone
-    args = parser.parse_args(["--rollouts"])
-    assert (from_args(EngineConfig, args).search.rollouts, from_args(EngineConfig, args).search.lam) \
-        == (True, 0.5)                                            # AlphaGo's mix
+    mixed = from_args(EngineConfig, parser.parse_args(["--rollouts"])).search
+    assert (mixed.rollouts, mixed.lam) == (True, 0.5)            # AlphaGo's mix
     with pytest.raises(ValueError):
         from_args(EngineConfig, parser.parse_args(["--no-rollouts", "--lambda", "0.5"]))
     server = [sys.executable, str(ROOT / "gtp_server.py")]
