@@ -21,6 +21,12 @@ engine with ``play``.  A game ends
   instead (JIT compilation, loading networks).  A crashed or timed-out
   engine is restarted for the next game.
 
+With ``--openings`` (an SGF file, folder or archive, such as an archive of
+expert games) every game starts after the first ``--opening-moves`` moves of
+a recorded game, played by the referee and sent to both engines with
+``play`` (``referee.openings``); with alternating colours each opening is
+played twice, colours swapped.
+
 Each game is written as SGF (``--sgf-dir``); a line per game goes to
 stderr while the match runs, and a table of results (wins per engine and
 per colour, the Elo difference with a 95 % interval) to stdout at the end.
@@ -49,6 +55,7 @@ from gtp.client import EngineFailure, EngineStartError, GtpClient, GtpFailure
 from tengen.config import add_options, from_args, option, positive_int, require
 
 from .elo import results_table
+from .openings import Opening, load_openings
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +89,16 @@ class MatchConfig:
     handicap: int = option(0, metavar="N",
                            help="fixed handicap stones for Black in every game (GTP's points; "
                                 "White moves first; usually with --komi 0.5); 0: even games")
+    openings: str | None = option(
+        None, metavar="PATH",
+        help="start every game from the first --opening-moves moves of a game in PATH (SGF file, "
+             "folder or archive; each opening played twice, colours swapped, when colours "
+             "alternate); default: every game from the empty board")
+    opening_moves: int = option(8, metavar="N", parse=positive_int,
+                                help="moves of each recorded game played as the opening")
+    opening_skip: int = option(0, metavar="K",
+                               help="skip the first K usable openings of --openings (give each "
+                                    "process of a match split across cores its own openings)")
 
     def __post_init__(self) -> None:
         require(bool(self.engine_a) and bool(self.engine_b),
@@ -94,6 +111,10 @@ class MatchConfig:
         require(self.max_moves is None or self.max_moves >= 1, "--max-moves must be at least 1")
         require(self.status_playouts >= 1, "--status-playouts must be at least 1")
         rules_named(self.rules)
+        require(self.opening_moves >= 1 and self.opening_skip >= 0,
+                "--opening-moves must be at least 1, --opening-skip at least 0")
+        require(not (self.openings and self.handicap),
+                "--openings and --handicap cannot be combined (openings come from even games)")
         if self.handicap:
             try:
                 fixed_handicap_points(self.handicap, self.size)
@@ -121,6 +142,7 @@ class GameOutcome:
     moves: int
     seconds: float
     forfeit: str | None = None   # "illegal", "timeout", "crash", "failure"
+    opening: str | None = None   # Opening.describe() when the game began from one
 
     @property
     def a_won(self):
@@ -146,8 +168,11 @@ class Referee:
     def run(self, progress=None, stop=None):
         """Play the match; ``progress(outcome, black label, white label)``
         after each game; ``stop(result so far)`` returning True ends it
-        early (a gate whose decision can no longer change)."""
+        early (a gate whose decision can no longer change).  A source of
+        openings that cannot give enough raises ValueError before any
+        engine starts."""
         cfg = self.config
+        openings = self._openings()
         try:
             for client in (self.a, self.b):
                 client.start()
@@ -158,7 +183,8 @@ class Referee:
             for i in range(cfg.games):
                 a_black = not (cfg.alternate and i % 2 == 1)
                 black, white = (self.a, self.b) if a_black else (self.b, self.a)
-                outcome = self.play_game(i + 1, black, white, BLACK if a_black else WHITE)
+                opening = openings[i // 2 if cfg.alternate else i] if openings else None
+                outcome = self.play_game(i + 1, black, white, BLACK if a_black else WHITE, opening)
                 result.outcomes.append(outcome)
                 if progress:
                     progress(outcome, black.label, white.label)
@@ -170,6 +196,14 @@ class Referee:
         finally:
             self.a.close()
             self.b.close()
+
+    def _openings(self) -> list[Opening]:
+        cfg = self.config
+        if not cfg.openings:
+            return []
+        count = (cfg.games + 1) // 2 if cfg.alternate else cfg.games
+        return load_openings(cfg.openings, count, cfg.opening_moves, cfg.size, self.rules,
+                             cfg.opening_skip)
 
     def _identify(self, client):
         """``name version`` as the engine reports them, prefixed A: / B:."""
@@ -221,7 +255,7 @@ class Referee:
         except GtpFailure as e:
             raise MatchError(f"{client.label} refuses the handicap stones: {e}") from None
 
-    def play_game(self, number, black, white, a_color):
+    def play_game(self, number, black, white, a_color, opening=None):
         cfg = self.config
         start = time.monotonic()
         game = Game(cfg.size, cfg.komi, self.rules)
@@ -233,7 +267,8 @@ class Referee:
             if forfeit in ("timeout", "crash"):
                 engines[3 - winner].restart(kill=True)
             oc = GameOutcome(number, a_color, winner, result, reason, len(game.moves),
-                             time.monotonic() - start, forfeit)
+                             time.monotonic() - start, forfeit,
+                             opening.describe(cfg.size) if opening else None)
             self._save(oc, game, comments, black.label, white.label)
             return oc
 
@@ -247,6 +282,17 @@ class Referee:
                 self._setup(client, points)
             except EngineFailure as e:
                 return forfeit(color, e.kind, str(e))
+        for color, p in opening.moves if opening else ():
+            game.play(p, color)
+            comments.append(None)
+            for side, client in engines.items():
+                try:
+                    client.send(f"play {COLOR_LETTERS[color]} {format_gtp(p, cfg.size)}",
+                                cfg.startup_timeout)
+                except EngineFailure as e:
+                    return forfeit(side, e.kind, str(e))
+                except GtpFailure as e:
+                    return forfeit(side, "failure", f"rejected an opening move: {e}")
         while True:
             if len(game.moves) >= cfg.move_cap:
                 return self._scored(game, black, white, outcome, f"move cap ({cfg.move_cap}) reached")
@@ -310,6 +356,7 @@ class Referee:
         props = {"PB": black_label, "PW": white_label, "EV": "tengen match",
                  "GN": f"game {oc.number}", "DT": datetime.date.today().isoformat()}
         root = (f"{black_label} (black) vs {white_label} (white), {cfg.time_per_move:g} s per move"
+                + (f"; opening: {oc.opening}" if oc.opening else "")
                 + ("" if comments else f"; {oc.reason}"))
         path = os.path.join(cfg.sgf_dir, f"game-{oc.number:03d}.sgf")
         save_sgf(game, path, comments=comments, properties=props, result=oc.result,
@@ -353,8 +400,9 @@ def config_from_args(args: argparse.Namespace) -> MatchConfig:
 
 
 def _report(outcome, black_label, white_label):
+    opening = f" after the {outcome.opening}" if outcome.opening else ""
     print(f"game {outcome.number}: {black_label} (B) vs {white_label} (W): {outcome.result} "
-          f"[{outcome.reason}] {outcome.moves} moves, {outcome.seconds:.1f} s",
+          f"[{outcome.reason}] {outcome.moves} moves{opening}, {outcome.seconds:.1f} s",
           file=sys.stderr, flush=True)
 
 

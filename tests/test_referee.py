@@ -10,7 +10,8 @@ import sys
 import pytest
 from conftest import GNUGO, needs_gnugo
 
-from engine.board import BLACK, WHITE
+from engine.board import BLACK, PASS, WHITE
+from engine.coords import parse_gtp
 from engine.handicap import fixed_handicap_points
 from engine.sgf.read import load_sgf
 from referee.elo import elo_from_share, elo_interval, results_table
@@ -51,8 +52,10 @@ for line in sys.stdin:
         print("=\n", flush=True)
     elif cmd == "final_score":
         print("= " + (sys.argv[2] if len(sys.argv) > 2 else "0") + "\n", flush=True)
-    elif cmd == "boardsize" and len(sys.argv) > 3:
+    elif cmd == "boardsize" and "x" in sys.argv[3:]:
         print("? unacceptable size\n", flush=True)
+    elif cmd == "play" and "noplay" in sys.argv[3:]:
+        print("? not now\n", flush=True)
     else:
         print("=\n", flush=True)
 '''
@@ -63,8 +66,8 @@ def fake(tmp_path):
     script = tmp_path / "fake_engine.py"
     script.write_text(FAKE)
 
-    def command(moves="", score="0", refuse_size=False):
-        extra = " x" if refuse_size else ""
+    def command(moves="", score="0", refuse_size=False, refuse_play=False):
+        extra = (" x" if refuse_size else "") + (" noplay" if refuse_play else "")
         return f"{sys.executable} {script} '{moves}' {score}{extra}"
     return command
 
@@ -142,6 +145,46 @@ def test_alternating_colours_and_the_table(fake, tmp_path):
     assert "black won 2, white won 2, drawn 0" in table
     assert "Elo difference A - B: +inf (95% interval +" in table
     assert len(list((tmp_path / "sgf").glob("game-*.sgf"))) == 4
+
+
+def write_openings(folder, size, games):
+    """Records ``games`` (lists of SGF points, Black first) as SGF files."""
+    folder.mkdir()
+    for i, points in enumerate(games):
+        body = "".join(f";{'BW'[k % 2]}[{p}]" for k, p in enumerate(points))
+        (folder / f"g{i}.sgf").write_text(f"(;GM[1]SZ[{size}]{body})")
+    return str(folder)
+
+
+def test_each_opening_is_played_twice_with_colours_swapped(fake, tmp_path):
+    openings = write_openings(tmp_path / "openings", 5, [["cc", "bb", "dd"], ["bc", "dc"]])
+    r = referee(fake(""), fake(""), tmp_path, games=4, alternate=True, openings=openings,
+                opening_moves=2)
+    first = [(BLACK, parse_gtp("C3", 5)), (WHITE, parse_gtp("B4", 5))]
+    second = [(BLACK, parse_gtp("B3", 5)), (WHITE, parse_gtp("D3", 5))]
+    for number, (o, opening) in enumerate(zip(r.outcomes, [first, first, second, second]), 1):
+        record = load_sgf(tmp_path / "sgf" / f"game-{number:03d}.sgf")
+        # the opening, then both engines pass
+        assert record.moves[:2] == opening and [p for _, p in record.moves[2:]] == [PASS, PASS]
+        assert o.moves == 4 and o.forfeit is None and "first 2 moves of" in o.opening
+        assert "opening: first 2 moves of" in record.root_comment
+    assert [o.a_color for o in r.outcomes] == [BLACK, WHITE, BLACK, WHITE]
+    with pytest.raises(ValueError, match="2 usable openings"):     # 5 games need 3
+        referee(fake(""), fake(""), tmp_path, games=5, alternate=True, openings=openings,
+                opening_moves=2)
+
+
+def test_an_engine_that_rejects_an_opening_move_forfeits(fake, tmp_path):
+    openings = write_openings(tmp_path / "openings", 5, [["cc", "bb"]])
+    (o,) = referee(fake(""), fake("", refuse_play=True), tmp_path, openings=openings,
+                   opening_moves=2).outcomes
+    assert (o.winner, o.result, o.forfeit) == (BLACK, "B+F", "failure")
+    assert "rejected an opening move" in o.reason
+
+
+def test_openings_and_handicap_cannot_be_combined(tmp_path):
+    with pytest.raises(ValueError, match="cannot be combined"):
+        MatchConfig("a", "b", size=9, handicap=2, openings=str(tmp_path))
 
 
 def test_a_refused_board_size_stops_the_match(fake, tmp_path):
@@ -248,3 +291,27 @@ def test_a_handicap_gtp_does_not_define_is_refused():
                            "--white", "y", "--size", "19", "--handicap", "10"],
                           capture_output=True, timeout=60, cwd=ROOT)
     assert proc.returncode == 2 and b"no fixed handicap" in proc.stderr
+
+
+@needs_gnugo
+def test_gnugo_takes_the_opening_and_plays_on_from_it(tmp_path):
+    """A 9x9 game against GNU Go from a recorded opening: both engines got
+    the opening's moves (every later move is legal on the referee's board,
+    and GNU Go would forfeit a rejected one)."""
+    openings = write_openings(tmp_path / "openings", 9, [["ee", "cg", "gc", "cc"]])
+    gnugo = f"{GNUGO} --mode gtp --level 1"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tengen.cli", "match", "--engine-a", TENGEN, "--engine-b", gnugo,
+         "--games", "2", "--size", "9", "--komi", "7.5", "--time-per-move", "1",
+         "--openings", openings, "--opening-moves", "4", "--sgf-dir", str(tmp_path / "sgf"),
+         "--status-playouts", "32"],
+        capture_output=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    assert "forfeits: illegal 0, timeout 0, crash 0, failure 0" in proc.stdout.decode()
+    assert proc.stderr.decode().count("after the first 4 moves of") == 2
+    for name in ("game-001.sgf", "game-002.sgf"):
+        record = load_sgf(tmp_path / "sgf" / name)
+        assert [p for _, p in record.moves[:4]] == [parse_gtp(m, 9) for m in ("E5", "C3", "G7", "C7")]
+        assert len(record.moves) > 4
+        record.to_game()                             # every move legal
+
