@@ -23,7 +23,7 @@ COMMANDS = {
     "selfplay": ("selfplay.command", "self-play: the RL policy, value positions, gating"),
     "gate": ("selfplay.gating", "match a candidate policy against the best: promote or not"),
     "eval": ("nets.evaluate", "how well the networks and the rollout policy predict SGF games"),
-    "match": ("referee.match", "referee games between two GTP engines"),
+    "match": ("referee.command", "referee games between two GTP engines"),
     "analyze": ("analysis.command", "review SGF games: annotated SGF, HTML report, graph, JSON"),
     "calibrate": ("analysis.calibration", "how well tengen analyze's win rates predict real results"),
     "warmup": ("gtp.warmup", "compile and load the engine once after installing (first moves quick)"),
