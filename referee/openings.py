@@ -14,11 +14,11 @@ often.
 
 from dataclasses import dataclass
 
-from engine.board import PASS
+from engine.board import BLACK, PASS, WHITE
 from engine.coords import format_gtp
-from engine.game import Game, IllegalMove
 from engine.rules import Rules
 from engine.sgf.archive import ReadStats, iter_records
+from engine.sgf.record import SGFError
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,11 @@ def load_openings(path: str, count: int, moves: int, size: int, rules: Rules,
         if (rec.size != size or rec.setup or rec.handicap or len(rec.moves) < moves):
             continue
         first = tuple(rec.moves[:moves])
-        if first in seen or any(p == PASS for _, p in first) or not _legal(first, size, rules):
+        if first in seen or any(p == PASS for _, p in first) or not _alternate(first):
+            continue
+        try:
+            rec.to_game(rules, upto=moves)
+        except SGFError:      # legal under the reader's simple ko, not under ``rules``
             continue
         seen.add(first)
         if len(seen) > skip:
@@ -71,14 +75,7 @@ def load_openings(path: str, count: int, moves: int, size: int, rules: Rules,
                      f"{stats.summary()})")
 
 
-def _legal(moves: tuple[tuple[int, int], ...], size: int, rules: Rules) -> bool:
-    """Whether ``moves`` alternate from Black and are legal under ``rules``."""
-    game = Game(size, 0.0, rules)
-    try:
-        for c, p in moves:
-            if c != game.to_move:
-                return False
-            game.play(p, c)
-    except IllegalMove:
-        return False
-    return True
+
+def _alternate(moves: tuple[tuple[int, int], ...]) -> bool:
+    """Whether ``moves`` alternate, Black first."""
+    return all(c == (BLACK, WHITE)[i % 2] for i, (c, _) in enumerate(moves))
