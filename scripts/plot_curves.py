@@ -2,6 +2,14 @@
 seen, for one or more training runs (``metrics.csv`` of ``tengen train``).
 
     python scripts/plot_curves.py OUT.png RUN_DIR [RUN_DIR ...] [--labels A B ...]
+        [--starts M ...] [--milestones CSV]
+
+``--starts`` shifts each run by the positions its start had already seen
+(millions), so runs continued from one another line up on one axis.
+``--milestones`` adds the shipped lineage's ``tengen eval`` top-1 (a CSV of
+``name,positions,top1``; its 50,000 positions are another sample than the
+runs' 8,192, so they are drawn as their own labelled series): the run folders
+behind earlier curves do not survive a machine, the model card's figures do.
 """
 
 import argparse
@@ -29,19 +37,40 @@ def validation_points(run):
     return xs, top1, loss
 
 
+def milestone_points(path):
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    return ([r["name"] for r in rows], [float(r["positions"]) / 1e6 for r in rows],
+            [100 * float(r["top1"]) for r in rows])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--labels", nargs="*")
+    ap.add_argument("--starts", nargs="*", type=float,
+                    help="positions (millions) each run's start had seen")
+    ap.add_argument("--milestones", type=Path,
+                    help="CSV of name,positions,top1: tengen eval of shipped networks")
     ap.add_argument("--title", default="Policy network, validation on tygem-2011-11")
     args = ap.parse_args()
     labels = args.labels or [Path(r).name for r in args.runs]
+    starts = args.starts or [0.0] * len(args.runs)
+    if len(starts) != len(args.runs):
+        ap.error("--starts needs one value per run")
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
-    for run, label in zip(args.runs, labels):
+    for run, label, start in zip(args.runs, labels, starts):
         xs, top1, loss = validation_points(run)
+        xs = [x + start for x in xs]
         a1.plot(xs, top1, marker=".", label=label)
         a2.plot(xs, loss, marker=".", label=label)
+    if args.milestones:
+        names, xs, top1 = milestone_points(args.milestones)
+        a1.plot(xs, top1, "k^--", label="tengen eval, 50,000 positions")
+        for name, x, y in zip(names, xs, top1):
+            a1.annotate(name, (x, y), textcoords="offset points", xytext=(0, 6),
+                        ha="center", fontsize=7)
     a1.set_xlabel("training positions (millions)")
     a1.set_ylabel("validation top-1 (%)")
     a1.grid(alpha=0.3)
