@@ -37,7 +37,8 @@ def validation_points(run):
     return xs, top1, loss
 
 
-def milestone_points(path):
+def milestone_points(path: Path) -> tuple[list[str], list[float], list[float]]:
+    """Names, positions (millions) and top-1 (%) of the lineage CSV's rows."""
     with open(path) as f:
         rows = list(csv.DictReader(f))
     return ([r["name"] for r in rows], [float(r["positions"]) / 1e6 for r in rows],
