@@ -5,7 +5,7 @@ policy network in ``nets/``, tree search in ``mcts/`` -- sit in higher layers
 and must implement this interface without importing the GTP front end or the
 match referee, which sit above them.  The front end only ever talks to a
 ``Player``; adding a player is a new class plus its entry in
-``gtp.server.make_player``, never a change to the protocol code.  The
+``tengen.gtp.server.make_player``, never a change to the protocol code.  The
 helpers below (``with_mover``, ``pass_margin``) are the rules every player
 shares.
 

@@ -9,7 +9,7 @@ are command-line options (``tengen gtp --help``); the others are for code
 import math
 from dataclasses import dataclass
 
-from tengen.config import option, positive_int, require
+from tengen.base.config import option, positive_int, require
 
 VISITS_WITHOUT_CLOCK = 400      # visits per move when neither a clock nor --visits decides
 

@@ -27,7 +27,7 @@ from engine.clock import Clock
 from engine.game import Game
 from engine.player import RESIGN, Player, opponent_dead_stones, pass_margin, with_mover
 from nets.config import NetworkConfig
-from rollout.policy import load_rollout
+from nets.rollout.policy import load_rollout
 
 from .config import VISITS_WITHOUT_CLOCK, PlayConfig, SearchConfig
 from .search import Search
@@ -57,7 +57,7 @@ class SearchPlayer(Player):
     def ensure_search(self, size: int | None = None) -> Search:
         """The Search with the networks for an n x n board loaded (PyTorch is
         imported on the first call, not when the GTP server starts); a board
-        size with networks of its own (``models/NxN/``) switches to them."""
+        size with networks of its own (``tengen/models/NxN/``) switches to them."""
         with self._loading:
             paths = (self.networks.policy_path(size), self.networks.value_path(size))
             # a search handed in from outside (self._paths None) is kept as it is

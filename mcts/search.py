@@ -31,7 +31,7 @@ from .config import SearchConfig
 
 if TYPE_CHECKING:     # annotations only: importing them would load PyTorch at GTP start-up
     from nets.inference import Networks
-    from rollout.policy import RolloutPolicy
+    from nets.rollout.policy import RolloutPolicy
 
 
 @dataclass

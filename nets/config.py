@@ -7,16 +7,16 @@ anything heavy is imported; the networks load on the first move.
 from dataclasses import dataclass
 from pathlib import Path
 
-from tengen.config import option, positive_int, require
-from tengen.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
+from tengen.base.config import option, positive_int, require
+from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
     policy_model: str | None = option(
-        None, metavar="PATH", help="policy network weights (default models/policy.safetensors)")
+        None, metavar="PATH", help="policy network weights (default tengen/models/policy.safetensors)")
     value_model: str | None = option(
-        None, metavar="PATH", help="value network weights (default models/value.safetensors "
+        None, metavar="PATH", help="value network weights (default tengen/models/value.safetensors "
         "when it exists; without a value network the search needs rollouts)")
     threads: int | None = option(None, parse=positive_int,
                                  help="PyTorch threads (default: all cores)")
@@ -26,7 +26,7 @@ class NetworkConfig:
 
     def policy_path(self, size: int | None = None) -> Path:
         """The policy network to load for an n x n board: the given file,
-        else the shipped one for that size (``models/NxN/``) if there is one,
+        else the shipped one for that size (``tengen/models/NxN/``) if there is one,
         else the shipped default."""
         return Path(self.policy_model) if self.policy_model else _shipped(POLICY_FILE, size)
 
@@ -43,8 +43,8 @@ class NetworkConfig:
 
 
 def _shipped(name: str, size: int | None) -> Path:
-    """``models/NxN/name`` when the size has its own network, else
-    ``models/name``: the engine picks the right file for the board by
+    """``tengen/models/NxN/name`` when the size has its own network, else
+    ``tengen/models/name``: the engine picks the right file for the board by
     itself, so ``boardsize 9`` then ``genmove`` uses the 9x9 network."""
     if size is not None:
         sized = MODELS_DIR / f"{size}x{size}" / name

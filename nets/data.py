@@ -31,7 +31,7 @@ from engine import board as B
 from engine.coords import point_to_index
 from engine.dead_stones import ownership_counts
 from engine.replay import recorded_move_ok, replay_corpus_game, start_position
-from tengen.files import atomic_write
+from tengen.base.files import atomic_write
 
 from .features import encode
 from .symmetry import transform_index, transform_planes

@@ -4,8 +4,8 @@ Replays every game and scores every position: policy top-1 and top-5
 accuracy against the move played, and value mean squared error against the
 final result from the mover's point of view (+1 win, -1 loss; games with no
 known winner do not count for the value).  With a rollout policy (given, or
-``models/rollout.npz`` when present) its top-1 accuracy on the same
-positions is reported too (``rollout_top1``, ``rollout.train``).
+``tengen/models/rollout.npz`` when present) its top-1 accuracy on the same
+positions is reported too (``rollout_top1``, ``nets.rollout.train``).
 
 The ownership head's score estimate (``nets.score``: the ownership summed,
 komi taken off, from the mover's side) is scored against the games whose
@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.corpus import load_corpus
-from rollout.model import RolloutFileError, RolloutModel
-from rollout.model import load_model as load_rollout_model
-from rollout.train import rollout_accuracy
-from tengen.config import add_options, option, parse_config, positive_int, require
-from tengen.paths import MODELS_DIR, ROLLOUT_FILE
+from nets.rollout.model import RolloutFileError, RolloutModel
+from nets.rollout.model import load_model as load_rollout_model
+from nets.rollout.train import rollout_accuracy
+from tengen.base.config import add_options, option, parse_config, positive_int, require
+from tengen.base.paths import MODELS_DIR, ROLLOUT_FILE
 
 from .data import build_window
 from .features import VALUE_PLANES
@@ -111,7 +111,7 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
         "board_size": corpus.size,
         "top1": _ratio(totals["top1"], n_policy),
         "top5": _ratio(totals["top5"], n_policy),
-        # how sharp the prior is, which top-1 alone does not tell (models/README.md "A fourth cycle")
+        # how sharp the prior is, which top-1 alone does not tell (tengen/models/README.md "A fourth cycle")
         "policy_expert_probability": _ratio(totals["expert_p"], n_policy),
         "policy_entropy": _ratio(totals["entropy"], n_policy),
         "value_mse": _ratio(totals["value_se"], nv),
@@ -162,9 +162,9 @@ def _score_errors(totals: dict, corpus, w, idx: np.ndarray, planes: np.ndarray,
 class EvalConfig:
     games: list[str] = option(metavar="PATH", help="SGF files, directories or archives to score")
     model: str = option("default", help="model file, directory with policy/value files, "
-                                        "or 'default' (models/)")
+                                        "or 'default' (tengen/models/)")
     rollout: str = option("default", help="rollout policy file to score too ('default': "
-                                          "models/rollout.npz if present, 'none': skip)")
+                                          "tengen/models/rollout.npz if present, 'none': skip)")
     max_positions: int = option(0, help="score at most this many positions (0: all)")
     batch: int = option(256, parse=positive_int, help="positions per network call")
     size: int | None = option(None, help="board size of the games to score "

@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
+
 from .model import ModelFileError, load_model, planes_to_tensor
 from .symmetry import NUM_SYMMETRIES, inverse, transform_planes
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-POLICY_FILE = "policy.safetensors"
-VALUE_FILE = "value.safetensors"
 
 
 @functools.cache

@@ -39,7 +39,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from tengen.files import atomic_write_bytes
+from tengen.base.files import atomic_write_bytes
 
 from .features import FEATURE_SET_VERSION, POLICY_PLANES, VALUE_PLANES, check_feature_set
 

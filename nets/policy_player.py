@@ -35,7 +35,7 @@ class PolicyPlayer(Player):
     def ensure_networks(self, size: int | None = None):
         """The loaded ``nets.inference.Networks`` for an n x n board
         (PyTorch is imported on the first call, not when the GTP server
-        starts); a size with a network of its own (``models/NxN/``)
+        starts); a size with a network of its own (``tengen/models/NxN/``)
         switches to it."""
         path = self.networks.policy_path(size)
         if self.nets is None or self.nets.policy_path != path:

@@ -22,7 +22,7 @@ them, as for the expert games.  What a shard carries besides the moves:
   gradient is for sampled moves only, not for rule passes).
 
 A shard is one ``np.savez_compressed`` file written atomically
-(``tengen.files.atomic_write``), so a crash leaves the old file or the
+(``tengen.base.files.atomic_write``), so a crash leaves the old file or the
 new one.  A shard that is corrupt, truncated, of another format, feature
 set or board size anyway is reported and skipped (``iter_shards``): one bad
 file never stops a training run.
@@ -41,7 +41,7 @@ import numpy as np
 
 from engine.board import BLACK
 from engine.corpus import Corpus
-from tengen.files import atomic_write
+from tengen.base.files import atomic_write
 
 from .features import FEATURE_SET_VERSION
 

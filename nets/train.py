@@ -31,10 +31,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from engine.corpus import load_corpus
-from tengen.config import add_options, parse_config
-from tengen.files import atomic_write
-from tengen.provenance import git_commit, machine_description
-from tengen.stopping import stop_requests
+from tengen.base.config import add_options, parse_config
+from tengen.base.files import atomic_write
+from tengen.base.provenance import git_commit, machine_description
+from tengen.base.stopping import stop_requests
 
 from .data import PositionStream, final_ownership, fixed_sample
 from .inference import use_bf16

@@ -7,8 +7,8 @@ that a resumed run continues on the same curve.
 import math
 from dataclasses import dataclass
 
-from tengen.config import option, positive_int, require
-from tengen.paths import resolve_games, training_games_option, validation_games_option
+from tengen.base.config import option, positive_int, require
+from tengen.base.paths import resolve_games, training_games_option, validation_games_option
 
 from .features import POLICY_PLANES, VALUE_PLANES
 
@@ -27,7 +27,7 @@ class TrainConfig:
     layers: int = option(13, parse=positive_int,
                          help="plain trunk: convolution layers in all (AlphaGo: 13)")
     arch: str = option("residual", choices=("plain", "residual"),
-                       help="trunk: a residual tower (the pilots' choice, models/README.md) or "
+                       help="trunk: a residual tower (the pilots' choice, tengen/models/README.md) or "
                             "AlphaGo's plain 13-layer stack")
     blocks: int = option(6, parse=positive_int,
                          help="residual trunk: blocks of two 3x3 convolutions")

@@ -12,8 +12,9 @@ wheel=$(ls "$work"/dist/tengen-*.whl)
 python - "$wheel" <<'PY'
 import glob, sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
-sized = sorted(glob.glob("models/*x*/*.safetensors"))   # the networks of one board size
-for f in ["models/policy.safetensors", "models/value.safetensors", "models/rollout.npz", *sized]:
+sized = sorted(glob.glob("tengen/models/*x*/*.safetensors"))   # the networks of one board size
+for f in ["tengen/models/policy.safetensors", "tengen/models/value.safetensors",
+          "tengen/models/rollout.npz", *sized]:
     assert f in names, f"{f} is not in the wheel"
 print(f"{sys.argv[1]}: {len(names)} files, networks included")
 PY
@@ -27,4 +28,4 @@ answer=$(printf 'boardsize 9\ngenmove b\nquit\n' | "$work/venv/bin/tengen" gtp -
 echo "$answer"
 if grep -q "no policy network" "$work/stderr"; then cat "$work/stderr"; exit 1; fi
 echo "$answer" | grep -Eq '^= [A-HJ-T][0-9]+$' || { echo "no move from the installed engine"; cat "$work/stderr"; exit 1; }
-"$work/venv/bin/python" -c "import tengen.paths as p, engine; assert 'venv' in engine.__file__, engine.__file__; assert (p.MODELS_DIR / p.POLICY_FILE).exists(); print('installed engine plays from', p.MODELS_DIR)"
+"$work/venv/bin/python" -c "import tengen.base.paths as p, engine; assert 'venv' in engine.__file__, engine.__file__; assert (p.MODELS_DIR / p.POLICY_FILE).exists(); print('installed engine plays from', p.MODELS_DIR)"

@@ -1,4 +1,4 @@
-"""The pilot-run comparison table for models/README.md.
+"""The pilot-run comparison table for tengen/models/README.md.
 
 For every pilot run directory: the best validation top-1 and the CPU time
 it took, validation top-1 per CPU-hour, and the inference speed of its
@@ -28,7 +28,7 @@ def read_metrics(run):
 
 
 def inference_rate(path, batch, seconds=3.0):
-    from bench.timing import interleaved_rates
+    from tengen.bench.timing import interleaved_rates
     from nets.inference import Networks
 
     nets = Networks(policy_path=path)

@@ -21,7 +21,7 @@ import json
 import logging
 import sys
 
-from tengen.config import add_options, parse_config
+from tengen.base.config import add_options, parse_config
 
 from .config import RESUMED_IF_GIVEN, RunConfig
 

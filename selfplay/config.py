@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from engine.rules import rules_named
 from engine.sizes import check_size
-from tengen.config import non_negative_int, option, positive_int, require, section
+from tengen.base.config import non_negative_int, option, positive_int, require, section
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ class RunConfig:
     out: str = option("runs/selfplay", metavar="DIR", help="run directory")
     init: str | None = option(
         None, metavar="DIR", help="start networks: DIR/policy.safetensors and, if present, "
-                                  "DIR/value.safetensors (default: the shipped models/)")
+                                  "DIR/value.safetensors (default: the shipped tengen/models/)")
     workers: int = option(1, parse=positive_int,
                           help="self-play workers, one core each (1: in this process, no Ray)")
     ray_address: str | None = option(

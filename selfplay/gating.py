@@ -2,7 +2,7 @@
 
 Why: REINFORCE's steps are noisy, and a version that lost strength would
 then feed the value positions and the pool.  The candidate plays the best
-in a ``tengen match``-quality match (``referee.match.Referee``: both
+in a ``tengen match``-quality match (``tengen.referee.match.Referee``: both
 players are GTP engines in subprocesses, every move checked against the
 rules, colours alternating, crashes and illegal moves forfeited, finished
 games counted with the dead-stone estimate).  The policies sample their
@@ -32,9 +32,9 @@ import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from referee.elo import elo_interval
-from referee.match import MatchConfig, Referee
-from tengen.config import add_options, parse_config
+from tengen.referee.elo import elo_interval
+from tengen.referee.match import MatchConfig, Referee
+from tengen.base.config import add_options, parse_config
 
 from .config import GateConfig
 from .logs import append_row

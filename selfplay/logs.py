@@ -16,7 +16,7 @@ import csv
 import shutil
 from pathlib import Path
 
-from tengen.files import atomic_write
+from tengen.base.files import atomic_write
 
 
 def _rows(path: Path) -> list[dict]:

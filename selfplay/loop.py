@@ -36,10 +36,10 @@ import torch
 
 from nets.model import build, load_model, save_model
 from nets.shards import SHARD_SUFFIX, ShardError, read_shard
-from tengen.files import atomic_write, atomic_write_bytes
-from tengen.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
-from tengen.provenance import git_commit, machine_description
-from tengen.stopping import stop_requests
+from tengen.base.files import atomic_write, atomic_write_bytes
+from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
+from tengen.base.provenance import git_commit, machine_description
+from tengen.base.stopping import stop_requests
 
 from .config import RESUMED_FROM_COMMAND, RESUMED_IF_GIVEN, RunConfig
 from .evaluator import GateJob, LocalEvaluator, RayEvaluator

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tengen.files import atomic_write_bytes
+from tengen.base.files import atomic_write_bytes
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from tengen.files import atomic_write_bytes
+from tengen.base.files import atomic_write_bytes
 
 from .config import GameConfig
 from .games import GameRunner, GameSpec, warm_up

@@ -12,21 +12,21 @@ import importlib
 import sys
 
 COMMANDS = {
-    "gtp": ("gtp.server", "play over GTP on stdin/stdout (for Go GUIs)"),
-    "bench": ("bench.cli", "measure speed (board, features, net, mcts, rollout)"),
+    "gtp": ("tengen.gtp.server", "play over GTP on stdin/stdout (for Go GUIs)"),
+    "bench": ("tengen.bench.cli", "measure speed (board, features, net, mcts, rollout)"),
     "train": ({
         "policy": ("nets.train", "the policy network, from SGF games"),
         "value": ("nets.train", "the value network, from SGF games"),
-        "rollout": ("rollout.train", "the fast rollout policy, from SGF games"),
+        "rollout": ("nets.rollout.train", "the fast rollout policy, from SGF games"),
         "rl": ("selfplay.command", "the RL policy, by REINFORCE on self-play games"),
     }, "train the policy or value network, the rollout policy, or the RL policy"),
     "selfplay": ("selfplay.command", "self-play: the RL policy, value positions, gating"),
     "gate": ("selfplay.gating", "match a candidate policy against the best: promote or not"),
     "eval": ("nets.evaluate", "how well the networks and the rollout policy predict SGF games"),
-    "match": ("referee.command", "referee games between two GTP engines"),
-    "analyze": ("analysis.command", "review SGF games: annotated SGF, HTML report, graph, JSON"),
-    "calibrate": ("analysis.calibration", "how well tengen analyze's win rates predict real results"),
-    "warmup": ("gtp.warmup", "compile and load the engine once after installing (first moves quick)"),
+    "match": ("tengen.referee.command", "referee games between two GTP engines"),
+    "analyze": ("tengen.review.command", "review SGF games: annotated SGF, HTML report, graph, JSON"),
+    "calibrate": ("tengen.review.calibration", "how well tengen analyze's win rates predict real results"),
+    "warmup": ("tengen.gtp.warmup", "compile and load the engine once after installing (first moves quick)"),
 }
 
 

@@ -4,7 +4,7 @@ tiny random networks, and a configuration that searches them quickly."""
 import numpy as np
 from gtp_helpers import save_tiny_models
 
-from analysis.config import AnalyzeConfig
+from tengen.review.config import AnalyzeConfig
 from nets.config import NetworkConfig
 
 # a 9x9 game with a variation at move 4 and a comment on move 5

@@ -3,9 +3,9 @@ server session, and tiny random-weight model files for the search player."""
 
 import threading
 
-from gtp.config import EngineConfig
-from gtp.protocol import LineReader
-from gtp.server import build_server
+from tengen.gtp.config import EngineConfig
+from tengen.gtp.protocol import LineReader
+from tengen.gtp.server import build_server
 
 
 class Collector:

@@ -6,7 +6,7 @@ import json
 import pytest
 from analysis_helpers import tiny_config
 
-from analysis.calibration import brier, draw_positions, table
+from tengen.review.calibration import brier, draw_positions, table
 from tengen.cli import main
 
 

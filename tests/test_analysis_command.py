@@ -14,14 +14,14 @@ from analysis_helpers import GAME_9, HANDICAP_9, centre_value, tiny_config, writ
 from conftest import DATA, needs_data
 from sgfmill import sgf
 
-import analysis.review
-from analysis.mistakes import biggest_mistakes
-from analysis.plot import plot_figure
-from analysis.schema import SCHEMA, SCHEMA_VERSION, from_dict
+import tengen.review.review
+from tengen.review.mistakes import biggest_mistakes
+from tengen.review.plot import plot_figure
+from tengen.review.schema import SCHEMA, SCHEMA_VERSION, from_dict
 from engine.sgf.archive import iter_records
 from nets.inference import Networks
 from tengen.cli import main
-from tengen.paths import VALIDATION_ARCHIVE
+from tengen.base.paths import VALIDATION_ARCHIVE
 
 ILLEGAL_9 = b"(;GM[1]FF[4]SZ[9]KM[7];B[ee];W[ee])"
 
@@ -176,7 +176,7 @@ def test_a_finished_game_is_not_searched_again_and_new_thresholds_reclass_it(
 
     def no_search(*args, **kw):
         raise AssertionError("searched again")
-    monkeypatch.setattr(analysis.review.Reviewer, "review", no_search)
+    monkeypatch.setattr(tengen.review.review.Reviewer, "review", no_search)
     before = load(out, "game9")
     argv = [a if a != "0.5,1,2" else "20,40,60" for a in argv]
     assert main(argv) == 1

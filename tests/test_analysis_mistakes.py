@@ -3,9 +3,9 @@ biggest mistakes, and the per-player summaries by phase."""
 
 import pytest
 
-from analysis.config import AnalyzeConfig
-from analysis.mistakes import biggest_mistakes, class_of, classify, loss_of
-from analysis.schema import Candidate, GameReview, MoveReview, Position
+from tengen.review.config import AnalyzeConfig
+from tengen.review.mistakes import biggest_mistakes, class_of, classify, loss_of
+from tengen.review.schema import Candidate, GameReview, MoveReview, Position
 
 
 def move(number, color, before, after, score=(0.0, 0.0), best=None, played="D4", phase="opening",

@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import ROOT, needs_data
 
-from tengen.paths import MODELS_DIR, POLICY_FILE
+from tengen.base.paths import MODELS_DIR, POLICY_FILE
 
 
 def bench(*args):

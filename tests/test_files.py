@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from tengen.files import atomic_write
+from tengen.base.files import atomic_write
 
 
 def test_a_file_appears_whole_with_the_umask_permissions(tmp_path):

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from gtp_helpers import Collector, save_tiny_models
 
-import gtp.server as gtp_server
+import tengen.gtp.server as gtp_server
 from engine.board import BLACK, WHITE
 from engine.coords import parse_gtp
-from gtp.config import EngineConfig
-from gtp.protocol import LineReader
-from gtp.server import build_server
+from tengen.gtp.config import EngineConfig
+from tengen.gtp.protocol import LineReader
+from tengen.gtp.server import build_server
 from mcts.config import PlayConfig, SearchConfig
 from nets.config import NetworkConfig
-from tengen.config import from_args
+from tengen.base.config import from_args
 
 ROOT = Path(__file__).resolve().parent.parent
 ANALYSIS = {"lz-analyze", "kata-analyze", "lz-genmove_analyze", "kata-genmove_analyze",
@@ -335,9 +335,9 @@ def test_start_up_stays_instant_with_the_search_player(models):
     pol, val = models
     script = (
         "import sys\n"
-        "from gtp.config import EngineConfig\n"
-        "from gtp.server import build_server\n"
-        "from gtp.protocol import LineReader\n"
+        "from tengen.gtp.config import EngineConfig\n"
+        "from tengen.gtp.server import build_server\n"
+        "from tengen.gtp.protocol import LineReader\n"
         "from mcts.config import SearchConfig\n"
         "from nets.config import NetworkConfig\n"
         "class Out:\n"

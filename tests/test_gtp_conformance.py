@@ -434,7 +434,7 @@ def test_gogui_analyze_commands(gtp):
 # ---- failing commands leave the state intact -----------------------------------
 
 def test_exception_in_player_answers_error_and_keeps_state(monkeypatch):
-    import gtp.server as gtp_server
+    import tengen.gtp.server as gtp_server
     from engine.player import RandomPlayer
 
     calls = []

@@ -7,12 +7,12 @@ import time
 import pytest
 from gtp_helpers import Collector
 
-import gtp.server as gtp_server
+import tengen.gtp.server as gtp_server
 from engine.player import RandomPlayer
-from gtp.analysis import PlayerCommand
-from gtp.config import EngineConfig
-from gtp.protocol import GtpError, GtpServer, LineReader, clean_line, format_response, parse_command
-from gtp.server import build_server
+from tengen.gtp.analysis_commands import PlayerCommand
+from tengen.gtp.config import EngineConfig
+from tengen.gtp.protocol import GtpError, GtpServer, LineReader, clean_line, format_response, parse_command
+from tengen.gtp.server import build_server
 
 
 def test_clean_line():

@@ -58,9 +58,9 @@ def test_start_up_loads_no_engine_until_a_go_command():
     PyTorch are imported; the first Go command loads the engine."""
     script = (
         "import sys\n"
-        "from gtp.config import EngineConfig\n"
-        "from gtp.server import build_server\n"
-        "from gtp.protocol import LineReader\n"
+        "from tengen.gtp.config import EngineConfig\n"
+        "from tengen.gtp.server import build_server\n"
+        "from tengen.gtp.protocol import LineReader\n"
         "class Out:\n"
         "    def write(self, text): sys.stdout.write(text)\n"
         "server, reader = build_server(EngineConfig()), LineReader()\n"

@@ -8,9 +8,9 @@ import time
 
 from gtp_helpers import Collector, save_tiny_models
 
-import gtp.server as gtp_server
-from gtp.config import EngineConfig
-from gtp.protocol import LineReader
+import tengen.gtp.server as gtp_server
+from tengen.gtp.config import EngineConfig
+from tengen.gtp.protocol import LineReader
 from tengen import __version__
 from tengen.cli import main
 
@@ -54,7 +54,7 @@ def test_name_answers_while_the_engine_warms_up_and_stderr_says_why(monkeypatch,
     monkeypatch.setattr(gtp_server, "make_player", lambda config: player)
     monkeypatch.setattr(gtp_server, "NOTICE_AFTER", 0.05)
     server = gtp_server.build_server(EngineConfig(player="random", size=9))
-    with caplog.at_level(logging.WARNING, logger="gtp.server"):
+    with caplog.at_level(logging.WARNING, logger="tengen.gtp.server"):
         thread = gtp_server.warm_up_in_background(server)
         out, reader = Collector(), LineReader()
         start = time.perf_counter()

@@ -332,7 +332,7 @@ def test_fast_reader_matches_reference_on_random_positions():
 
 @needs_data
 def test_fast_reader_matches_reference_on_expert_positions():
-    from bench.features import DEFAULT_ARCHIVE, sample_positions
+    from tengen.bench.features import DEFAULT_ARCHIVE, sample_positions
     states = sample_positions(DEFAULT_ARCHIVE, 24, 25)
     found = np.zeros(2, int)
     for s in states:

@@ -11,19 +11,19 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # package (or module) -> layer; a module may import only its own layer and below
 LAYERS = {
-    "tengen": 0,          # version, paths, config-to-command-line, atomic files, provenance
-    "models": 0,          # the shipped weights (package data)
-    "engine": 1,          # rules, board, scoring, replay, SGF, coordinates, clock
-    "rollout": 2,         # the fast rollout policy (engine only)
-    "nets": 3,            # feature planes, networks, training, evaluation
-    "mcts": 4,            # the search and its player
-    "gtp": 5,             # the protocol, the Go commands, analysis formats, the client
-    "referee": 6,         # tengen match
-    "analysis": 6,        # tengen analyze
-    "selfplay": 7,        # self-play and reinforcement learning (may referee its gating)
-    "bench": 8,           # tengen bench: measures everything below it
-    "tengen.cli": 9,      # the tengen command: dispatch only
-    "gtp_server": 9,      # python gtp_server.py
+    "tengen": 0,          # the distribution's package: its version only
+    "tengen.base": 0,     # paths, config-to-command-line, atomic files, stopping, provenance
+    "tengen.models": 0,   # the shipped weights (package data)
+    "engine": 1,          # rules, board, scoring, replay, SGF, coordinates, clock, move choice
+    "nets": 2,            # feature planes, the networks and the rollout policy: training, evaluation
+    "mcts": 3,            # the search and its player
+    "tengen.gtp": 4,      # the protocol, the Go commands, analysis formats, the client
+    "tengen.referee": 5,  # tengen match
+    "tengen.review": 5,   # tengen analyze
+    "selfplay": 6,        # self-play and reinforcement learning (may referee its gating)
+    "tengen.bench": 7,    # tengen bench: measures everything below it
+    "tengen.cli": 8,      # the tengen command: dispatch only
+    "gtp_server": 8,      # python gtp_server.py
 }
 
 
@@ -120,3 +120,18 @@ def test_the_checker_sees_function_level_imports(tmp_path):
     known = {"a": tmp_path / "a.py", "b": tmp_path / "b.py"}
     assert imports_of("b", known["b"], known) == {"a"}
     assert imports_of("a", known["a"], known) == {"b"}
+
+
+def test_a_regular_install_adds_only_the_specified_top_level_names():
+    """A user's own ``models`` or ``analysis`` package must not collide with
+    tengen's: everything but the specified top-level folders lives under
+    ``tengen``, and every folder of code is a package the wheel includes."""
+    import tomllib
+
+    import setuptools
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = setuptools.find_packages(str(ROOT), include=tool["packages"]["find"]["include"])
+    top = {p.split(".")[0] for p in found} | set(tool["py-modules"])
+    assert top == {"engine", "nets", "mcts", "selfplay", "tengen", "gtp_server"}
+    code_dirs = {".".join(m.split(".")[:-1]) for m in project_modules() if "." in m}
+    assert code_dirs <= set(found), sorted(code_dirs - set(found))

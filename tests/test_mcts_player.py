@@ -317,7 +317,7 @@ def test_time_per_move_without_a_clock():
 
 
 def test_a_board_size_with_networks_of_its_own_plays_with_them(tmp_path, monkeypatch):
-    """``models/9x9/`` holds networks for 9x9: with no file named on the
+    """``tengen/models/9x9/`` holds networks for 9x9: with no file named on the
     command line, a 9x9 game loads them and a 13x13 game the default ones,
     and the player switches when the board size changes."""
     import nets.config as nc

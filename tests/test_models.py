@@ -1,11 +1,11 @@
-"""The shipped networks (``models/``): every file loads as the kind its
+"""The shipped networks (``tengen/models/``): every file loads as the kind its
 name says, and the engine picks each board size's own files."""
 
 import pytest
 
 from nets.config import NetworkConfig
 from nets.model import load_model
-from tengen.paths import MODELS_DIR
+from tengen.base.paths import MODELS_DIR
 
 SIZED = sorted(MODELS_DIR.glob("*x*/*.safetensors"))
 

@@ -1,11 +1,11 @@
-"""``referee.openings``: which recorded games give a match its openings."""
+"""``tengen.referee.openings``: which recorded games give a match its openings."""
 
 import pytest
 
 from engine.board import BLACK, WHITE
 from engine.coords import parse_gtp
 from engine.rules import rules_named
-from referee.openings import load_openings
+from tengen.referee.openings import load_openings
 
 CHINESE = rules_named("chinese")
 

@@ -6,7 +6,7 @@ from engine.clock import Clock
 from engine.coords import parse_gtp
 from engine.game import Game
 from engine.player import RESIGN, Player, RandomPlayer
-from gtp.analysis import player_commands
+from tengen.gtp.analysis_commands import player_commands
 
 
 def test_random_games_are_legal_and_end():

@@ -14,8 +14,8 @@ from engine.board import BLACK, PASS, WHITE
 from engine.coords import parse_gtp
 from engine.handicap import fixed_handicap_points
 from engine.sgf.read import load_sgf
-from referee.elo import elo_from_share, elo_interval, results_table
-from referee.match import MatchConfig, Referee, _parse_score
+from tengen.referee.elo import elo_from_share, elo_interval, results_table
+from tengen.referee.match import MatchConfig, Referee, _parse_score
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -188,7 +188,7 @@ def test_openings_and_handicap_cannot_be_combined(tmp_path):
 
 
 def test_a_refused_board_size_stops_the_match(fake, tmp_path):
-    from referee.match import MatchError
+    from tengen.referee.match import MatchError
     with pytest.raises(MatchError, match="refuses the game settings"):
         referee(fake(""), fake("", "0", refuse_size=True), tmp_path)
     with pytest.raises(MatchError, match="cannot start"):

@@ -18,10 +18,10 @@ from engine.ascii import from_ascii
 from engine.board import BLACK, COLOR, EMPTY, H_LAST, H_LAST2, H_N, H_PASSES, H_TOMOVE, WHITE
 from engine.coords import to_point
 from engine.playouts import random_move
-from rollout import features as F
-from rollout import model as RM
-from rollout import policy as R
-from rollout.train import replay, rollout_accuracy
+from nets.rollout import features as F
+from nets.rollout import model as RM
+from nets.rollout import policy as R
+from nets.rollout.train import replay, rollout_accuracy
 from tests.conftest import DATA, needs_data
 
 LAY = F.layout()
@@ -536,7 +536,7 @@ def test_train_rollout_takes_its_own_defaults_and_the_board_size(monkeypatch, tm
     """``tengen train rollout`` validates as ``RolloutTrainConfig`` says
     (20,000 positions every 2,000,000), not as the networks' training
     does, and reads games of the board size it is given."""
-    from rollout import train as RT
+    from nets.rollout import train as RT
     from tengen.cli import main
 
     seen = {}

@@ -1,11 +1,11 @@
-"""A long run's graceful stop (``tengen.stopping``)."""
+"""A long run's graceful stop (``tengen.base.stopping``)."""
 
 import os
 import signal
 
 import pytest
 
-from tengen.stopping import stop_requests
+from tengen.base.stopping import stop_requests
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -72,7 +72,7 @@ def test_encoding_commutes_with_symmetries_on_random_positions():
 
 @needs_data
 def test_encoding_commutes_with_symmetries_on_expert_positions_with_ladders():
-    from bench.features import DEFAULT_ARCHIVE, sample_positions
+    from tengen.bench.features import DEFAULT_ARCHIVE, sample_positions
     states = sample_positions(DEFAULT_ARCHIVE, 40, 20)
     ladders = 0
     for s in states:

@@ -3,7 +3,7 @@
 import sgfmill.sgf
 from sgfmill import sgf_grammar
 
-from tengen.files import atomic_write
+from tengen.base.files import atomic_write
 
 from ..board import BLACK, WHITE
 from ..colors import COLOR_LETTERS
@@ -66,7 +66,7 @@ def game_to_sgf(game, comments=None, properties=None, result=None, root_comment=
 
 def save_sgf(game, path, **kw):
     """Write ``game_to_sgf(game, **kw)`` to ``path`` atomically
-    (``tengen.files.atomic_write``): a reader never sees half a file and a
+    (``tengen.base.files.atomic_write``): a reader never sees half a file and a
     crash never leaves one."""
     text = game_to_sgf(game, **kw)
     with atomic_write(path, "w") as f:

@@ -1,0 +1,43 @@
+"""``tengen bench TARGET [--json]``: speed measurements.
+
+Each target is a module with a ``Config`` dataclass (its options) and
+``run(config)`` returning a flat dict of figures; ``--json`` prints it as
+one JSON object.  Figures and the commands that produced them are kept in
+BENCHMARKS.md.
+"""
+
+import argparse
+import importlib
+import json
+
+from tengen.base.config import add_options, parse_config
+
+TARGETS = {
+    "board": "tengen.bench.board",
+    "features": "tengen.bench.features",
+    "net": "tengen.bench.net",
+    "mcts": "tengen.bench.mcts",
+    "rollout": "tengen.bench.rollout",
+    "selfplay": "tengen.bench.selfplay",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
+    for name, modname in TARGETS.items():
+        module = importlib.import_module(modname)
+        p = sub.add_parser(name, help=(module.__doc__ or "").splitlines()[0].split(": ", 1)[-1])
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        add_options(p, module.Config)
+
+
+def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    module = importlib.import_module(TARGETS[args.target])
+    result = module.run(parse_config(parser, module.Config, args))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        width = max(len(k) for k in result)
+        for k, v in result.items():
+            print(f"{k:<{width}}  {v}")
+    return 0

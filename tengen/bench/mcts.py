@@ -1,0 +1,102 @@
+"""``tengen bench mcts``: search visits per second against the raw networks.
+
+The ceiling is the default networks' own batched throughput at the
+search's batch size, on planes already in memory: the policy network alone
+(``policy_pos_per_s``) and the policy plus value network
+(``networks_pos_per_s``, what every leaf of the search needs).  The
+ratios show what selection, encoding, expansion and backup cost on top of
+the networks.  Rollouts off unless ``--rollouts``.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.game import Game
+from mcts.config import SearchConfig
+from tengen.base.config import option
+
+from .timing import interleaved_rates
+
+
+@dataclass(frozen=True)
+class Config:
+    model: str = option("default", help="model file or directory (default: tengen/models/)")
+    seconds: float = option(10.0, help="search time per position")
+    positions: int = option(3, help="positions searched")
+    batch_size: int = option(16, help="leaves per network call")
+    threads: int = option(0, help="PyTorch threads (0: all cores)")
+    rollouts: bool = option(False, help="mix in fast rollouts (lambda 0.5; default off)")
+    expand_threshold: int = option(SearchConfig().expand_threshold,
+                                   help="visits of an edge before its node is expanded (a leaf "
+                                        "below it needs only the value network, once)")
+
+def _positions(count):
+    """Mid-game 19x19 positions from the validation games when present,
+    else the empty board."""
+    from engine.sgf.archive import iter_records
+    from tengen.base.paths import default_archives
+
+    _, val = default_archives()
+    games = []
+    if val:
+        for rec in iter_records(val):
+            games.append(rec.to_game(upto=min(len(rec.moves), 60 + 40 * len(games))))
+            if len(games) >= count:
+                break
+    while len(games) < count:
+        games.append(Game(19, komi=7.5))
+    return games
+
+
+def run(args: Config) -> dict:
+    import torch
+
+    from mcts.search import Search
+    from nets.features import VALUE_PLANES
+    from nets.inference import Networks
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    nets = Networks.from_spec(args.model)
+    rollout = None
+    if args.rollouts:
+        from nets.rollout.policy import load_rollout
+        rollout = load_rollout()
+    cfg = SearchConfig(batch_size=args.batch_size, rollouts=args.rollouts, reuse_tree=False,
+                       expand_threshold=args.expand_threshold)
+    search = Search(nets, cfg, rollout)
+    games = _positions(args.positions)
+    search.set_position(games[0])
+    search.run(visits=2 * args.batch_size)  # compile and warm up
+    visits, elapsed = 0, 0.0
+    for g in games:
+        search.set_position(g)
+        start = time.perf_counter()
+        visits += search.run(seconds=args.seconds, early_stop=False)
+        elapsed += time.perf_counter() - start
+    visit_rate = visits / elapsed
+
+    b = args.batch_size
+    planes = (np.random.default_rng(0).random((b, VALUE_PLANES, 19, 19)) < 0.3).astype(np.uint8)
+
+    def policy_step():
+        nets.policy(planes)
+        return b
+
+    def networks_step():
+        nets.policy(planes)
+        nets.value(planes)
+        return b
+    if nets.value_net is not None:
+        pol, both = interleaved_rates([policy_step, networks_step], 6.0)
+    else:
+        pol, = interleaved_rates([policy_step], 3.0)
+        both = pol
+    return {"visits_per_s": round(visit_rate, 1), "policy_pos_per_s": round(pol, 1),
+            "networks_pos_per_s": round(both, 1), "ratio_to_policy": round(visit_rate / pol, 3),
+            "ratio_to_networks": round(visit_rate / both, 3), "batch_size": b,
+            "rollouts": bool(args.rollouts), "threads": torch.get_num_threads(),
+            "bf16": nets.bf16, "value_net": nets.value_net is not None,
+            "expand_threshold": cfg.expand_threshold}

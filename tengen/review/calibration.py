@@ -1,0 +1,148 @@
+"""``tengen calibrate``: how well ``tengen analyze``'s win rates predict the
+real results of held-out games.
+
+Positions are drawn from games with a known winner (``B+``/``W+``; by
+default every game of ``tygem-2011-11.zip``, which no network trained on,
+in file order, no handicap games), a few per game at random move numbers
+(the first and last ten moves left out), and each is searched exactly as
+``tengen analyze`` searches (same budget, same reviewer).  Black's win rate
+is set against whether Black won: a table by tenths of the win rate (how
+many positions, the mean predicted, the share Black actually won) and the
+Brier score, with the value network alone (no search) and the constant
+0.5 (Brier 0.25) beside it for reference.  The figures go to stdout as a
+Markdown table, the predictions to ``--out`` as JSON.
+"""
+
+import argparse
+import json
+import random
+import sys
+import time
+
+from engine.board import BLACK
+from engine.sgf.archive import ReadStats, iter_records
+from engine.sgf.record import SGFError
+from tengen.base.config import add_options, parse_config
+from tengen.base.files import atomic_write
+from tengen.base.paths import DATA_DIR, VALIDATION_ARCHIVE
+
+from .config import AnalyzeConfig
+from .games import rules_for
+
+BUCKETS = 10
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("games", nargs="*", metavar="GAME",
+                        help=f"SGF files, folders or archives (default: "
+                             f"{DATA_DIR / VALIDATION_ARCHIVE})")
+    parser.add_argument("--positions", type=int, default=500, help="positions to search")
+    parser.add_argument("--per-game", type=int, default=5, help="positions drawn from each game")
+    parser.add_argument("--calibration-seed", type=int, default=2011,
+                        help="seed of the draw of positions")
+    parser.add_argument("--predictions", default="calibration.json",
+                        help="where the predictions are written (JSON)")
+    add_options(parser, AnalyzeConfig, exclude=("out", "class_by", "thresholds", "top_mistakes",
+                                                "candidates", "sgf", "html", "plot", "json",
+                                                "csv", "force", "progress"))
+
+
+def draw_positions(paths, count: int, per_game: int, seed: int):
+    """(record, move number) pairs: ``per_game`` from each game with a
+    winner and no handicap, until ``count``."""
+    rng = random.Random(seed)
+    out = []
+    for rec in iter_records(paths, ReadStats()):
+        if rec.winner is None or rec.handicap or len(rec.moves) < 40:
+            continue
+        numbers = rng.sample(range(10, len(rec.moves) - 10), per_game)
+        out += [(rec, k) for k in sorted(numbers)]
+        if len(out) >= count:
+            return out[:count]
+    return out
+
+
+def brier(pairs) -> float:
+    return sum((p - y) ** 2 for p, y in pairs) / len(pairs)
+
+
+def table(pairs) -> list[dict]:
+    rows = []
+    for b in range(BUCKETS):
+        lo, hi = b / BUCKETS, (b + 1) / BUCKETS
+        inside = [(p, y) for p, y in pairs if lo <= p < hi or (b == BUCKETS - 1 and p == 1.0)]
+        rows.append({"from": lo, "to": hi, "positions": len(inside),
+                     "mean_predicted": sum(p for p, _ in inside) / len(inside) if inside else None,
+                     "black_won": sum(y for _, y in inside) / len(inside) if inside else None})
+    return rows
+
+
+def markdown(rows, search_brier, value_brier, n) -> str:
+    lines = ["| Black's win rate | positions | mean predicted | Black won |", "|---|---|---|---|"]
+    for r in rows:
+        if r["positions"]:
+            lines.append(f"| {100 * r['from']:.0f}-{100 * r['to']:.0f}% | {r['positions']} | "
+                         f"{100 * r['mean_predicted']:.1f}% | {100 * r['black_won']:.1f}% |")
+    lines.append("")
+    lines.append(f"Brier score on {n} positions: search {search_brier:.4f}, value network alone "
+                 f"{value_brier:.4f}, constant 0.5: 0.2500 (lower is better)")
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> int:
+    from .review import Reviewer
+
+    parser = parser or argparse.ArgumentParser(prog="tengen calibrate")
+    config = parse_config(parser, AnalyzeConfig, args)
+    paths = args.games or [str(DATA_DIR / VALIDATION_ARCHIVE)]
+    drawn = draw_positions(paths, args.positions, args.per_game, args.calibration_seed)
+    if not drawn:
+        parser.error("no game with a winner found")
+    reviewer = Reviewer(config)
+    nets = reviewer.player.ensure_search().nets
+    records = []
+    start = time.perf_counter()
+    for i, (rec, k) in enumerate(drawn):
+        try:
+            game = rec.to_game(rules_for(rec, config.rules), upto=k)
+        except SGFError as e:          # legal with simple ko, not under superko
+            print(f"skipped {e}", file=sys.stderr)
+            continue
+        color = rec.moves[k][0]
+        search = reviewer.search(game, color)
+        stats = search.root_stats(1)
+        win = stats[0].winrate if stats and stats[0].visits else (search.root_value() + 1) / 2
+        value = _value_winrate(nets, game, color)
+        black = win if color == BLACK else 1 - win
+        black_value = value if color == BLACK else 1 - value
+        records.append({"source": rec.source, "move": k, "to_move": "BW"[color - 1],
+                        "black_winrate": black, "black_value": black_value,
+                        "black_won": int(rec.winner == BLACK)})
+        if (i + 1) % 50 == 0:
+            print(f"{i + 1}/{len(drawn)} positions, {time.perf_counter() - start:.0f} s",
+                  file=sys.stderr)
+    pairs = [(r["black_winrate"], r["black_won"]) for r in records]
+    value_pairs = [(r["black_value"], r["black_won"]) for r in records]
+    rows = table(pairs)
+    result = {"positions": len(records), "games": len({r["source"] for r in records}),
+              "budget": list(config.budget), "brier_search": brier(pairs),
+              "brier_value": brier(value_pairs), "table": rows,
+              "table_value": table(value_pairs), "elapsed_s": time.perf_counter() - start,
+              "predictions": records}
+    with atomic_write(args.predictions, "w") as f:
+        json.dump(result, f, indent=1)
+    print(markdown(rows, result["brier_search"], result["brier_value"], len(records)))
+    return 0
+
+
+def _value_winrate(nets, game, color) -> float:
+    """The value network's win rate for ``color`` to move, no search."""
+    import numpy as np
+
+    from engine.player import with_mover
+    from nets.features import VALUE_PLANES, encode_batch
+
+    g = with_mover(game, color)
+    planes = np.zeros((1, VALUE_PLANES, g.size, g.size), np.uint8)
+    encode_batch(g.state[None], planes)
+    return float((nets.value(planes)[0] + 1) / 2)
