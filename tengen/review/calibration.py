@@ -90,7 +90,7 @@ def markdown(rows, search_brier, value_brier, n) -> str:
 
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> int:
-    from .review import Reviewer
+    from .reviewer import Reviewer
 
     parser = parser or argparse.ArgumentParser(prog="tengen calibrate")
     config = parse_config(parser, AnalyzeConfig, args)

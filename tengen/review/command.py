@@ -87,7 +87,7 @@ class Batch:
     @property
     def reviewer(self):
         if self._reviewer is None:
-            from .review import Reviewer
+            from .reviewer import Reviewer
             self._reviewer = Reviewer(self.config)
         return self._reviewer
 

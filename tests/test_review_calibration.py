@@ -4,7 +4,7 @@ tengen analyze searches, bucketed, and scored (Brier)."""
 import json
 
 import pytest
-from analysis_helpers import tiny_config
+from review_helpers import tiny_config
 
 from tengen.review.calibration import brier, draw_positions, table
 from tengen.cli import main

@@ -4,10 +4,10 @@ read (handicap, setup, passes, odd sizes)."""
 
 import numpy as np
 import pytest
-from analysis_helpers import GAME_9, HANDICAP_9, PASSES_5, tiny_config
+from review_helpers import GAME_9, HANDICAP_9, PASSES_5, tiny_config
 
 from tengen.review.games import rules_for
-from tengen.review.review import Reviewer, last_mover_bias, phase_of
+from tengen.review.reviewer import Reviewer, last_mover_bias, phase_of
 from engine.board import BLACK
 from engine.coords import format_gtp
 from engine.sgf.read import parse_sgf

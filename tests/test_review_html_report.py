@@ -10,13 +10,13 @@ import shutil
 import tempfile
 
 import pytest
-from analysis_helpers import GAME_9, HANDICAP_9, centre_value, tiny_config
+from review_helpers import GAME_9, HANDICAP_9, centre_value, tiny_config
 
 from tengen.review.command import write_outputs
 from tengen.review.games import InputGame, rules_for
 from tengen.review.html_report import board_string
 from tengen.review.mistakes import biggest_mistakes, classify
-from tengen.review.review import Reviewer
+from tengen.review.reviewer import Reviewer
 from engine.sgf.read import parse_sgf
 from nets.inference import Networks
 

@@ -10,11 +10,11 @@ import subprocess
 import zipfile
 
 import pytest
-from analysis_helpers import GAME_9, HANDICAP_9, centre_value, tiny_config, write_game
+from review_helpers import GAME_9, HANDICAP_9, centre_value, tiny_config, write_game
 from conftest import DATA, needs_data
 from sgfmill import sgf
 
-import tengen.review.review
+import tengen.review.reviewer
 from tengen.review.mistakes import biggest_mistakes
 from tengen.review.plot import plot_figure
 from tengen.review.schema import SCHEMA, SCHEMA_VERSION, from_dict
@@ -176,7 +176,7 @@ def test_a_finished_game_is_not_searched_again_and_new_thresholds_reclass_it(
 
     def no_search(*args, **kw):
         raise AssertionError("searched again")
-    monkeypatch.setattr(tengen.review.review.Reviewer, "review", no_search)
+    monkeypatch.setattr(tengen.review.reviewer.Reviewer, "review", no_search)
     before = load(out, "game9")
     argv = [a if a != "0.5,1,2" else "20,40,60" for a in argv]
     assert main(argv) == 1
