@@ -94,7 +94,7 @@ def test_genmove_plays_legal_moves_through_a_game(tiny_models):
     assert len(game.moves) >= 10
 
 
-# Sending two, returning one (tests/test_superko.py): after Black C1 and
+# Sending two, returning one (tests/test_game_superko.py): after Black C1 and
 # White A1 (capturing two), Black B1 would repeat the position.
 SENDING_TWO = """
     . . . . .

@@ -2,11 +2,11 @@
 
 import pytest
 import torch
+from nets_helpers import random_games_dir, small_config
 
 from nets.model import ModelFileError, build, policy_config, save_model, value_config
 from nets.train import Trainer
 from nets.widen import widen
-from tests.test_nets import random_games_dir, small_config
 
 
 def trained_looking(cfg, seed=0):

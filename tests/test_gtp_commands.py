@@ -1,7 +1,7 @@
 """GTP conformance, in-process: every command with valid and malformed input.
 
 The server runs in this process (no subprocess, no reader thread) so
-hundreds of commands take milliseconds; ``test_gtp_subprocess`` checks the
+hundreds of commands take milliseconds; ``test_gtp_server`` checks the
 same framing through a real ``python gtp_server.py``.
 """
 

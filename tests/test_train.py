@@ -1,0 +1,157 @@
+"""``nets.train``: the training loop end to end on tiny random games, resume,
+Ctrl-C, rescheduling, value training, starting from a network."""
+
+import numpy as np
+import pytest
+import torch
+from nets_helpers import random_games_dir, small_config
+
+from nets.evaluate import evaluate
+from nets.features import VALUE_PLANES
+from nets.inference import Networks
+from nets.model import (
+    ModelFileError,
+    build,
+    load_model,
+    policy_config,
+    save_model,
+)
+from nets.train import Trainer
+
+
+def test_network_overfits_a_tiny_dataset(tmp_path):
+    """Learning works end to end: SGF -> features -> training -> model
+    file -> evaluation reaches ~100% on the games it learned."""
+    games = random_games_dir(tmp_path, count=4, moves=40)
+    cfg = small_config(tmp_path, games, max_positions=32 * 500)
+    Trainer(cfg, progress=False).run()
+    nets = Networks(policy_path=tmp_path / "run" / "model.safetensors", bf16=False)
+    r = evaluate(nets, [str(games)])
+    assert r["positions"] == 160
+    # the 4 games share the empty-board position, so 3 of 160 are unlearnable
+    assert r["top1"] >= 0.95
+    # the prior it learned is sharp: nearly all its mass on the games' moves
+    assert 0.9 <= r["policy_expert_probability"] <= 1.0
+    assert 0.0 <= r["policy_entropy"] < 0.5
+    torch.manual_seed(0)
+    save_model(build(policy_config(width=32, layers=4)), tmp_path / "fresh.safetensors")
+    fresh = evaluate(Networks(policy_path=tmp_path / "fresh.safetensors", bf16=False), [str(games)])
+    assert fresh["policy_entropy"] > 3.0 > r["policy_entropy"]
+    assert fresh["policy_expert_probability"] < 0.1
+
+
+def test_resumed_run_continues_exactly(tmp_path):
+    games = random_games_dir(tmp_path, count=6, moves=30)
+    whole = small_config(tmp_path / "a", games, max_positions=32 * 40, symmetries=True,
+                         window_games=2, optimizer="sgd", lr=0.01)
+    (tmp_path / "a").mkdir()
+    Trainer(whole, progress=False).run()
+
+    (tmp_path / "b").mkdir()
+    first = small_config(tmp_path / "b", games, max_positions=32 * 17, symmetries=True,
+                         window_games=2, optimizer="sgd", lr=0.01)
+    Trainer(first, progress=False).run()
+    second = small_config(tmp_path / "b", games, max_positions=32 * 40)
+    t = Trainer(second, resume=True, progress=False)
+    assert t.cfg.symmetries and t.cfg.optimizer == "sgd"  # the run keeps its own design
+    assert t.positions == 32 * 17
+    t.run()
+
+    a = torch.load(tmp_path / "a" / "run" / "checkpoint.pt", weights_only=True)
+    b = torch.load(tmp_path / "b" / "run" / "checkpoint.pt", weights_only=True)
+    assert a["positions"] == b["positions"] == 32 * 40
+    assert a["stream"] == b["stream"]
+    for k in a["model"]:
+        assert torch.equal(a["model"][k], b["model"][k]), k
+
+
+def test_ctrl_c_ends_a_run_at_a_step_boundary_with_a_checkpoint_it_resumes_from(tmp_path):
+    """SIGINT in the middle of a run (sent by the fifth step itself, as a
+    user's Ctrl-C would arrive) ends it after that step with its checkpoint
+    and model file written, and ``--resume`` goes on from there."""
+    import os
+    import signal
+
+    games = random_games_dir(tmp_path, count=4, moves=30)
+    cfg = small_config(tmp_path, games, max_positions=32 * 40)
+    t = Trainer(cfg, progress=False)
+    step = t.step
+
+    def step_then_interrupt():
+        out = step()
+        if t.steps == 5:
+            os.kill(os.getpid(), signal.SIGINT)
+        return out
+
+    t.step = step_then_interrupt
+    t.run()                                   # returns: no KeyboardInterrupt
+    ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    assert ckpt["positions"] == 32 * 5
+    assert (tmp_path / "run" / "model.safetensors").exists()
+    again = Trainer(cfg, resume=True, progress=False)
+    assert again.positions == 32 * 5
+    again.run()
+    assert again.positions == 32 * 40
+
+
+def test_a_resumed_run_takes_a_new_schedule_only_when_asked(tmp_path):
+    from nets.train_config import SCHEDULE_FIELDS, learning_rate
+
+    games = random_games_dir(tmp_path, count=4, moves=30)
+    first = small_config(tmp_path, games, max_positions=32 * 4, lr=0.01,
+                         schedule_positions=10_000)
+    Trainer(first, progress=False).run()
+    again = small_config(tmp_path, games, max_positions=32 * 8, lr=0.001,
+                         schedule_positions=500)
+    kept = Trainer(again, resume=True, progress=False)
+    assert kept.cfg.lr == 0.01 and kept.cfg.schedule_positions == 10_000
+    moved = Trainer(again, resume=True, progress=False, reschedule=SCHEDULE_FIELDS)
+    assert moved.cfg.lr == 0.001 and moved.cfg.schedule_positions == 500
+    assert moved.positions == 32 * 4                 # the run goes on where it was
+    assert learning_rate(moved.cfg, moved.positions) < learning_rate(kept.cfg, kept.positions)
+
+
+def test_value_training_uses_results(tmp_path):
+    games = random_games_dir(tmp_path, count=6, moves=20)
+    cfg = small_config(tmp_path, games, kind="value", max_positions=8 * 3, per_game=3,
+                       batch_size=8)
+    t = Trainer(cfg, progress=False)
+    planes, move, value, owner = t.stream.next_batch()
+    assert planes.shape == (8, VALUE_PLANES, 9, 9)
+    assert owner.shape == (8, 9, 9) and np.abs(owner).max() <= 1.0
+    assert set(np.unique(value)) <= {-1.0, 1.0}
+    t.run()
+    assert load_model(tmp_path / "run" / "model.safetensors", "value").cfg.kind == "value"
+
+
+def test_starting_from_a_network_of_another_trunk_shape_is_a_clear_error(tmp_path):
+    games = random_games_dir(tmp_path, count=2, moves=20)
+    save_model(build(policy_config(width=32, layers=4)), tmp_path / "plain.safetensors")
+    cfg = small_config(tmp_path, games, arch="residual", blocks=2,
+                       init_from=str(tmp_path / "plain.safetensors"))
+    with pytest.raises(ModelFileError, match="does not match"):
+        Trainer(cfg, progress=False)
+
+
+def test_fine_tuning_starts_from_the_whole_network_and_keeps_frozen_layers(tmp_path):
+    """``--init-from`` a network of the same kind copies its heads too;
+    ``--freeze-layers 2`` leaves the first two convolutions as they were
+    while the rest of the network learns."""
+    games = random_games_dir(tmp_path, count=4, moves=30)
+    source = build(policy_config(width=32, layers=4))
+    with torch.no_grad():
+        for p in source.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    save_model(source, tmp_path / "source.safetensors")
+    cfg = small_config(tmp_path, games, max_positions=32 * 30,
+                       init_from=str(tmp_path / "source.safetensors"), freeze_layers=2)
+    t = Trainer(cfg, progress=False)
+    start = {k: v.clone() for k, v in t.net.state_dict().items()}
+    for k, v in source.state_dict().items():
+        assert torch.equal(start[k], v), k          # every tensor copied, heads included
+    t.run()
+    end = t.net.state_dict()
+    for k in start:
+        moved = not torch.equal(start[k], end[k])
+        frozen = k.startswith(("trunk.convs.0.", "trunk.convs.1."))
+        assert moved != frozen, k
