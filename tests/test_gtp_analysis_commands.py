@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from gtp_helpers import Collector, save_tiny_models
+from virtual_time import REAL_MONOTONIC, networks_take, virtual_time
 
 import tengen.gtp.server as gtp_server
 from engine.board import BLACK, WHITE
@@ -62,9 +63,9 @@ class Session:
         self.reader.push(line)
 
     def wait_until(self, condition, timeout=60):
-        deadline = time.monotonic() + timeout
+        deadline = REAL_MONOTONIC() + timeout           # a guard against hanging only
         while not condition(self.out.text[self.seen:]):
-            assert time.monotonic() < deadline, f"timed out; output so far: {self.out.text[-500:]!r}"
+            assert REAL_MONOTONIC() < deadline, f"timed out; output so far: {self.out.text[-500:]!r}"
             time.sleep(0.002)
 
     def response(self, timeout=60):
@@ -369,23 +370,23 @@ def test_command_line_options(models):
     config = from_args(EngineConfig, args)
     assert config.chosen_player == "mcts"     # a policy network given: the search plays
     assert (config.search.visits, config.play.time_per_move, config.search.batch_size,
-            config.search.lam, config.search.rollouts, config.networks.threads,
+            config.search.leaf_lambda, config.search.with_rollouts, config.networks.threads,
             config.play.resign_threshold, config.search.expand_threshold, config.seed) == \
         (50, 2.5, 8, 0.5, True, 1, 0.1, 3, 3)
     args = parser.parse_args(["--player", "random", "--no-rollouts"])
-    assert from_args(EngineConfig, args).search.rollouts is False
-    assert from_args(EngineConfig, args).search.lam == 1.0
+    assert from_args(EngineConfig, args).search.with_rollouts is False
+    assert from_args(EngineConfig, args).search.leaf_lambda == 1.0
     defaults = from_args(EngineConfig, parser.parse_args([])).search
-    assert (defaults.rollouts, defaults.lam) == (False, 1.0)     # the value network alone
+    assert (defaults.with_rollouts, defaults.leaf_lambda) == (False, 1.0)   # the value net alone
     mixed = from_args(EngineConfig, parser.parse_args(["--rollouts"])).search
-    assert (mixed.rollouts, mixed.lam) == (True, 0.5)            # AlphaGo's mix
+    assert (mixed.with_rollouts, mixed.leaf_lambda) == (True, 0.5)          # AlphaGo's mix
     with pytest.raises(ValueError):
         from_args(EngineConfig, parser.parse_args(["--no-rollouts", "--lambda", "0.5"]))
     server = [sys.executable, str(ROOT / "gtp_server.py")]
     for bad, message in ((["--visits", "0"], b"must be at least 1"),
                          (["--lambda", "2"], b"between 0 and 1"),
                          (["--time-per-move", "-1"], b"positive number of seconds"),
-                         (["--resign-threshold", "1"], b"below 1"),
+                         (["--resign-threshold", "0.5"], b"below 0.5"),
                          (["--expand-threshold", "0"], b"must be at least 1")):
         proc = subprocess.run(server + bad, capture_output=True, timeout=60)
         assert proc.returncode == 2 and message in proc.stderr, bad
@@ -406,67 +407,74 @@ def test_a_network_player_without_a_network_is_refused_at_start():
 
 
 # ---- time -------------------------------------------------------------------------------
+# The engine's time passes only while its networks compute (``tests/virtual_time.py``),
+# NETWORK_PASS seconds a pass: how long each move thinks and what the clock is charged are
+# then exact, however busy the machine.
 
-def timed_genmoves(session, count):
+NETWORK_PASS = 0.005
+
+
+@pytest.fixture
+def timed(models, monkeypatch):
+    """(a session of the search player without a visit limit, its virtual clock)."""
+    clock = virtual_time(monkeypatch)
+    networks_take(monkeypatch, clock, NETWORK_PASS)
+    s = Session(mcts_config(models, visits=None))
+    yield s, clock
+    s.close()
+
+
+def timed_genmoves(session, clock, count):
     walls = []
     for i in range(count):
         color = "bw"[i % 2]
-        t0 = time.monotonic()
+        t0 = clock()
         reply = session.ask(f"genmove {color}")
-        walls.append(time.monotonic() - t0)
+        walls.append(clock() - t0)
         assert reply.startswith("= ") and reply != "= resign", reply
     return walls
 
 
-def test_canadian_byo_yomi_one_second_per_move(models):
-    s = Session(mcts_config(models, visits=None))
-    try:
-        assert s.ask("time_settings 0 1 1") == "="
-        assert s.engine.player.search is not None      # networks loaded before the clock runs
-        walls = timed_genmoves(s, 4)
-        assert max(walls) < 1.0
-        assert sum(walls) > 4 * 0.1                     # and the time is used
-        for color in (BLACK, WHITE):
-            assert s.engine.clock.side(color).stones == 1
-        # lz-genmove_analyze thinks under the same clock
-        t0 = time.monotonic()
-        assert s.ask("lz-genmove_analyze b 10").split("\n")[-1].startswith("play ")
-        assert time.monotonic() - t0 < 1.0 and len(s.engine.game.moves) == 5
-    finally:
-        s.close()
+def test_canadian_byo_yomi_one_second_per_move(timed):
+    s, clock = timed
+    assert s.ask("time_settings 0 1 1") == "="
+    assert s.engine.player.search is not None      # networks loaded before the clock runs
+    walls = timed_genmoves(s, clock, 4)
+    assert max(walls) < 1.0
+    assert sum(walls) > 4 * 0.1                     # and the time is used
+    for color in (BLACK, WHITE):
+        assert s.engine.clock.side(color).stones == 1
+    # lz-genmove_analyze thinks under the same clock
+    t0 = clock()
+    assert s.ask("lz-genmove_analyze b 10").split("\n")[-1].startswith("play ")
+    assert clock() - t0 < 1.0 and len(s.engine.game.moves) == 5
 
 
-def test_japanese_byo_yomi_is_never_exceeded(models):
-    s = Session(mcts_config(models, visits=None))
-    try:
-        assert s.ask("kgs-time_settings byoyomi 0 1 2") == "="
-        walls = timed_genmoves(s, 4)
-        assert max(walls) < 1.0
-        for color in (BLACK, WHITE):
-            assert s.engine.clock.side(color).stones == 2     # no period lost
-    finally:
-        s.close()
+def test_japanese_byo_yomi_is_never_exceeded(timed):
+    s, clock = timed
+    assert s.ask("kgs-time_settings byoyomi 0 1 2") == "="
+    walls = timed_genmoves(s, clock, 4)
+    assert max(walls) < 1.0
+    for color in (BLACK, WHITE):
+        assert s.engine.clock.side(color).stones == 2     # no period lost
 
 
-def test_absolute_time_follows_time_left(models):
-    s = Session(mcts_config(models, visits=None))
-    try:
-        assert s.ask("time_settings 12 0 0") == "="
-        assert s.ask("time_left b 3 0") == "="
-        # 2.5 s (lag kept back) over ~24 moves left: 0.1 s, 0.2 s at most
-        t0 = time.monotonic()
-        assert s.ask("genmove b").startswith("= ")
-        assert time.monotonic() - t0 < 0.5
-        assert 2.5 < s.engine.clock.side(BLACK).main_left < 3.0
-        # lz-genmove_analyze is charged like genmove
-        t0 = time.monotonic()
-        assert s.ask("lz-genmove_analyze w 10").split("\n")[-1].startswith("play ")
-        wall = time.monotonic() - t0
-        assert 12 - wall <= s.engine.clock.side(WHITE).main_left < 12 - wall / 2
-        assert s.ask("time_left w 0.2 0") == "="      # less than the lag: move at once
-        t0 = time.monotonic()
-        reply = s.ask("genmove w")
-        assert time.monotonic() - t0 < 0.3
-        assert reply.startswith("= ") and s.engine.player.search.visits_done == 0
-    finally:
-        s.close()
+def test_absolute_time_follows_time_left(timed):
+    s, clock = timed
+    assert s.ask("time_settings 12 0 0") == "="
+    assert s.ask("time_left b 3 0") == "="
+    # 2.5 s (lag kept back) over ~24 moves left: 0.1 s, 0.2 s at most
+    t0 = clock()
+    assert s.ask("genmove b").startswith("= ")
+    assert clock() - t0 < 0.5
+    assert 2.5 < s.engine.clock.side(BLACK).main_left < 3.0
+    # lz-genmove_analyze is charged like genmove
+    t0 = clock()
+    assert s.ask("lz-genmove_analyze w 10").split("\n")[-1].startswith("play ")
+    wall = clock() - t0
+    assert 12 - wall <= s.engine.clock.side(WHITE).main_left < 12 - wall / 2
+    assert s.ask("time_left w 0.2 0") == "="      # less than the lag: move at once
+    t0 = clock()
+    reply = s.ask("genmove w")
+    assert clock() - t0 < 0.3
+    assert reply.startswith("= ") and s.engine.player.search.visits_done == 0
