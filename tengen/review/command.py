@@ -78,11 +78,18 @@ class Batch:
     def __init__(self, config: AnalyzeConfig):
         self.config = config
         self.out = Path(config.out)
-        self.settings = search_settings(config)
+        self._settings: dict[int, dict] = {}      # search_settings by board size
         self._reviewer = None
         self.reviewed: list[GameReview] = []
         self.resumed = 0
         self.failed: list[str] = []
+
+    def settings(self, size: int) -> dict:
+        """``search_settings`` of an n x n board, its network files digested
+        once a run, as the reviewer loads them once."""
+        if size not in self._settings:
+            self._settings[size] = search_settings(self.config, size)
+        return self._settings[size]
 
     @property
     def reviewer(self):
@@ -93,7 +100,8 @@ class Batch:
 
     def run_one(self, game: InputGame, inputs: set[str], bar=None) -> GameReview:
         rules = rules_for(game.record, self.config.rules)
-        fp = fingerprint(game, rules, self.settings)
+        settings = self.settings(game.record.size)
+        fp = fingerprint(game, rules, settings)
         paths = output_paths(self.out, game.name)
         for p in paths.values():
             if os.path.abspath(p) in inputs:
@@ -109,7 +117,7 @@ class Batch:
                     bar.n = done
                     bar.refresh()
             review = self.reviewer.review(game.record, rules, game.name, fp, progress)
-        review.settings = {**review.settings, **self.settings}
+        review.settings = {**review.settings, **settings}
         classify(review, self.config)
         write_outputs(review, game, rules, paths, self.config)
         return review

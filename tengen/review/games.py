@@ -4,9 +4,9 @@ their rules decided, and fingerprinted for resuming.
 A game's name is its file's (``kgs-123`` for ``kgs-123.sgf``; ``-2`` for the
 second game of a collection), made unique within the run by a short hash
 of where it came from.  Its fingerprint hashes the SGF bytes and every
-setting that changes the search (budget, rollouts, the networks' files,
-tengen's and the schema's versions): a finished review whose JSON carries
-the same fingerprint is not searched again.
+setting that changes the search (budget, rollouts, the files of the networks
+loaded for its board size, tengen's and the schema's versions): a finished
+review whose JSON carries the same fingerprint is not searched again.
 """
 
 import hashlib
@@ -85,15 +85,18 @@ def _file_digest(path) -> str | None:
     return h.hexdigest()[:16]
 
 
-def search_settings(config: AnalyzeConfig) -> dict:
-    """The settings that change what the search finds (the ``settings`` of
-    the JSON, and the fingerprint's)."""
+def search_settings(config: AnalyzeConfig, size: int) -> dict:
+    """The settings that change what the search finds on an n x n board (the
+    ``settings`` of the JSON, and the fingerprint's).  The networks digested
+    are the ones the search loads for that size
+    (``NetworkConfig.policy_path(size)``): a 9x9 review records the 9x9
+    networks, and a resumed one notices when they change."""
     visits, seconds = config.budget
     net = config.networks
     return {"visits": visits, "seconds": seconds, "rollouts": config.rollouts,
             "batch_size": config.batch_size, "seed": config.seed, "tengen": __version__,
-            "models": {"policy": _file_digest(net.policy_path()),
-                       "value": _file_digest(net.value_path())}}
+            "models": {"policy": _file_digest(net.policy_path(size)),
+                       "value": _file_digest(net.value_path(size))}}
 
 
 def fingerprint(game: InputGame, rules: Rules, settings: dict) -> str:
