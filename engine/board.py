@@ -44,7 +44,8 @@ Positional superko needs the game history, so it lives one level up
 import numpy as np
 from numba import njit
 
-from .sizes import MAX_SIZE, MIN_SIZE, PASS
+from .moves import NO_MOVE, PASS
+from .sizes import MAX_SIZE, MIN_SIZE
 from .unowned import unowned
 
 EMPTY, BLACK, WHITE, WALL = 0, 1, 2, 3
@@ -79,7 +80,6 @@ MOVED = EMPTY_IDX + MAXM
 MARK = MOVED + MAXM
 STATE_LEN = MARK + MAXM
 
-NO_MOVE = -2
 
 # Zobrist keys: one per (colour, point); fixed seed so hashes are stable
 # across processes (datasets and tests may store them).

@@ -11,7 +11,8 @@
 
 from numba import njit
 
-from .sizes import MAX_SIZE, PASS
+from .moves import PASS
+from .sizes import MAX_SIZE
 
 GTP_COLUMNS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # 25 letters, no I
 SGF_LETTERS = "abcdefghijklmnopqrstuvwxyz"

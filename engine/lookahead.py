@@ -27,7 +27,7 @@ from .board import (
     neighbour_heads,
     new_stamp,
 )
-from .sizes import PASS
+from .moves import PASS
 from .unowned import unowned
 
 

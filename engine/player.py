@@ -5,9 +5,9 @@ policy network in ``nets/``, tree search in ``mcts/`` -- sit in higher layers
 and must implement this interface without importing the GTP front end or the
 match referee, which sit above them.  The front end only ever talks to a
 ``Player``; adding a player is a new class plus its entry in
-``tengen.gtp.server.make_player``, never a change to the protocol code.  The
-helpers below (``with_mover``, ``pass_margin``) are the rules every player
-shares.
+``tengen.gtp.server.make_player``, never a change to the protocol code.  How
+a player turns its preferences into a move (temperature, passing,
+resigning) is ``engine.move_choice``.
 
 Conventions shared by every method:
 
@@ -15,18 +15,23 @@ Conventions shared by every method:
   (copy it with ``game.copy()`` to try moves);
 * ``color`` is ``engine.board.BLACK`` or ``WHITE``;
 * a move is a board point (``engine.coords.to_point``), ``PASS`` or
-  ``RESIGN``.
+  ``RESIGN`` (``engine.moves``).
 """
 
 import random
+from typing import ClassVar
 
 from . import board as B
-from .board import BLACK, PASS
 from .clock import Clock
-from .dead_stones import StatusConfig, dead_stones, final_score
 from .game import Game
+from .moves import PASS
 
-RESIGN = -3  # distinct from PASS (-1) and board.NO_MOVE (-2)
+# What a player can show a front end besides its moves; a player declares
+# the ones it offers in ``Player.analyses`` and the front end (GTP's
+# ``tengen.gtp.analysis_commands``) builds its commands for each.
+SEARCH_ANALYSIS = "search"    # live analysis of a search: think() with progress reports
+POLICY_MAP = "policy map"     # the policy network's probability of every move: networks_for()
+VALUE_MAP = "value map"       # the value network's win rate after every move: networks_for()
 
 
 class Player:
@@ -36,6 +41,7 @@ class Player:
     a GUI gets its first GTP answers at once."""
 
     name = "player"
+    analyses: ClassVar[frozenset[str]] = frozenset()
 
     def genmove(self, game: Game, color: int, clock: Clock, cleanup: bool = False) -> int:
         """The move ``color`` plays in ``game``: a legal point, PASS or
@@ -94,23 +100,3 @@ def with_mover(game: Game, color: int) -> Game:
     g.state[B.H_TOMOVE] = color
     g.state[B.H_KO] = -1
     return g
-
-
-def pass_margin(game: Game, color: int, status: StatusConfig = StatusConfig()) -> float:
-    """The margin a pass would end the game with, from ``color``'s point of
-    view (komi included): the smaller of the bare area count (what the
-    search's finished games are scored by) and the count with the
-    Monte Carlo dead-stone estimate removed (what a referee or a GUI's
-    scoring will say).  Passing only when both agree keeps a player from
-    ending a game that its own dead stones make look won.  ``status``: the
-    estimate's playouts (self-play spends fewer than a referee)."""
-    sign = 1 if color == BLACK else -1
-    bare = sign * game.area_score()
-    if bare <= 0:
-        return bare
-    return min(bare, sign * final_score(game, status))
-
-
-def opponent_dead_stones(game: Game, color: int) -> list[int]:
-    """The stones of ``color``'s opponent that the estimate calls dead."""
-    return [p for p in dead_stones(game) if game.color_at(p) != color]

@@ -1,9 +1,7 @@
-"""The board sizes tengen plays, and the pass, without importing Numba:
-the GTP front end checks a size on its command line before it loads the
-engine."""
+"""The board sizes tengen plays, without importing Numba: the GTP front end
+checks a size on its command line before it loads the engine."""
 
 MIN_SIZE, MAX_SIZE = 2, 25
-PASS = -1
 
 
 def check_size(n: int) -> int:

@@ -9,6 +9,7 @@ are command-line options (``tengen gtp --help``); the others are for code
 import math
 from dataclasses import dataclass
 
+from engine.move_choice import ResignRule, TemperatureSchedule
 from tengen.base.config import option, positive_int, require
 
 VISITS_WITHOUT_CLOCK = 400      # visits per move when neither a clock nor --visits decides
@@ -16,13 +17,13 @@ VISITS_WITHOUT_CLOCK = 400      # visits per move when neither a clock nor --vis
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """One search.  ``lam`` and ``rollouts`` decide the leaf value together:
-    ``lam * value network + (1 - lam) * rollout result``.  Left unset, a
-    search uses the value network alone (``lam`` 1): at the same time per
-    move it searches about 2.7 times the positions and beat AlphaGo's even
-    mix 31 of 40 games (BENCHMARKS.md "The value network alone against
-    AlphaGo's mix").  ``rollouts=True`` alone means AlphaGo's 0.5, and any
-    ``lam`` below 1 alone switches rollouts on."""
+    """One search.  ``lam`` and ``rollouts`` are what was asked for and
+    decide the leaf value together: ``leaf_lambda * value network +
+    (1 - leaf_lambda) * rollout result``.  Left unset, a search uses the
+    value network alone (``leaf_lambda`` 1), which beat AlphaGo's even mix at
+    equal time (BENCHMARKS.md "The value network alone against AlphaGo's
+    mix"); ``rollouts=True`` alone means AlphaGo's 0.5, and any ``lam`` below
+    1 alone switches rollouts on (``with_rollouts``)."""
     visits: int | None = option(
         None, parse=positive_int,
         help=f"visits per move (default {VISITS_WITHOUT_CLOCK} without a clock; with a clock "
@@ -43,7 +44,6 @@ class SearchConfig:
     fpu_reduction: float = 0.2        # unvisited children start at the parent's Q minus this
     dirichlet_alpha: float = 0.0      # root noise (self-play); 0: none
     dirichlet_eps: float = 0.25
-    temperature: float = 0.0          # 0: the most visited move; else sample N^(1/T)
     seed: int | None = None
     max_nodes: int = 100_000          # arena size; allocated lazily, so only use costs memory
     edges_per_node: int = 250         # arena sizing: average children per node
@@ -56,29 +56,39 @@ class SearchConfig:
         require(self.expand_threshold >= 1, "expand threshold must be at least 1")
         require(self.lam is None or (math.isfinite(self.lam) and 0.0 <= self.lam <= 1.0),
                 "lambda must be between 0 and 1")
-        rollouts, lam = self.rollouts, self.lam
-        if rollouts is None:
-            rollouts = lam is not None and lam < 1.0
-        require(rollouts or lam is None or lam >= 1.0,
+        require(self.with_rollouts or self.lam is None or self.lam >= 1.0,
                 "lambda below 1 mixes in rollouts, which are switched off (--no-rollouts)")
-        if lam is None:
-            lam = 0.5 if rollouts else 1.0
-        object.__setattr__(self, "rollouts", rollouts)
-        object.__setattr__(self, "lam", lam)
         require(self.max_nodes >= 2 and self.edges_per_node >= 1, "the tree needs room")
-        require(self.temperature >= 0 and self.dirichlet_alpha >= 0, "temperature and "
-                "Dirichlet alpha must be non-negative")
+        require(self.dirichlet_alpha >= 0, "Dirichlet alpha must be non-negative")
+
+    @property
+    def with_rollouts(self) -> bool:
+        """Rollouts are mixed into the leaf values: asked for, or implied by
+        a ``lam`` below 1."""
+        if self.rollouts is not None:
+            return self.rollouts
+        return self.lam is not None and self.lam < 1.0
+
+    @property
+    def leaf_lambda(self) -> float:
+        """The value network's weight in a leaf's value: ``lam`` when given,
+        else 0.5 (AlphaGo's mix) with rollouts and 1 without."""
+        if self.lam is not None:
+            return self.lam
+        return 0.5 if self.with_rollouts else 1.0
 
 
 @dataclass(frozen=True)
 class PlayConfig:
-    """How the search player spends its time and when it resigns."""
+    """How the search player spends its time, chooses among the searched
+    moves and resigns (the rules themselves: ``engine.move_choice``)."""
     time_per_move: float | None = option(
         None, metavar="SECONDS", help="thinking time per move when the GUI sets no time control")
     resign_threshold: float = option(
         0.05, metavar="P", help="resign when the win rate stays below P for 3 moves "
                                 "(0 never resigns)")
     resign_moves: int = 3
+    temperature: float = 0.0          # 0: the most visited move; else drawn by visits^(1/T)
     hard_move_factor: float = 2.0     # an unclear move may take this multiple of the budget
     unclear_ratio: float = 0.6        # runner-up visits above this share of the best's: unclear
 
@@ -86,5 +96,9 @@ class PlayConfig:
         require(self.time_per_move is None
                 or (math.isfinite(self.time_per_move) and self.time_per_move > 0),
                 "time per move must be a positive number of seconds")
-        require(0.0 <= self.resign_threshold < 1.0, "resign threshold must be at least 0 and below 1")
-        require(self.resign_moves >= 1, "resign moves must be at least 1")
+        self.resign_rule   # checked where the rule lives
+        TemperatureSchedule(self.temperature)
+
+    @property
+    def resign_rule(self) -> ResignRule:
+        return ResignRule(self.resign_threshold, self.resign_moves)

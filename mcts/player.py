@@ -9,87 +9,99 @@ usual and a hard limit counted from the moment the move was asked for
 the search; without a clock, ``time_per_move`` seconds or ``visits``
 visits per move.
 
-End of game: when the opponent has just passed and the
-position already wins by area count, pass and end the game; never pass
-into a loss after the opponent's pass (the best other move is played while
-one exists), nor in ``kgs-genmove_cleanup`` while stones of the opponent
-believed dead remain; resign when the win rate stays below
-``resign_threshold`` for ``resign_moves`` consecutive moves (never during
+End of game (the rules: ``engine.move_choice``): when the opponent has
+just passed and passing wins, pass and end the game; never pass into a loss
+after the opponent's pass (the best other move is played while one exists),
+nor in ``kgs-genmove_cleanup`` while stones of the opponent believed dead
+remain; resign under ``PlayConfig.resign_rule`` (never during
 ``kgs-genmove_cleanup``).
 """
 
-import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from engine.board import PASS
+import numpy as np
+
 from engine.clock import Clock
 from engine.game import Game
-from engine.player import RESIGN, Player, opponent_dead_stones, pass_margin, with_mover
+from engine.move_choice import (
+    ResignCounter,
+    choose_by_weight,
+    opponent_dead_stones,
+    passing_loses,
+    passing_wins,
+)
+from engine.moves import PASS, RESIGN
+from engine.player import POLICY_MAP, SEARCH_ANALYSIS, VALUE_MAP, Player, with_mover
 from nets.config import NetworkConfig
-from nets.rollout.policy import load_rollout
 
+from .analysis import PositionSearch
 from .config import VISITS_WITHOUT_CLOCK, PlayConfig, SearchConfig
 from .search import Search
 from .timing import TimedStop, TimePlan, plan_move
+
+if TYPE_CHECKING:     # annotations only: importing it loads PyTorch
+    from nets.inference import Networks
 
 
 class SearchPlayer(Player):
     """Monte Carlo tree search with the policy and value networks."""
 
     name = "mcts"
+    analyses = frozenset({SEARCH_ANALYSIS, POLICY_MAP, VALUE_MAP})
 
     def __init__(self, networks: NetworkConfig = NetworkConfig(),
                  search: SearchConfig = SearchConfig(), play: PlayConfig = PlayConfig()):
         self.networks = networks
         self.search_config = search
         self.play = play
-        self.search: Search | None = None
-        self._paths = None        # the network files the search runs
+        self.positions = PositionSearch(networks, search)
         self._warm = False
-        self._off_turn = False    # the tree's root was searched for the side not to move
-        self._low = 0
-        # the GTP server may warm the player up on a thread while the GUI's
-        # first commands arrive: loading and warming happen once, under this
-        self._loading = threading.RLock()
+        self._resign = ResignCounter(play.resign_rule)
+        self._rng = np.random.default_rng(search.seed)   # the temperature's draws
 
     # ---- loading ----------------------------------------------------------
-    def ensure_search(self, size: int | None = None) -> Search:
-        """The Search with the networks for an n x n board loaded (PyTorch is
-        imported on the first call, not when the GTP server starts); a board
-        size with networks of its own (``tengen/models/NxN/``) switches to them."""
-        with self._loading:
-            paths = (self.networks.policy_path(size), self.networks.value_path(size))
-            # a search handed in from outside (self._paths None) is kept as it is
-            if self.search is None or (self._paths is not None and paths != self._paths):
-                from nets.inference import Networks
+    @property
+    def search(self) -> Search | None:
+        """The loaded search (None before the first move or ``prepare``)."""
+        return self.positions.search
 
-                nets = Networks(*paths, threads=self.networks.threads)
-                rollout = None if self.search is None else self.search.rollout
-                if rollout is None and (self.search_config.rollouts or nets.value_net is None):
-                    rollout = load_rollout()   # RolloutFileError (a ValueError) when missing
-                self.search = Search(nets, self.search_config, rollout)
-                self._paths = paths
+    @search.setter
+    def search(self, search: Search) -> None:
+        self.positions.use(search)
+
+    def ensure_search(self, size: int | None = None) -> Search:
+        """The Search with the networks for an n x n board loaded
+        (``mcts.analysis.PositionSearch``)."""
+        with self.positions.lock:
+            before = self.positions.search
+            search = self.positions.ensure(size)
+            if search is not before:
                 self._warm = False
-            return self.search
+            return search
 
     def prepare(self, game: Game) -> Search:
         """Load the networks and run a throw-away search on an empty board
         of ``game``'s size, so that compilation and the networks' first
         calls are paid for now rather than inside a timed search."""
-        with self._loading:
+        with self.positions.lock:
             search = self.ensure_search(game.size)
             if not self._warm:
                 search.set_position(Game(game.size, game.komi, game.rules))
                 search.run(visits=2 * self.search_config.batch_size, early_stop=False)
-                search.root_key = None   # the next position starts a fresh tree
+                search.new_tree()
                 self._warm = True
             return search
 
     def new_game(self, game: Game) -> None:
-        self._low = 0
+        self._resign.reset()
         if self.search is not None:
-            self.search.root_key = None
+            self.search.new_tree()
+
+    def networks_for(self, size: int) -> "Networks":
+        """The networks the search runs on an n x n board (loaded if need be)."""
+        return self.ensure_search(size).nets
 
     # ---- searching --------------------------------------------------------
     def think(self, game: Game, color: int, visits: int | None = None,
@@ -99,14 +111,7 @@ class SearchPlayer(Player):
         """Search ``game`` for ``color`` until ``visits`` visits or ``stop()``
         (at least one of them); returns the Search."""
         search = self.prepare(game)
-        g = with_mover(game, color)
-        off_turn = g is not game
-        if off_turn or self._off_turn:
-            # the tree's positions follow the game's turn order: a root with
-            # the other side to move shares no subtree with it
-            search.root_key = None
-        self._off_turn = off_turn
-        search.set_position(g)
+        search.set_position(game, color)
         search.run(visits=visits, stop=stop, callback=callback, callback_every=callback_every,
                    early_stop=early_stop)
         return search
@@ -133,8 +138,7 @@ class SearchPlayer(Player):
         for, if earlier than this call."""
         started = time.perf_counter() if started is None else started
         g = with_mover(game, color)
-        opponent_passed = bool(game.moves) and game.moves[-1][1] == PASS
-        if opponent_passed and not cleanup and pass_margin(g, color) > 0:
+        if not cleanup and passing_wins(g, color):
             return PASS
         search = self.prepare(game)
         plan, from_clock = self.time_plan(game, color, clock)
@@ -152,17 +156,19 @@ class SearchPlayer(Player):
         if report is not None:
             report(search)
         stats = search.root_stats()
-        move = search.choose(stats)
+        move = PASS
+        if stats:
+            move = stats[choose_by_weight([s.visits for s in stats], self.play.temperature,
+                                          self._rng)].move
         if move == PASS and stats and (
                 stats[0].visits == 0
-                or (opponent_passed and pass_margin(g, color) <= 0)
+                or passing_loses(g, color)
                 or (cleanup and opponent_dead_stones(g, color))):
             # no time to search (the policy's pass is no reason to pass),
             # or passing would end the game in a loss or leave dead stones
             # standing in a cleanup: play on while there is anything to play
             move = next((s.move for s in stats if s.move != PASS), PASS)
         winrate = (search.root_value() + 1) / 2
-        self._low = self._low + 1 if winrate < self.play.resign_threshold else 0
-        if not cleanup and self.play.resign_threshold > 0 and self._low >= self.play.resign_moves:
+        if self._resign.judge(winrate) and not cleanup:
             return RESIGN
         return move

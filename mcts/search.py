@@ -1,12 +1,21 @@
 """Asynchronous policy-and-value Monte Carlo tree search (AlphaGo's APV-MCTS).
 
-One iteration of the loop: ``select_leaves`` walks ``batch_size`` paths
-under virtual loss (compiled), the leaves are encoded and evaluated in one
-network batch (the only Python in the loop), fast rollouts run from them if
-``lam < 1``, and ``expand_and_backup`` attaches the new nodes and backs the
-values up (compiled).  A leaf's value is ``lam * v + (1 - lam) * z``:
-``v`` from the value network, ``z`` the rollout's result; ``lam = 1`` is
-value network only (the default), ``lam = 0`` rollouts only (AlphaGo: 0.5).
+One round of the loop (``run_searches``): ``select_leaves`` walks
+``batch_size`` paths under virtual loss in every tree (compiled), the leaves
+of all the trees are encoded and evaluated in one network batch (the only
+Python in the loop), fast rollouts run from them if ``leaf_lambda < 1``, and
+``expand_and_backup`` attaches the new nodes and backs the values up in
+each tree (compiled).  A leaf's value is ``lam * v + (1 - lam) * z``: ``v``
+from the value network, ``z`` the rollout's result; ``lam = 1`` is value
+network only (the default), ``lam = 0`` rollouts only (AlphaGo: 0.5).
+
+One tree is the case of many: ``Search.run`` is ``run_searches`` over one
+search.  Many trees in one loop are how a self-play worker searching with
+few visits per move (say 32, in batches of 8) fills its network calls: with
+the trees of all its games in flight, every call evaluates every tree's
+leaves.  Each tree keeps its own virtual losses, noise and random
+generator, so a game's search does not depend on which others share its
+calls.
 
 The tree of the move actually played is kept for the next search (the
 subtree is copied into a fresh arena, so memory stays bounded by
@@ -15,23 +24,41 @@ subtree is copied into a fresh arena, so memory stays bounded by
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from engine import board as B
 from engine.coords import index_to_point, point_to_index
 from engine.game import Game
+from engine.player import with_mover
 from nets.features import POLICY_PLANES, VALUE_PLANES, encode_batch
 
 from . import tree as T
 from .config import SearchConfig
 
-if TYPE_CHECKING:     # annotations only: importing them would load PyTorch at GTP start-up
-    from nets.inference import Networks
+if TYPE_CHECKING:     # annotations only: importing it would load the rollout tables
     from nets.rollout.policy import RolloutPolicy
+
+
+class Evaluator(Protocol):
+    """What the search asks of its networks (``nets.inference.Networks`` is
+    one): move probabilities for the positions that become nodes, and values
+    for the rest.  ``has_value`` False: no value network, the leaves are
+    valued by rollouts."""
+
+    @property
+    def has_value(self) -> bool: ...
+
+    def policy(self, planes: np.ndarray) -> np.ndarray:
+        """Move probabilities (B, n*n + 1), pass last, from 48-plane input."""
+        ...
+
+    def value(self, planes: np.ndarray) -> np.ndarray:
+        """Values (B,) in [-1, 1] for the player to move, from 49-plane input."""
+        ...
 
 
 @dataclass
@@ -48,10 +75,10 @@ class MoveStats:
 
 
 class Search:
-    """A search tree bound to networks; ``analyse`` a game position, then
-    read ``root_stats``.  Not thread-safe: one search at a time."""
+    """A search tree bound to networks: ``set_position`` a game, ``run`` it,
+    then read ``root_stats``.  Not thread-safe: one search at a time."""
 
-    def __init__(self, nets: "Networks", config: SearchConfig | None = None,
+    def __init__(self, nets: Evaluator, config: SearchConfig | None = None,
                  rollout: "RolloutPolicy | None" = None):
         self.nets = nets
         self.cfg = config or SearchConfig()
@@ -67,6 +94,8 @@ class Search:
         self.size = 0
         self._history = np.zeros(0, np.int64)
         self._superko = False
+        self._off_turn = False     # the root was set with the side not to move in the game
+        self._root_moves: frozenset[int] | None = None
         self.visits_done = 0
         self._alloc(cfg.batch_size, 19)
 
@@ -87,9 +116,31 @@ class Search:
         return (game.size, game.komi, game.rules, tuple(sorted(game.setup.items())),
                 game.first_to_move)
 
-    def set_position(self, game: Game) -> bool:
-        """Make ``game``'s current position the root, keeping the subtree
-        of the moves played since the last root when possible."""
+    def new_tree(self) -> None:
+        """The next position starts a fresh tree (a new game, a changed
+        setting)."""
+        self.root_key = None
+
+    def set_position(self, game: Game, color: int | None = None,
+                     root_moves: Collection[int] | None = None) -> bool:
+        """Make ``game``'s current position the root, with ``color`` to move
+        (default: the game's turn), keeping the subtree of the moves played
+        since the last root when possible.  ``root_moves``: the only moves
+        searched at the root (points and PASS; None: every candidate), as
+        the analysis protocols' avoid and allow lists ask.  Returns whether
+        a subtree was kept."""
+        g = game if color is None else with_mover(game, color)
+        off_turn = g is not game
+        if off_turn or self._off_turn or root_moves is not None or self._root_moves is not None:
+            # the tree's positions follow the game's turn order: a root with
+            # the other side to move shares no subtree with it; a restricted
+            # root shares none with an unrestricted one
+            self.root_key = None
+        self._off_turn = off_turn
+        self._root_moves = None if root_moves is None else frozenset(root_moves)
+        return self._set_root(g)
+
+    def _set_root(self, game: Game) -> bool:
         key = self._key(game)
         moves = list(game.moves)
         reused = False
@@ -134,8 +185,12 @@ class Search:
         return -1
 
     # ---- evaluation ---------------------------------------------------
-    def _evaluate(self, states, need_policy, stored=None):
-        return evaluate_leaves(self, states, need_policy, stored, self._planes[:len(states)])
+    def planes_for(self, count: int) -> np.ndarray:
+        """An encoding buffer for ``count`` positions of this board size."""
+        if len(self._planes) < count:
+            n = self._buf_n
+            self._planes = np.zeros((count, VALUE_PLANES, n, n), np.uint8)
+        return self._planes[:count]
 
     def needs_root(self) -> bool:
         """The root has no node yet (its evaluation comes first)."""
@@ -147,11 +202,23 @@ class Search:
         node = T.add_node(self.tree, self.root_state.copy(), priors, self._history, phash, 1,
                           self._superko, value_black)
         assert node == 0
+        if self._root_moves is not None:
+            self._restrict_root(self._root_moves)
 
-    def _expand_root(self):
-        if self.needs_root():
-            priors, values, _ = self._evaluate(self.root_state[None, :].copy(), np.ones(1, bool))
-            self.attach_root(priors[0], values[0])
+    def _restrict_root(self, allowed: frozenset[int]) -> None:
+        """Keep only the root edges of ``allowed`` moves (pass when none
+        is), their priors renormalised.  The root is fresh: no visits yet."""
+        tr, n = self.tree, self.size
+        e0, k = int(tr.first[0]), int(tr.count[0])
+        keep = [e for e in range(e0, e0 + k) if index_to_point(int(tr.e_move[e]), n) in allowed]
+        keep = keep or [e0 + k - 1]                 # pass is always the last candidate
+        moves = tr.e_move[keep].copy()
+        priors = tr.e_prior[keep].astype(np.float64)
+        total = priors.sum()
+        m = len(keep)
+        tr.e_move[e0:e0 + m] = moves
+        tr.e_prior[e0:e0 + m] = priors / total if total > 0 else 1.0 / m
+        tr.count[0] = m
 
     def add_root_noise(self) -> None:
         """Mix Dirichlet noise into the root priors (self-play exploration)."""
@@ -204,44 +271,12 @@ class Search:
             stop: Callable[[], bool] | None = None,
             callback: Callable[["Search"], None] | None = None, callback_every: float = 1.0,
             early_stop: bool = True) -> int:
-        """Search until ``visits`` new visits or ``seconds`` elapse (either
-        may be None/0 for no limit; at least one must be set unless ``stop``
-        is given), ``stop()`` turns true, or the best move can no longer
-        change.  ``callback(self)`` is called every ``callback_every`` s."""
-        cfg = self.cfg
-        start = time.perf_counter()
-        self._expand_root()
-        if cfg.dirichlet_alpha > 0:
-            self.add_root_noise()
-        need = visits or 0
-        done = 0
-        last_cb = start
-        bs = cfg.batch_size
-        while True:
-            now = time.perf_counter()
-            if need and done >= need:
-                break
-            if seconds and now - start >= seconds:
-                break
-            if stop is not None and stop():
-                break
-            if callback is not None and now - last_cb >= callback_every:
-                callback(self)
-                last_cb = now
-            if early_stop and need and not seconds and self.decided(need - done):
-                break
-            if self.arena_full(bs):
-                break
-            if need:
-                bs = max(1, min(cfg.batch_size, need - done))
-            leaves = self.select(bs)
-            p = v = vnet = None
-            if len(leaves.index):
-                p, v, vnet = self._evaluate(leaves.states, leaves.need_policy, leaves.stored)
-            done += self.backup(leaves, p, v, vnet)
-        self.visits_done = done
-        self.elapsed = time.perf_counter() - start
-        return done
+        """``run_searches`` over this search alone; ``callback(self)`` is
+        called every ``callback_every`` s.  Returns the visits completed."""
+        run_searches([self], visits, seconds, stop,
+                     None if callback is None else (lambda: callback(self)), callback_every,
+                     early_stop)
+        return self.visits_done
 
     def decided(self, remaining: int) -> bool:
         """True when no other root move can overtake the most visited one
@@ -297,18 +332,6 @@ class Search:
             return sign * float(tr.value[0])
         return sign * float(tr.e_W[e0:e0 + k].sum() / nsum)
 
-    def choose(self, stats: list[MoveStats] | None = None) -> int:
-        """The move to play: the most visited, or sampled with temperature."""
-        stats = stats or self.root_stats()
-        if not stats:
-            return B.PASS
-        t = self.cfg.temperature
-        if t <= 0 or stats[0].visits == 0:
-            return stats[0].move
-        n = np.array([s.visits for s in stats], np.float64)
-        w = n ** (1.0 / t)
-        return stats[int(self.rng.choice(len(stats), p=w / w.sum()))].move
-
 
 @dataclass
 class Leaves:
@@ -328,9 +351,8 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
     network's part of them (B,), NaN where it was not used) of positions,
     with ``search``'s networks and settings.  ``stored``: values kept on
     the leaves' edges (``tree.e_V``, 0 for none), used instead of
-    evaluating again.  A function, not a method, so that a driver of many
-    searches with the same networks (``mcts.many``) evaluates the leaves of
-    all of them in one call."""
+    evaluating again.  A function, not a method: ``run_searches`` evaluates
+    the leaves of many searches with the same networks in one call."""
     b = len(states)
     n = search.size
     encode_batch(states, planes)
@@ -340,13 +362,13 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
         priors[need_policy] = nets.policy(planes[need_policy, :POLICY_PLANES])
     sign = np.where(states[:, B.H_TOMOVE] == B.BLACK, 1.0, -1.0)
     cfg = search.cfg
-    lam = cfg.lam if nets.value_net is not None else 0.0
-    use_rollouts = search.rollout is not None and (cfg.rollouts or lam == 0.0)
+    lam = cfg.leaf_lambda if nets.has_value else 0.0
+    use_rollouts = search.rollout is not None and (cfg.with_rollouts or lam == 0.0)
     if not use_rollouts:
         lam = 1.0
     values = np.zeros(b, np.float64)
     vnet = np.full(b, np.nan)
-    if lam > 0 and nets.value_net is not None:
+    if lam > 0 and nets.has_value:
         todo = np.ones(b, bool) if stored is None else stored == 0.0
         if not todo.all():
             vnet[~todo] = stored[~todo] - T.VALUE_OFFSET
@@ -359,6 +381,82 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
         z = search.rollout(states, search.komi, int(search.rng.integers(1 << 62)))
         values += (1 - lam) * z
     return priors, values, vnet
+
+
+def run_searches(searches: Sequence[Search], visits: int | None = None,
+                 seconds: float | None = None, stop: Callable[[], bool] | None = None,
+                 callback: Callable[[], None] | None = None, callback_every: float = 1.0,
+                 early_stop: bool = True) -> int:
+    """Search every tree of ``searches`` (same networks, settings and board
+    size) in shared rounds: each until it has ``visits`` new visits, its
+    arena is full or (``early_stop``, with a visit budget and no time
+    limit) its best move can no longer change; all of them until
+    ``seconds`` elapse or ``stop()`` turns true.  With neither ``visits``,
+    ``seconds`` nor ``stop`` it would never end.  The roots that need it
+    are evaluated first (together), and root noise is added where the
+    settings ask for it.  ``callback()`` is called every ``callback_every``
+    seconds.  Sets each search's ``visits_done``; returns the number of
+    network rounds."""
+    if not searches:
+        return 0
+    lead = searches[0]
+    start = time.perf_counter()
+    roots = [s for s in searches if s.needs_root()]
+    if roots:
+        states = np.stack([s.root_state for s in roots])
+        priors, values, _ = evaluate_leaves(lead, states, np.ones(len(roots), bool), None,
+                                            lead.planes_for(len(roots)))
+        for s, p, v in zip(roots, priors, values):
+            s.attach_root(p, v)
+    for s in searches:
+        if s.cfg.dirichlet_alpha > 0:
+            s.add_root_noise()
+    need = visits or 0
+    done = [0] * len(searches)
+    live = [True] * len(searches)
+    last_cb = start
+    rounds = 0
+    while True:
+        live = [alive and not (need and d >= need) for alive, d in zip(live, done)]
+        if not any(live):
+            break
+        now = time.perf_counter()
+        if seconds and now - start >= seconds:
+            break
+        if stop is not None and stop():
+            break
+        if callback is not None and now - last_cb >= callback_every:
+            callback()
+            last_cb = now
+        batch = []
+        for i, s in enumerate(searches):
+            if not live[i]:
+                continue
+            bs = max(1, min(s.cfg.batch_size, need - done[i])) if need else s.cfg.batch_size
+            if (early_stop and need and not seconds and s.decided(need - done[i])) \
+                    or s.arena_full(bs):
+                live[i] = False
+                continue
+            batch.append((i, s.select(bs)))
+        if not batch:
+            break
+        sizes = [len(leaves.index) for _, leaves in batch]
+        if sum(sizes):
+            count = sum(sizes)
+            priors, values, vnet = evaluate_leaves(
+                lead, np.concatenate([leaves.states for _, leaves in batch]),
+                np.concatenate([leaves.need_policy for _, leaves in batch]),
+                np.concatenate([leaves.stored for _, leaves in batch]), lead.planes_for(count))
+            rounds += 1
+        bounds = np.concatenate([[0], np.cumsum(sizes)])
+        for (i, leaves), a, b in zip(batch, bounds[:-1], bounds[1:]):
+            if b > a:
+                done[i] += searches[i].backup(leaves, priors[a:b], values[a:b], vnet[a:b])
+            else:
+                done[i] += searches[i].backup(leaves, None, None, None)
+    for s, d in zip(searches, done):
+        s.visits_done = d
+    return rounds
 
 
 def lcb(stat: MoveStats, z: float = 1.96) -> float:

@@ -3,6 +3,7 @@
 (AVX-512 BF16 / AMX roughly doubles throughput; elsewhere fp32 is faster).
 """
 
+import copy
 import functools
 from pathlib import Path
 
@@ -68,6 +69,20 @@ class Networks:
     @classmethod
     def from_spec(cls, spec: str | Path = "default", **kw) -> "Networks":
         return cls(*resolve_models(spec), **kw)
+
+    @property
+    def has_value(self) -> bool:
+        """A value network is loaded (the search can value leaves without
+        rollouts)."""
+        return self.value_net is not None
+
+    def with_value_of(self, other: "Networks") -> "Networks":
+        """This policy network with ``other``'s value network, sharing the
+        loaded modules: self-play searches each pool member's policy with
+        the one value network of its worker."""
+        paired = copy.copy(self)
+        paired.value_net, paired.value_path = other.value_net, other.value_path
+        return paired
 
     @staticmethod
     def _prepare(net):

@@ -1,29 +1,37 @@
 """The raw policy network as a player: no search, the baseline the search
 must beat (``--player policy``)."""
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from engine import board as B
-from engine.board import PASS
 from engine.clock import Clock
 from engine.coords import index_to_point
 from engine.game import Game
-from engine.player import Player, pass_margin, with_mover
+from engine.move_choice import draw, passing_wins, tempered
+from engine.moves import PASS
+from engine.player import POLICY_MAP, Player, with_mover
 
 from .config import NetworkConfig
 from .features import encode_state
+
+if TYPE_CHECKING:     # annotations only: importing it loads PyTorch
+    from .inference import Networks
 
 
 class PolicyPlayer(Player):
     """Plays the policy network's most probable legal move (superko
     included), never filling its own true eye; passes when nothing else is
-    left, or when the opponent passed and passing wins.  With
-    ``temperature`` > 0 it samples the move from the policy^(1/T) instead
-    (seeded by ``seed``): matches between policies (gating, RL against SL)
-    then play many different games, where the most probable move would
-    replay the same two."""
+    left, or when the opponent passed and passing wins
+    (``engine.move_choice``).  With ``temperature`` > 0 it draws the move
+    from the policy^(1/T) over those moves instead (seeded by ``seed``):
+    matches between policies (gating, RL against SL) then play many
+    different games, where the most probable move would replay the same
+    two."""
 
     name = "policy"
+    analyses = frozenset({POLICY_MAP})
 
     def __init__(self, networks: NetworkConfig = NetworkConfig(), temperature: float = 0.0,
                  seed: int | None = None):
@@ -43,24 +51,29 @@ class PolicyPlayer(Player):
             self.nets = Networks(path, None, threads=self.networks.threads)
         return self.nets
 
+    def networks_for(self, size: int) -> "Networks":
+        """The loaded networks for an n x n board (``ensure_networks``)."""
+        return self.ensure_networks(size)
+
     def prepare(self, game: Game) -> None:
         self.ensure_networks(game.size)
 
     def genmove(self, game: Game, color: int, clock: Clock, cleanup: bool = False) -> int:
         nets = self.ensure_networks(game.size)
         g = with_mover(game, color)
-        if game.moves and game.moves[-1][1] == PASS and pass_margin(g, color) > 0 and not cleanup:
+        if not cleanup and passing_wins(g, color):
             return PASS
         probs = nets.policy(encode_state(g.state)[None])[0]
         n = g.size
-        order = np.argsort(-probs[:n * n])
+
+        def playable(idx: int) -> bool:
+            p = index_to_point(idx, n)
+            return not B.is_eye(g.state, p, color) and g.legal(p, color)
         if self.temperature > 0:
-            # a weighted draw without replacement: sort by u^(1/w) (Efraimidis-Spirakis)
-            w = np.maximum(probs[:n * n].astype(np.float64), 1e-30) ** (1.0 / self.temperature)
-            keys = np.log(self.rng.random(n * n)) / w
-            order = np.argsort(-keys)
-        for idx in order:
-            p = index_to_point(int(idx), n)
-            if not B.is_eye(g.state, p, color) and g.legal(p, color):
-                return p
-        return PASS
+            allowed = np.array([playable(i) for i in range(n * n)])
+            weights = np.where(allowed, tempered(np.maximum(probs[:n * n], 1e-30),
+                                                 self.temperature), 0.0)
+            k = draw(weights, self.rng.random())
+            return index_to_point(k, n) if k >= 0 else PASS
+        return next((index_to_point(int(i), n) for i in np.argsort(-probs[:n * n])
+                     if playable(int(i))), PASS)

@@ -35,12 +35,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine import board as B
-from engine.board import BLACK, PASS, WHITE
+from engine.board import BLACK, WHITE
 from engine.coords import index_to_point
 from engine.dead_stones import StatusConfig, final_score, ownership_counts
 from engine.game import Game, IllegalMove
-from engine.rules import rules_named
+from engine.move_choice import ResignCounter, draw, opponent_passed, softmax_weights
+from engine.moves import PASS
 from engine.scoring import result_string
+from mcts.search import Search
 from nets.data import ownership_percent, percent_from_counts
 from nets.features import VALUE_PLANES, encode_batch, offset
 
@@ -102,10 +104,11 @@ class _Board:
 
     def __init__(self, spec: GameSpec, cfg: GameConfig):
         self.spec = spec
-        self.game = Game(cfg.size, cfg.komi, rules_named(cfg.rules))
+        self.game = Game(cfg.setup.size, cfg.setup.komi, cfg.setup.rule_set)
         self.rng = np.random.default_rng(spec.seed)
         self.sampled: list[bool] = []
-        self.low = {BLACK: 0, WHITE: 0}
+        self.resign = {c: ResignCounter(cfg.resign_rule) for c in (BLACK, WHITE)}
+        self.searches: dict[str, Search] = {}     # each network's tree (search moves)
         self.resigned = 0
         self.would_resign = 0
         self.sample = -1
@@ -126,51 +129,44 @@ class _Board:
 def choose_and_play(boards: list[_Board], logits: np.ndarray, planes: np.ndarray,
                     cfg: GameConfig) -> None:
     """Play a move on each board from its policy logits (B, n*n+1) and
-    planes: sampled over the sensible points (and pass where the policy
-    may pass) with temperature; a point that superko forbids is struck and
-    the choice drawn again (the game's own check, made once, says so)."""
-    n = cfg.size
+    planes: drawn over the sensible points (and pass where the policy may
+    pass) from policy^(1/T), or the most probable at T = 0; a point that
+    superko forbids is struck and the choice drawn again (the game's own
+    check, made once, says so).  The draw's number is taken from the
+    game's generator before the pass rule is asked, so that a game's random
+    sequence does not depend on which rule chose."""
+    n = cfg.setup.size
     nn_ = n * n
     sensible = planes[:, _SENSIBLE].reshape(len(boards), nn_).astype(bool)
     allowed = np.zeros((len(boards), nn_ + 1), bool)
     allowed[:, :nn_] = sensible
     for i, b in enumerate(boards):
-        g = b.game
-        opponent_passed = bool(g.moves) and g.moves[-1][1] == PASS
-        allowed[i, nn_] = len(g.moves) >= cfg.first_pass_move and not opponent_passed
+        allowed[i, nn_] = len(b.game.moves) >= cfg.first_pass_move and not opponent_passed(b.game)
     t = cfg.temperature
-    if t > 0:
-        z = np.where(allowed, logits / t, -np.inf)
-        z -= np.max(np.where(allowed, z, -1e30), axis=1, keepdims=True)
-        w = np.where(allowed, np.exp(z), 0.0)
-        cum = np.cumsum(w, axis=1)
-        u = np.array([b.rng.random() for b in boards]) * cum[:, -1]
-        first = np.minimum((cum <= u[:, None]).sum(axis=1), nn_)     # one draw per board at once
-    else:
-        w = None
-        first = np.argmax(np.where(allowed, logits, -np.inf), axis=1)
     for i, b in enumerate(boards):
+        u = b.rng.random() if t > 0 else 0.0
         forced = pass_rule(b.game, cfg.score_playouts)
         if forced is not None:
             b.play(forced, False)
             continue
-        k = int(first[i]) if allowed[i].any() else -1
-        row = None
+        if t > 0:
+            row = softmax_weights(logits[i], allowed[i], t)
+            k = draw(row, u) if allowed[i].any() else -1
+        else:
+            row = np.where(allowed[i], logits[i], -np.inf)
+            k = int(np.argmax(row)) if allowed[i].any() else -1
         while k >= 0:
             try:
                 b.play(index_to_point(k, n), True)
                 break
             except IllegalMove:
                 pass
-            # superko: strike the point and draw again from the rest
-            if row is None:
-                row = w[i].copy() if w is not None else np.where(allowed[i], logits[i], -np.inf)
-            row[k] = 0.0 if w is not None else -np.inf
-            if w is not None:
-                c = np.cumsum(row)
-                k = min(int(np.searchsorted(c, b.rng.random() * c[-1], side="right")), nn_) \
-                    if c[-1] > 0 else -1
+            # superko: strike the point and choose again from the rest
+            if t > 0:
+                row[k] = 0.0
+                k = draw(row, b.rng.random())
             else:
+                row[k] = -np.inf
                 k = int(np.argmax(row)) if np.isfinite(row).any() else -1
         else:
             b.play(PASS, False)   # nothing sensible left
@@ -193,13 +189,13 @@ class GameRunner:
         self.value = value
         self.network_calls = 0
         self.positions = 0          # positions evaluated by a policy network
-        n = cfg.size
+        n = cfg.setup.size
         self._planes = np.zeros((0, VALUE_PLANES, n, n), np.uint8)
         self._states = np.zeros((0, B.STATE_LEN), np.int64)
 
     def _buffers(self, count):
         if len(self._planes) < count:
-            n = self.cfg.size
+            n = self.cfg.setup.size
             self._planes = np.zeros((count, VALUE_PLANES, n, n), np.uint8)
             self._states = np.zeros((count, B.STATE_LEN), np.int64)
         return self._states[:count], self._planes[:count]
@@ -264,8 +260,7 @@ class GameRunner:
         self.network_calls += 1
         for b, w in zip(due, winrate):
             c = b.game.to_move
-            b.low[c] = b.low[c] + 1 if w < cfg.resign_threshold else 0
-            if b.low[c] >= cfg.resign_checks:
+            if b.resign[c].judge(w):
                 if b.spec.resign:
                     b.resigned = c
                 elif not b.would_resign:
@@ -281,8 +276,8 @@ class GameRunner:
         seed = b.spec.seed % (1 << 31) + 1
         # one set of playouts gives both the dead stones and the ownership map
         counts = ownership_counts(g.state, cfg.score_playouts, seed)
-        own = np.zeros(cfg.size * cfg.size, np.int8)
-        percent_from_counts(cfg.size, counts[0], counts[1], cfg.score_playouts, own)
+        own = np.zeros(cfg.setup.size ** 2, np.int8)
+        percent_from_counts(cfg.setup.size, counts[0], counts[1], cfg.score_playouts, own)
         pg = PlayedGame(b.spec, g, b.sampled, resigned=b.resigned,
                         would_resign=b.would_resign, sample=b.sample, ownership=own)
         if b.resigned:

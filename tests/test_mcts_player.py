@@ -16,7 +16,7 @@ from engine.board import BLACK, PASS, WHITE
 from engine.clock import Clock, TimeControl
 from engine.coords import parse_gtp
 from engine.game import Game
-from engine.player import RESIGN
+from engine.moves import RESIGN
 from engine.rules import Rules
 from mcts.config import PlayConfig, SearchConfig
 from mcts.player import SearchPlayer
@@ -40,7 +40,7 @@ class FakeNets:
     ``value_black`` from Black's point of view whoever is to move.
     ``delay`` seconds per value call keep the visit rate realistic."""
 
-    policy_net = value_net = object()
+    has_value = True
 
     def __init__(self, n, favourite=None, value_black=0.0, delay=0.0):
         self.n, self.favourite, self.value_black, self.delay = n, favourite, value_black, delay
@@ -209,23 +209,24 @@ def test_resigns_after_consecutive_hopeless_moves_only():
 
 def test_search_options_resolve_rollouts_and_lambda():
     cfg = SearchConfig(visits=50, batch_size=4)
-    assert (cfg.visits, cfg.batch_size, cfg.rollouts, cfg.lam) == (50, 4, False, 1.0)
+    assert (cfg.visits, cfg.batch_size, cfg.with_rollouts, cfg.leaf_lambda) == (50, 4, False, 1.0)
     cfg = SearchConfig(rollouts=True)
-    assert cfg.rollouts and cfg.lam == 0.5     # AlphaGo's mix
+    assert cfg.with_rollouts and cfg.leaf_lambda == 0.5     # AlphaGo's mix
     cfg = SearchConfig(rollouts=False)
-    assert not cfg.rollouts and cfg.lam == 1.0
+    assert not cfg.with_rollouts and cfg.leaf_lambda == 1.0
     cfg = SearchConfig(lam=1.0)
-    assert not cfg.rollouts and cfg.lam == 1.0
+    assert not cfg.with_rollouts and cfg.leaf_lambda == 1.0
     cfg = SearchConfig(lam=0.25)
-    assert cfg.rollouts and cfg.lam == 0.25
+    assert cfg.with_rollouts and cfg.leaf_lambda == 0.25
     assert SearchConfig(expand_threshold=3).expand_threshold == 3
-    assert SearchConfig() == SearchConfig(lam=1.0, rollouts=False)   # the player's defaults
+    default = SearchConfig()                                          # the player's defaults
+    assert (default.with_rollouts, default.leaf_lambda) == (False, 1.0)
     for bad in (dict(lam=0.5, rollouts=False), dict(lam=1.5), dict(visits=0),
                 dict(batch_size=0), dict(expand_threshold=0)):
         with pytest.raises(ValueError):
             SearchConfig(**bad)
     with pytest.raises(ValueError):
-        PlayConfig(resign_threshold=1.0)
+        PlayConfig(resign_threshold=0.5)
 
 
 # ---- time ----------------------------------------------------------------------------

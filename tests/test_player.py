@@ -5,7 +5,8 @@ from engine.board import BLACK, PASS, WHITE, is_eye
 from engine.clock import Clock
 from engine.coords import parse_gtp
 from engine.game import Game
-from engine.player import RESIGN, Player, RandomPlayer
+from engine.moves import RESIGN
+from engine.player import Player, RandomPlayer
 from tengen.gtp.analysis_commands import player_commands
 
 

@@ -93,7 +93,7 @@ def fake_ownership(planes, symmetries=1):
 def test_the_score_lead_counts_ownership_less_komi_and_cancels_the_movers_bias(tmp_path):
     rec = parse_sgf(HANDICAP_9, "handicap.sgf")
     reviewer = Reviewer(tiny_config(tmp_path, visits=8))
-    reviewer.player.ensure_search().nets.value_and_ownership = fake_ownership
+    reviewer.positions.ensure().nets.value_and_ownership = fake_ownership
     review = reviewer.review(rec, rules_for(rec, None), "h", "fp")
     # Black's lead is (black stones - white stones) - komi 0.5 whoever is to move,
     # then the last mover's stone (+-0.5 along the game here) taken out as a bias

@@ -1,22 +1,28 @@
-"""The tree search's mechanics, with stand-in networks whose judgement is
+"""The tree search's mechanics (one tree, and many sharing network calls), with stand-in networks whose judgement is
 known exactly: uniform priors and a material count as the value."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
+from selfplay_helpers import tiny_models
 
 from engine import board as B
 from engine.ascii import from_ascii
 from engine.board import BLACK, PASS, WHITE
 from engine.coords import format_gtp, index_to_point, parse_gtp
+from engine.game import Game
+from engine.move_choice import choose_by_weight
 from mcts import tree as T
 from mcts.config import SearchConfig
-from mcts.search import Search
+from mcts.search import Search, run_searches
+from nets.inference import Networks
 
 
 class MaterialNets:
     """Uniform policy; value = tanh(stone difference / 3) for the player to
     move (planes 0 and 1 are the mover's and the opponent's stones)."""
-    policy_net = value_net = True
+    has_value = True
 
     def policy(self, planes):
         b, _, n, _ = planes.shape
@@ -249,10 +255,12 @@ def test_root_noise_and_temperature_are_seeded():
     game = from_ascii(CAPTURE, to_move=BLACK)
     picks = []
     for _ in range(2):
-        s = search_for(game, visits=100, dirichlet_alpha=0.3, temperature=1.0)
+        s = search_for(game, visits=100, dirichlet_alpha=0.3)
         e0, k = s.tree.first[0], s.tree.count[0]
         assert s.tree.e_prior[e0:e0 + k].sum() == pytest.approx(1.0, abs=1e-4)
-        picks.append((s.choose(), s.tree.e_prior[e0:e0 + k].copy()))
+        stats = s.root_stats()
+        pick = choose_by_weight([st.visits for st in stats], 1.0, np.random.default_rng(1))
+        picks.append((stats[pick].move, s.tree.e_prior[e0:e0 + k].copy()))
     assert picks[0][0] == picks[1][0]
     assert np.array_equal(picks[0][1], picks[1][1])
     # noise changed the uniform priors
@@ -274,3 +282,72 @@ def test_search_never_walks_past_the_end_of_the_game():
     # Black's, far more than komi: the pass edge holds exact +1 results
     assert stats[PASS].visits > 0
     assert stats[PASS].q == pytest.approx(1.0)
+
+
+# ---- many trees in one loop: run_searches --------------------------------------
+
+class Counting:
+    """Networks that count their calls and the positions in them."""
+
+    def __init__(self, nets):
+        self.nets = nets
+        self.has_value = nets.has_value
+        self.calls = []
+
+    def policy(self, planes):
+        self.calls.append(("policy", len(planes)))
+        return self.nets.policy(planes)
+
+    def value(self, planes):
+        self.calls.append(("value", len(planes)))
+        return self.nets.value(planes)
+
+
+@pytest.fixture(scope="module")
+def nets(tmp_path_factory):
+    d = tiny_models(tmp_path_factory.mktemp("tiny"))
+    return Networks(d / "policy.safetensors", d / "value.safetensors", bf16=False)
+
+
+def searches(nets, count, **kw):
+    cfg = SearchConfig(batch_size=4, lam=1.0, rollouts=False, expand_threshold=1, **kw)
+    out = []
+    for i in range(count):
+        g = Game(9)
+        g.play(g.legal_moves()[i])
+        s = Search(nets, replace(cfg, seed=i))
+        s.set_position(g)
+        out.append(s)
+    return out
+
+
+def test_every_tree_gets_its_visits_and_the_rounds_share_network_calls(nets):
+    counting = Counting(nets)
+    trees = searches(counting, 5)
+    rounds = run_searches(trees, 16, early_stop=False)
+    assert [s.visits_done for s in trees] == [16] * 5
+    assert all(int(s.tree.e_N[s.tree.first[0]:s.tree.first[0] + s.tree.count[0]].sum()) == 16
+               for s in trees)
+    assert rounds == 4                           # 16 visits in batches of 4
+    policy_calls = [k for kind, k in counting.calls if kind == "policy"]
+    assert policy_calls[0] == 5                  # the five roots in one call
+    assert max(policy_calls) > 4                 # leaves of several trees together
+
+
+def test_a_tree_searched_with_others_matches_it_searched_alone(nets):
+    alone = searches(nets, 3)[2]
+    run_searches([alone], 12, early_stop=False)
+    together = searches(nets, 3)
+    run_searches(together, 12, early_stop=False)
+    a = {st.move: st.visits for st in alone.root_stats()}
+    b = {st.move: st.visits for st in together[2].root_stats()}
+    assert a == b
+
+
+def test_root_noise_makes_seeded_searches_differ(nets):
+    trees = searches(nets, 2, dirichlet_alpha=0.3)
+    for s in trees:
+        s.set_position(Game(9))
+    run_searches(trees, 8, early_stop=False)
+    p0, p1 = (np.sort([st.prior for st in s.root_stats()]) for s in trees)
+    assert not np.allclose(p0, p1)

@@ -28,17 +28,21 @@ until it is stopped, so memory stays bounded however long a GUI analyses.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from engine import board as B
 from engine.colors import COLOR_NAMES, is_color_word, parse_color
 from engine.coords import format_gtp, point_to_index
-from engine.player import Player, with_mover
-from mcts.player import SearchPlayer
-from mcts.search import lcb
+from engine.clock import Clock
+from engine.game import Game
+from engine.player import POLICY_MAP, SEARCH_ANALYSIS, VALUE_MAP, Player, with_mover
+from mcts.search import Search, lcb
 from nets.features import VALUE_PLANES, encode_batch, encode_state
-from nets.policy_player import PolicyPlayer
+
+if TYPE_CHECKING:     # annotations only: importing it loads PyTorch at GTP start-up
+    from nets.inference import Networks
 
 
 @dataclass(frozen=True)
@@ -203,8 +207,8 @@ def _leads_for(fmt, player, game, color):
     """A MoveLeads for KataGo's format when a value network is loaded."""
     if fmt is not kata_info:
         return None
-    nets = player.ensure_search(game.size).nets
-    return MoveLeads(nets, game, color) if nets.value_net is not None else None
+    nets = player.networks_for(game.size)
+    return MoveLeads(nets, game, color) if nets.has_value else None
 
 
 def analyze_command(player, fmt):
@@ -329,33 +333,46 @@ def value_heatmap(get_nets):
     return run
 
 
-def heatmap_commands(get_nets, value=True):
-    """The GoGui heat maps over the networks ``get_nets(board size)`` loads."""
-    commands = [PlayerCommand("tengen-policy_heatmap", policy_heatmap(get_nets),
-                              gogui="gfx/Policy heat map")]
-    if value:
-        commands.append(PlayerCommand("tengen-value_heatmap", value_heatmap(get_nets),
-                                      gogui="gfx/Value heat map"))
-    return commands
-
-
 def player_commands(player: Player) -> list[PlayerCommand]:
-    """The GTP commands ``player`` offers beyond the standard ones: the
-    analysis commands of a search player, the heat maps of a network player,
-    and any its class declares itself (a ``gtp_commands()`` method returning
+    """The GTP commands ``player`` offers beyond the standard ones: those of
+    each analysis it declares (``Player.analyses``), in a fixed order, and
+    any its class declares itself (a ``gtp_commands()`` method returning
     ``PlayerCommand``s)."""
-    if isinstance(player, SearchPlayer):
-        commands = analysis_commands(player)
-    elif isinstance(player, PolicyPlayer):
-        commands = heatmap_commands(player.ensure_networks, value=False)
-    else:
-        commands = []
+    commands = []
+    for analysis, build in ANALYSIS_COMMANDS.items():
+        if analysis in player.analyses:
+            commands += build(player)
     own = getattr(player, "gtp_commands", None)
     return commands + (own() if own is not None else [])
 
 
-def analysis_commands(player: SearchPlayer) -> list[PlayerCommand]:
-    """Every analysis command of a ``SearchPlayer``."""
+class SearchingPlayer(Protocol):
+    """What the live-analysis commands ask of a player that declares
+    ``SEARCH_ANALYSIS`` (``mcts.player.SearchPlayer`` is one)."""
+
+    def prepare(self, game: Game) -> Search: ...
+
+    def networks_for(self, size: int) -> "Networks": ...
+
+    def think(self, game: Game, color: int, visits: int | None = None,
+              stop: Callable[[], bool] | None = None,
+              callback: Callable[[Search], None] | None = None, callback_every: float = 1.0,
+              early_stop: bool = True) -> Search: ...
+
+    def genmove(self, game: Game, color: int, clock: Clock | None, cleanup: bool = False,
+                report: Callable[[Search], None] | None = None, report_every: float = 1.0,
+                started: float | None = None) -> int: ...
+
+
+class NetworkPlayer(Protocol):
+    """What the heat maps ask of a player that declares ``POLICY_MAP`` or
+    ``VALUE_MAP``."""
+
+    def networks_for(self, size: int) -> "Networks": ...
+
+
+def search_commands(player: SearchingPlayer) -> list[PlayerCommand]:
+    """The live-analysis commands of a searching player."""
     return [
         PlayerCommand("lz-analyze", analyze_command(player, lz_info), streaming=True),
         PlayerCommand("kata-analyze", analyze_command(player, kata_info), streaming=True),
@@ -363,4 +380,22 @@ def analysis_commands(player: SearchPlayer) -> list[PlayerCommand]:
                       streaming=True, plays=True),
         PlayerCommand("kata-genmove_analyze", genmove_analyze_command(player, kata_info),
                       streaming=True, plays=True),
-    ] + heatmap_commands(lambda size: player.ensure_search(size).nets)
+    ]
+
+
+def policy_map_commands(player: NetworkPlayer) -> list[PlayerCommand]:
+    return [PlayerCommand("tengen-policy_heatmap", policy_heatmap(player.networks_for),
+                          gogui="gfx/Policy heat map")]
+
+
+def value_map_commands(player: NetworkPlayer) -> list[PlayerCommand]:
+    return [PlayerCommand("tengen-value_heatmap", value_heatmap(player.networks_for),
+                          gogui="gfx/Value heat map")]
+
+
+# every analysis a player may declare, and the commands that show it
+ANALYSIS_COMMANDS: dict[str, Callable[[Any], list[PlayerCommand]]] = {
+    SEARCH_ANALYSIS: search_commands,
+    POLICY_MAP: policy_map_commands,
+    VALUE_MAP: value_map_commands,
+}

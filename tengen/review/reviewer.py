@@ -34,10 +34,8 @@ from engine.colors import COLOR_LETTERS
 from engine.coords import format_gtp
 from engine.dead_stones import final_score
 from engine.game import Game, IllegalMove
-from engine.player import with_mover
 from engine.sgf.record import GameRecord, SGFError
-from mcts.config import PlayConfig
-from mcts.player import SearchPlayer
+from mcts.analysis import PositionSearch
 from mcts.search import MoveStats, Search
 from nets.score import black_leads, both_sides
 
@@ -94,13 +92,12 @@ def _frame(value: float, seen_by: int, wanted: int, flip: Callable[[float], floa
 
 
 class Reviewer:
-    """Reviews games with one search player (its networks loaded once)."""
+    """Reviews games with one position search (its networks loaded once per
+    board size), the same one ``tengen analysis`` and the GTP player use."""
 
-    def __init__(self, config: AnalyzeConfig, player: SearchPlayer | None = None):
+    def __init__(self, config: AnalyzeConfig, positions: PositionSearch | None = None):
         self.config = config
-        self.player = player or SearchPlayer(config.networks, config.search_config(),
-                                             PlayConfig(resign_threshold=0.0))
-        self._off_turn = False
+        self.positions = positions or PositionSearch(config.networks, config.search_config())
 
     def budget_settings(self) -> dict:
         visits, seconds = self.config.budget
@@ -109,20 +106,8 @@ class Reviewer:
     # ---- one position -------------------------------------------------------
     def search(self, game: Game, color: int) -> Search:
         """Search ``game``'s position with ``color`` to move within the budget."""
-        search = self.player.prepare(game)
-        g = with_mover(game, color)
-        if g is not game or self._off_turn:
-            search.root_key = None      # a root with the other side to move shares no tree
-        self._off_turn = g is not game
-        search.set_position(g)
         visits, seconds = self.config.budget
-        if visits:
-            need = visits - search.root_visits()
-            if need > 0 or search.root_visits() == 0:
-                search.run(visits=max(1, need), early_stop=False)
-        else:
-            search.run(seconds=seconds, early_stop=False)
-        return search
+        return self.positions.analyse(game, color, visits=visits, seconds=seconds)
 
     def _look(self, game: Game, color: int) -> _Seen:
         if game.is_over:
@@ -151,7 +136,7 @@ class Reviewer:
             except IllegalMove:
                 after = None
             asks.append((after if after is not None else s.game, 3 - c))
-        leads = black_leads(self.player.ensure_search(seen[0].game.size).nets, asks)
+        leads = black_leads(self.positions.ensure(seen[0].game.size).nets, asks)
         if leads is None:
             return
         series = [(leads[2 * k] + leads[2 * k + 1]) / 2 for k in range(len(seen))]
@@ -174,8 +159,7 @@ class Reviewer:
         record.to_game(rules)                     # an illegal move is reported before searching
         game = record.to_game(rules, upto=0)
         n = game.size
-        self.player.new_game(game)
-        self._off_turn = False
+        self.positions.ensure(n).new_tree()
         seen = []
         total = len(record.moves) + 1
         for i, (c, p) in enumerate(record.moves):
