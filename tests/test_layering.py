@@ -18,6 +18,7 @@ LAYERS = {
     "nets": 2,            # feature planes, the networks and the rollout policy: training, evaluation
     "mcts": 3,            # the search and its player
     "tengen.gtp": 4,      # the protocol, the Go commands, analysis formats, the client
+    "tengen.analysis_engine": 4,  # tengen analysis: KataGo's JSON analysis protocol
     "tengen.referee": 5,  # tengen match
     "tengen.review": 5,   # tengen analyze
     "selfplay": 6,        # self-play and reinforcement learning (may referee its gating)
