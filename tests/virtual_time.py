@@ -12,8 +12,6 @@ hanging."""
 import threading
 import time
 
-from nets.inference import Networks
-
 REAL_MONOTONIC = time.monotonic
 
 
@@ -45,6 +43,8 @@ def virtual_time(monkeypatch) -> VirtualTime:
 def networks_take(monkeypatch, clock: VirtualTime, seconds: float) -> None:
     """Every pass of a loaded network (``Networks``: policy, value, value
     and ownership) advances ``clock`` by ``seconds``."""
+    from nets.inference import Networks
+
     for name in ("policy_logits", "value", "value_and_ownership"):
         original = getattr(Networks, name)
 
