@@ -68,6 +68,7 @@ class MoveStats:
     q: float           # mean value for the player to move, in [-1, 1]
     prior: float
     pv: list = field(default_factory=list)  # board points
+    pv_visits: list = field(default_factory=list)  # visits of each move of ``pv`` (when asked)
 
     @property
     def winrate(self) -> float:
@@ -289,8 +290,9 @@ class Search:
         return n[-1] - n[-2] > remaining
 
     # ---- results ------------------------------------------------------
-    def root_stats(self, pv_length: int = 12) -> list[MoveStats]:
-        """Root moves with visits, best first (then by prior for unvisited)."""
+    def root_stats(self, pv_length: int = 12, pv_visits: bool = False) -> list[MoveStats]:
+        """Root moves with visits, best first (then by prior for unvisited);
+        ``pv_visits``: with the visits of every move of each line."""
         tr = self.tree
         if tr.meta[T.META_NODES] == 0:
             return []
@@ -307,8 +309,26 @@ class Search:
                 m = T.principal_variation(tr, tr.e_child[e], pv[:pv_length - 1])
                 moves += [int(x) for x in pv[:m]]
             out.append(MoveStats(index_to_point(int(tr.e_move[e]), n), nv, float(q),
-                                 float(tr.e_prior[e]), [index_to_point(x, n) for x in moves]))
+                                 float(tr.e_prior[e]), [index_to_point(x, n) for x in moves],
+                                 self._line_visits(e, len(moves)) if pv_visits else []))
         out.sort(key=lambda s: (-s.visits, -s.q if s.visits else 0.0, -s.prior))
+        return out
+
+    def _line_visits(self, edge: int, length: int) -> list[int]:
+        """The visits of the edges of the line from root edge ``edge``, the
+        most visited child each time (``tree.principal_variation``'s rule)."""
+        tr = self.tree
+        out = [int(tr.e_N[edge])]
+        node = int(tr.e_child[edge])
+        while len(out) < length and node > 0:
+            f, c = int(tr.first[node]), int(tr.count[node])
+            if c == 0:
+                break
+            best = f + int(np.argmax(tr.e_N[f:f + c]))
+            if tr.e_N[best] <= 0:
+                break
+            out.append(int(tr.e_N[best]))
+            node = int(tr.e_child[best])
         return out
 
     def root_visits(self) -> int:

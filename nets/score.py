@@ -30,7 +30,7 @@ def black_leads(nets: Networks, positions: list[tuple[Game, int]],
                 symmetries: int = NUM_SYMMETRIES) -> list[float] | None:
     """Black's lead in each ``(game, side to move)``; None without a value
     network."""
-    if nets.value_net is None:
+    if not nets.has_value:
         return None
     out = [0.0] * len(positions)
     todo = []
@@ -41,20 +41,29 @@ def black_leads(nets: Networks, positions: list[tuple[Game, int]],
             todo.append(k)
     if not todo:
         return out
-    states = np.stack([with_mover(positions[k][0], positions[k][1]).state for k in todo])
+    asked = [positions[k] for k in todo]
+    sums = movers_ownership(nets, asked, symmetries).sum(axis=(1, 2))
+    black = np.array([mover == BLACK for _, mover in asked])
+    leads = movers_lead(sums, np.array([g.komi for g, _ in asked]), black)
+    for j, lead in enumerate(np.where(black, leads, -leads)):
+        out[todo[j]] = float(lead)
+    return out
+
+
+def movers_ownership(nets: Networks, positions: list[tuple[Game, int]],
+                     symmetries: int = 1) -> np.ndarray:
+    """The ownership head's map (K, n, n) of each ``(game, side to move)``
+    in the mover's frame (+1: the point ends up the mover's), averaged
+    over ``symmetries`` of the board's eight; rows are the board's y
+    (row 0 is line 1).  The networks must have a value network."""
+    states = np.stack([with_mover(g, mover).state for g, mover in positions])
     size = int(states[0][B.H_N])
     planes = np.zeros((len(states), VALUE_PLANES, size, size), np.uint8)
     encode_batch(states, planes)
     step = max(1, BATCH // symmetries)
-    for i in range(0, len(todo), step):
-        _, own = nets.value_and_ownership(planes[i:i + step], symmetries)
-        sums = own.sum(axis=(1, 2))
-        asked = [positions[k] for k in todo[i:i + len(sums)]]
-        black = np.array([mover == BLACK for _, mover in asked])
-        leads = movers_lead(sums, np.array([g.komi for g, _ in asked]), black)
-        for j, lead in enumerate(np.where(black, leads, -leads)):
-            out[todo[i + j]] = float(lead)
-    return out
+    maps = [nets.value_and_ownership(planes[i:i + step], symmetries)[1]
+            for i in range(0, len(states), step)]
+    return np.concatenate(maps)
 
 
 def movers_lead(ownership_sums: np.ndarray, komi: np.ndarray,
@@ -74,7 +83,7 @@ def lead_after(nets: Networks, game: Game, color: int, moves: list[int],
                symmetries: int = 2) -> list[float | None] | None:
     """``color``'s lead after each of ``moves`` (None for an illegal one),
     the mean of both sides to move; None without a value network."""
-    if nets.value_net is None:
+    if not nets.has_value:
         return None
     asks, where = [], []
     for p in moves:
