@@ -18,7 +18,7 @@ remain; resign under ``PlayConfig.resign_rule`` (never during
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -107,11 +107,12 @@ class SearchPlayer(Player):
     def think(self, game: Game, color: int, visits: int | None = None,
               stop: Callable[[], bool] | None = None,
               callback: Callable[[Search], None] | None = None, callback_every: float = 1.0,
-              early_stop: bool = True) -> Search:
+              early_stop: bool = True, root_moves: Collection[int] | None = None) -> Search:
         """Search ``game`` for ``color`` until ``visits`` visits or ``stop()``
-        (at least one of them); returns the Search."""
+        (at least one of them), only ``root_moves`` at the root when given;
+        returns the Search."""
         search = self.prepare(game)
-        search.set_position(game, color)
+        search.set_position(game, color, root_moves)
         search.run(visits=visits, stop=stop, callback=callback, callback_every=callback_every,
                    early_stop=early_stop)
         return search
@@ -131,7 +132,7 @@ class SearchPlayer(Player):
 
     def genmove(self, game: Game, color: int, clock: Clock | None, cleanup: bool = False,
                 report: Callable[[Search], None] | None = None, report_every: float = 1.0,
-                started: float | None = None) -> int:
+                started: float | None = None, root_moves: Collection[int] | None = None) -> int:
         """As ``Player.genmove``; ``report(search)`` is called every
         ``report_every`` seconds while searching and once at the end;
         ``started`` (``time.perf_counter()``) is when the move was asked
@@ -152,7 +153,7 @@ class SearchPlayer(Player):
             stop = TimedStop(search, plan, started if from_clock else time.perf_counter(),
                              self.play.unclear_ratio)
         self.think(game, color, visits=visits, stop=stop, callback=report,
-                   callback_every=report_every)
+                   callback_every=report_every, root_moves=root_moves)
         if report is not None:
             report(search)
         stats = search.root_stats()

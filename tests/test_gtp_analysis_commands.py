@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from gtp_helpers import Collector, save_tiny_models
 from virtual_time import REAL_MONOTONIC, networks_take, virtual_time
@@ -19,7 +20,7 @@ from virtual_time import REAL_MONOTONIC, networks_take, virtual_time
 import tengen.gtp.server as gtp_server
 from engine.board import BLACK, WHITE
 from engine.coords import parse_gtp
-from tengen.gtp.config import EngineConfig
+from tengen.gtp.config import EngineConfig, InitialGame
 from tengen.gtp.protocol import LineReader
 from tengen.gtp.server import build_server
 from mcts.config import PlayConfig, SearchConfig
@@ -42,7 +43,7 @@ def mcts_config(models, **kw):
     search = {"visits": 32, **{k: kw.pop(k) for k in list(kw) if k in ("visits", "lam", "rollouts")}}
     play = {"resign_threshold": 0.0,
             **{k: kw.pop(k) for k in list(kw) if k in ("time_per_move", "resign_threshold")}}
-    return EngineConfig(player="mcts", size=9, seed=1,
+    return EngineConfig(player="mcts", setup=InitialGame(size=9), seed=1,
                         networks=NetworkConfig(pol, val, threads=1),
                         search=SearchConfig(**search), play=PlayConfig(**play), **kw)
 
@@ -249,7 +250,7 @@ def test_a_full_tree_keeps_reporting_its_last_result(models, monkeypatch):
     pol, val = models
     player = SearchPlayer(NetworkConfig(pol, val, threads=1), SearchConfig(max_nodes=300, seed=1))
     monkeypatch.setattr(gtp_server, "make_player", lambda config: player)
-    s = Session(EngineConfig(player="random", size=9))
+    s = Session(EngineConfig(player="random", setup=InitialGame(size=9)))
     full = {}
 
     def filled():
@@ -336,7 +337,7 @@ def test_start_up_stays_instant_with_the_search_player(models):
     pol, val = models
     script = (
         "import sys\n"
-        "from tengen.gtp.config import EngineConfig\n"
+        "from tengen.gtp.config import EngineConfig, InitialGame\n"
         "from tengen.gtp.server import build_server\n"
         "from tengen.gtp.protocol import LineReader\n"
         "from mcts.config import SearchConfig\n"
@@ -344,7 +345,7 @@ def test_start_up_stays_instant_with_the_search_player(models):
         "class Out:\n"
         "    def write(self, text): pass\n"
         f"config = EngineConfig(player='mcts', networks=NetworkConfig({pol!r}, {val!r}, 1), "
-        "size=9, search=SearchConfig(visits=8))\n"
+        "setup=InitialGame(size=9), search=SearchConfig(visits=8))\n"
         "server, reader = build_server(config), LineReader()\n"
         "for line in ('protocol_version', 'name', 'list_commands', 'boardsize 9', 'play b e5'):\n"
         "    server.handle_line(line, Out(), reader)\n"
@@ -478,3 +479,90 @@ def test_absolute_time_follows_time_left(timed):
     reply = s.ask("genmove w")
     assert clock() - t0 < 0.3
     assert reply.startswith("= ") and s.engine.player.search.visits_done == 0
+
+
+# ---- KataGo's extra fields, and avoid / allow ----------------------------------------
+
+def _fields(part):
+    """``key value value ...`` runs of one ``info`` part, by key (numbers and
+    vertices after a key are its values)."""
+    words = part.split()
+    out, key = {}, None
+    for w in words:
+        if re.fullmatch(r"[A-Za-z]+", w) and not re.fullmatch(r"[A-HJ-Ta-hj-t][0-9]+|pass", w):
+            key = w
+            out[key] = []
+        else:
+            out[key].append(w)
+    return out
+
+
+def test_kata_analyze_prints_ownership_from_the_top_left_in_the_movers_frame(session):
+    """KataGo's order: row by row from A9 (top left) to J1; +1 is the side
+    to move's.  The stand-in ownership head owns A1 for the mover and J9
+    for the opponent, so the first value (A9) is 0, A1 (first of the last
+    row) is +1 and J9 (last of the first row) is -1."""
+    session.ask("boardsize 9")
+    session.ask("play b e5")
+    nets = session.engine.player.networks_for(9)
+    real = nets.value_and_ownership
+
+    def fake(planes, symmetries=1):
+        v, own = real(planes, symmetries)
+        own = np.zeros_like(own)
+        own[:, 0, 0] = 1.0          # row 0 is line 1: A1
+        own[:, 8, 8] = -1.0         # J9
+        return v, own
+    nets.value_and_ownership = fake
+    try:
+        first, _ = session.stream("kata-analyze w 5 ownership true rootInfo true", infos=1)
+    finally:
+        del nets.value_and_ownership
+    line = first.split("\n")[1]
+    info, _, own = line.rpartition(" ownership ")
+    values = [float(x) for x in own.split()]
+    assert len(values) == 81
+    assert values[0] == 0.0 and values[8 * 9] == 1.0 and values[8] == -1.0
+    root = _fields(info.rpartition(" rootInfo ")[2])
+    assert int(root["visits"][0]) > 0 and 0 <= float(root["winrate"][0]) <= 1
+    assert "scoreLead" in root
+
+
+def test_kata_analyze_prints_pv_visits_and_each_moves_ownership(session):
+    session.ask("boardsize 9")
+    first, _ = session.stream("kata-analyze b 5 pvVisits true movesOwnership true", infos=2)
+    last = first.split("\n")[-1]
+    for part in last.split(" info ")[:3]:
+        f = _fields(part)
+        pv, visits = f["pv"], [int(v) for v in f["pvVisits"]]
+        assert len(visits) == len(pv) and visits[0] == int(f["visits"][0])
+        assert visits == sorted(visits, reverse=True)      # a line's visits only shrink
+        assert f["pvEdgeVisits"] == f["pvVisits"]          # a tree: every position one edge
+        own = [float(x) for x in f["movesOwnership"]]
+        assert len(own) == 81 and all(-1 <= x <= 1 for x in own)
+
+
+def test_allow_and_avoid_restrict_the_moves_searched_at_the_root(session):
+    session.ask("boardsize 9")
+    first, _ = session.stream("kata-analyze b 5 allow b D4,E5 1", infos=2)
+    shown = {m[0] for line in parse_lines(first, KATA_MOVE) for m in line}
+    assert shown <= {"D4", "E5"} and shown
+    first, _ = session.stream("lz-analyze b 5 avoid b E5,D4 1 avoid b C3 1", infos=2)
+    shown = {m[0] for line in parse_lines(first, LZ_MOVE) for m in line}
+    assert shown and not shown & {"E5", "D4", "C3"}
+    # the other side's avoid list does not bind the side analysed
+    first, _ = session.stream("lz-analyze b 5 minmoves 81 avoid w E5 1", infos=2)
+    assert "E5" in {m[0] for line in parse_lines(first, LZ_MOVE) for m in line}
+
+
+@pytest.mark.parametrize("args, message", [
+    ("allow b D4 1 allow b E5 1", "once"),
+    ("allow b D4 1 avoid b E5 1", "together"),
+    ("avoid b Z99 1", "bad vertex"),
+    ("ownership maybe", "true or false"),
+])
+def test_bad_avoid_allow_and_switches_are_clear_errors(session, args, message):
+    session.ask("boardsize 9")
+    answer = session.ask(f"kata-analyze b 5 {args}")
+    assert answer.startswith("?") and message in answer
+    assert session.ask("name") == "= tengen"

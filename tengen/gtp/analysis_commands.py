@@ -10,9 +10,15 @@
   ``scoreLead`` (and ``scoreMean``, KataGo's older name for it): the side
   to move's lead after the move from the ownership head
   (``nets.score.lead_after``); without one the score fields are left out,
-  as KataGo's own docs ask consumers to expect fields to come and go.  Keys: ``interval N``, ``minmoves N`` (moves
-  listed even unvisited), ``maxmoves N``; ``avoid``/``allow`` and KataGo's
-  ``ownership``-style switches are accepted and ignored.
+  as KataGo's own docs ask consumers to expect fields to come and go.
+  Keys: ``interval N``, ``minmoves N`` (moves listed even unvisited),
+  ``maxmoves N``; ``avoid``/``allow COLOUR VERTICES DEPTH`` (the moves
+  searched at the root); KataGo's switches ``ownership``, ``movesOwnership``,
+  ``pvVisits``/``pvEdgeVisits`` and ``rootInfo`` (the maps are the value
+  network's ownership head, in the mover's frame, from the top left as
+  KataGo prints them); ``ownershipStdev`` and ``movesOwnershipStdev`` are
+  accepted and left out (a spread across the search tree, which tengen's
+  ownership is not).
 * ``lz-genmove_analyze`` / ``kata-genmove_analyze``: ``genmove`` (same time
   management) printing the same lines while it thinks, then ``play
   <vertex>``; like KataGo's, it is not cut short by input.
@@ -26,7 +32,7 @@ until it is stopped, so memory stays bounded however long a GUI analyses.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,9 +40,11 @@ import numpy as np
 
 from engine import board as B
 from engine.colors import COLOR_NAMES, is_color_word, parse_color
-from engine.coords import format_gtp, point_to_index
+from engine.coords import CoordinateError, format_gtp, parse_gtp, point_to_index
 from engine.clock import Clock
-from engine.game import Game
+from engine.board import BLACK
+from engine.game import Game, IllegalMove
+from engine.moves import PASS
 from engine.player import POLICY_MAP, SEARCH_ANALYSIS, VALUE_MAP, Player, with_mover
 from mcts.search import Search, lcb
 from nets.features import VALUE_PLANES, encode_batch, encode_state
@@ -73,8 +81,12 @@ class PlayerCommand:
 PV_LENGTH = 16
 DEFAULT_INTERVAL = 1.0      # seconds between lines when the GUI gives none
 MIN_INTERVAL = 0.01
-_IGNORED_SWITCHES = {"ownership", "ownershipstdev", "pvvisits", "pvedgevisits", "rootinfo",
-                     "movesownership", "movesownershipstdev"}
+# KataGo's switches (``key true|false``): the ones tengen draws, and the ones
+# it accepts and leaves out (a spread of ownership over the search: tengen's
+# ownership is the network's map of the position, not a statistic of its tree)
+_SWITCHES = {"ownership": "ownership", "movesownership": "moves_ownership",
+             "pvvisits": "pv_visits", "pvedgevisits": "pv_visits", "rootinfo": "root_info"}
+_IGNORED_SWITCHES = {"ownershipstdev", "movesownershipstdev"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,11 @@ class AnalysisRequest:
     interval: float       # seconds
     minmoves: int = 0
     maxmoves: int = 0     # 0: no limit
+    ownership: bool = False
+    moves_ownership: bool = False
+    pv_visits: bool = False
+    root_info: bool = False
+    root_moves: frozenset[int] | None = None    # avoid/allow: the moves searched at the root
 
 
 def _count(word, what):
@@ -91,12 +108,36 @@ def _count(word, what):
     return int(word)
 
 
+def _switch(word, what):
+    if word.lower() not in ("true", "false"):
+        raise ValueError(f"{what} must be true or false")
+    return word.lower() == "true"
+
+
+def _vertices(word, n):
+    """``D4,Q16,pass``: board points (KataGo and Leela Zero separate them
+    with commas)."""
+    out = set()
+    for v in word.split(","):
+        if v:
+            try:
+                out.add(parse_gtp(v, n))
+            except CoordinateError as e:
+                raise ValueError(f"bad vertex {v!r} in avoid/allow: {e}") from None
+    return out
+
+
 def parse_request(args, game):
     """``[colour] [interval] [key value ...]`` as Leela Zero and KataGo
-    take them (interval in centiseconds)."""
+    take them (interval in centiseconds).  ``avoid`` and ``allow``
+    (``COLOUR VERTICES UNTIL_DEPTH``) restrict the moves searched at the
+    root when they name the side analysed and a depth of at least 1; the
+    search does not restrict deeper moves."""
     args = list(args)
     color, interval = game.to_move, None
-    minmoves = maxmoves = 0
+    counts = {"minmoves": 0, "maxmoves": 0}
+    switches = {}
+    avoided, allowed = set(), None
     i = 0
     if i < len(args) and is_color_word(args[i]):
         color = parse_color(args[i])
@@ -106,26 +147,45 @@ def parse_request(args, game):
         i += 1
     while i < len(args):
         key = args[i].lower()
-        if key in ("interval", "minmoves", "maxmoves") or key in _IGNORED_SWITCHES:
+        if key in ("interval", "minmoves", "maxmoves") or key in _SWITCHES \
+                or key in _IGNORED_SWITCHES:
             if i + 1 >= len(args):
                 raise ValueError(f"{key} needs a value")
             if key == "interval":
                 interval = _count(args[i + 1], "interval")
-            elif key == "minmoves":
-                minmoves = _count(args[i + 1], "minmoves")
-            elif key == "maxmoves":
-                maxmoves = _count(args[i + 1], "maxmoves")
+            elif key in counts:
+                counts[key] = _count(args[i + 1], key)
+            elif key in _SWITCHES:     # pvVisits and pvEdgeVisits: either asks for both
+                switches[_SWITCHES[key]] = _switch(args[i + 1], key) or \
+                    switches.get(_SWITCHES[key], False)
+            else:
+                _switch(args[i + 1], key)
             i += 2
         elif key in ("avoid", "allow"):
-            # avoid|allow COLOUR VERTICES UNTIL_DEPTH: accepted, not applied
             if i + 3 >= len(args) or not is_color_word(args[i + 1]):
                 raise ValueError(f"{key} needs a colour, vertices and a depth")
-            _count(args[i + 3], f"{key} depth")
+            who = parse_color(args[i + 1])
+            points = _vertices(args[i + 2], game.size)
+            depth = _count(args[i + 3], f"{key} depth")
+            if key == "allow":
+                if allowed is not None:
+                    raise ValueError("allow may be given once")
+                allowed = points if who == color and depth >= 1 else None
+            elif who == color and depth >= 1:
+                avoided |= points
             i += 4
         else:
             raise ValueError(f"unknown analysis option {args[i]!r}")
+    if allowed is not None and avoided:
+        raise ValueError("avoid and allow cannot be given together")
+    root_moves = None
+    if allowed is not None:
+        root_moves = frozenset(allowed)
+    elif avoided:
+        root_moves = frozenset(set(game.points()) | {PASS}) - avoided
     seconds = DEFAULT_INTERVAL if interval is None else max(MIN_INTERVAL, interval / 100)
-    return AnalysisRequest(color, seconds, minmoves, maxmoves)
+    return AnalysisRequest(color, seconds, counts["minmoves"], counts["maxmoves"],
+                           root_moves=root_moves, **switches)
 
 
 def listed_moves(stats, req):
@@ -141,7 +201,7 @@ def _x10k(p):
     return min(10000, max(0, round(p * 10000)))
 
 
-def lz_info(stats, n, req):
+def lz_info(stats, n, req, figures=None):
     """One Leela Zero analysis line (empty when nothing is searched)."""
     parts = []
     for order, s in enumerate(listed_moves(stats, req)):
@@ -152,14 +212,25 @@ def lz_info(stats, n, req):
     return " ".join(parts)
 
 
-def kata_info(stats, n, req, leads=None):
+def _map_text(own):
+    """An ownership map (n, n; row 0 is line 1) as KataGo prints it: row by
+    row from the top left (A19 on 19x19) to the bottom right."""
+    return " ".join(f"{v:.6f}" for v in np.asarray(own)[::-1].ravel())
+
+
+def kata_info(stats, n, req, figures=None):
     """One KataGo analysis line (empty when nothing is searched).
-    ``leads(moves)``: the side to move's score lead after each move, or
-    None when there is no score estimate (the score fields are then left
-    out, as KataGo's docs let consumers expect)."""
+    ``figures``: the position's ``PositionFigures`` with a value network
+    (the score fields and the maps are left out without one, as KataGo's
+    docs let consumers expect fields to come and go)."""
     parts = []
     shown = listed_moves(stats, req)
-    scores = leads([s.move for s in shown]) if leads is not None else None
+    if not shown:
+        return ""
+    moves = [s.move for s in shown]
+    scores = figures.leads(moves) if figures is not None else None
+    maps = figures.moves_ownership(moves) if figures is not None and req.moves_ownership \
+        else None
     for order, s in enumerate(shown):
         pv = " ".join(format_gtp(p, n) for p in s.pv)
         low = lcb(s)
@@ -167,48 +238,105 @@ def kata_info(stats, n, req, leads=None):
         if scores is not None and scores[order] is not None:
             # KataGo: scoreMean is "the same as scoreLead", kept for older tools
             score = f"scoreMean {scores[order]:.3f} scoreLead {scores[order]:.3f} "
-        parts.append(f"info move {format_gtp(s.move, n)} visits {s.visits} "
-                     f"utility {s.q:.6f} winrate {s.winrate:.6f} {score}prior {s.prior:.6f} "
-                     f"lcb {low:.6f} utilityLcb {2 * low - 1:.6f} order {order} pv {pv}")
+        line = (f"info move {format_gtp(s.move, n)} visits {s.visits} "
+                f"utility {s.q:.6f} winrate {s.winrate:.6f} {score}prior {s.prior:.6f} "
+                f"lcb {low:.6f} utilityLcb {2 * low - 1:.6f} order {order} pv {pv}")
+        if req.pv_visits:
+            visits = " ".join(str(v) for v in s.pv_visits)
+            line += f" pvVisits {visits} pvEdgeVisits {visits}"
+        if maps is not None and maps[order] is not None:
+            line += " movesOwnership " + _map_text(maps[order])
+        parts.append(line)
+    if req.root_info and figures is not None:
+        parts.append(figures.root_info_text())
+    if req.ownership and figures is not None:
+        parts.append("ownership " + _map_text(figures.root_ownership()))
     return " ".join(parts)
 
 
-class MoveLeads:
-    """The score lead after each root move of one position, from the
-    value network's ownership head (``nets.score.lead_after``), computed
-    once per move however many lines report it."""
+class PositionFigures:
+    """What the value network says of one analysed position, for KataGo's
+    fields: the score lead after each root move (``nets.score.lead_after``),
+    the ownership of the position and after each move, in the frame of the
+    side analysed; each computed once however many lines report it."""
 
     def __init__(self, nets, game, color):
         self.nets, self.game, self.color = nets, with_mover(game, color), color
-        self.known = {}
+        self.search = None
+        self._leads = {}
+        self._maps = {}
+        self._root = None
+        self._lead = None
 
-    def __call__(self, moves):
+    def leads(self, moves):
         from nets.score import lead_after
 
-        todo = [p for p in moves if p not in self.known]
+        todo = [p for p in moves if p not in self._leads]
         if todo:
-            found = lead_after(self.nets, self.game, self.color, todo)
-            if found is None:
-                return None
-            self.known.update(zip(todo, found))
-        return [self.known[p] for p in moves]
+            self._leads.update(zip(todo, lead_after(self.nets, self.game, self.color, todo)))
+        return [self._leads[p] for p in moves]
+
+    def moves_ownership(self, moves):
+        """The ownership after each move (None for an illegal one), the
+        opponent then to move, in the analysed side's frame."""
+        from nets.score import movers_ownership
+
+        todo, positions = [], []
+        for p in moves:
+            if p in self._maps:
+                continue
+            g = self.game.copy()
+            try:
+                g.play(p, self.color)
+            except IllegalMove:
+                self._maps[p] = None
+                continue
+            todo.append(p)
+            positions.append((g, 3 - self.color))
+        if todo:
+            for p, own in zip(todo, movers_ownership(self.nets, positions)):
+                self._maps[p] = -own
+        return [self._maps[p] for p in moves]
+
+    def root_ownership(self):
+        from nets.score import movers_ownership
+
+        if self._root is None:
+            self._root = movers_ownership(self.nets, [(self.game, self.color)])[0]
+        return self._root
+
+    def root_info_text(self):
+        """KataGo's ``rootInfo``: the root's visits, value and score."""
+        from nets.score import black_leads, both_sides
+
+        s = self.search
+        q = s.root_value()
+        text = (f"rootInfo visits {s.root_visits()} utility {q:.6f} "
+                f"winrate {(q + 1) / 2:.6f}")
+        if self._lead is None:
+            leads = black_leads(self.nets, both_sides(self.game), 2)
+            sign = 1.0 if self.color == BLACK else -1.0
+            self._lead = sign * (leads[0] + leads[1]) / 2
+        return text + f" scoreMean {self._lead:.3f} scoreLead {self._lead:.3f}"
 
 
-def _reporter(fmt, n, req, stream, leads=None):
+def _reporter(fmt, n, req, stream, figures=None):
     def report(search):
-        stats = search.root_stats(PV_LENGTH)
-        line = fmt(stats, n, req, leads) if leads is not None else fmt(stats, n, req)
+        if figures is not None:
+            figures.search = search
+        stats = search.root_stats(PV_LENGTH, pv_visits=req.pv_visits)
+        line = fmt(stats, n, req, figures)
         if line:
             stream.write(line)
     return report
 
 
-def _leads_for(fmt, player, game, color):
-    """A MoveLeads for KataGo's format when a value network is loaded."""
+def _figures_for(fmt, player, game, color):
+    """The value network's figures for KataGo's format, when one is loaded."""
     if fmt is not kata_info:
         return None
     nets = player.networks_for(game.size)
-    return MoveLeads(nets, game, color) if nets.has_value else None
+    return PositionFigures(nets, game, color) if nets.has_value else None
 
 
 def analyze_command(player, fmt):
@@ -217,9 +345,11 @@ def analyze_command(player, fmt):
         req = parse_request(args, game)
         player.prepare(game)          # a missing model is an error, not an empty stream
         stream.begin()
-        report = _reporter(fmt, game.size, req, stream, _leads_for(fmt, player, game, req.color))
+        report = _reporter(fmt, game.size, req, stream,
+                           _figures_for(fmt, player, game, req.color))
         search = player.think(game, req.color, stop=stream.interrupted, callback=report,
-                              callback_every=req.interval, early_stop=False)
+                              callback_every=req.interval, early_stop=False,
+                              root_moves=req.root_moves)
         # the search only ends early when its tree is full: repeat the result
         while not stream.wait(req.interval):
             report(search)
@@ -234,9 +364,10 @@ def genmove_analyze_command(player, fmt):
         req = parse_request(args, game)
         player.prepare(game)
         stream.begin()
-        report = _reporter(fmt, game.size, req, stream, _leads_for(fmt, player, game, req.color))
+        report = _reporter(fmt, game.size, req, stream,
+                           _figures_for(fmt, player, game, req.color))
         move = player.genmove(game, req.color, clock, report=report, report_every=req.interval,
-                              started=started)
+                              started=started, root_moves=req.root_moves)
         return req.color, move
     return run
 
@@ -357,11 +488,12 @@ class SearchingPlayer(Protocol):
     def think(self, game: Game, color: int, visits: int | None = None,
               stop: Callable[[], bool] | None = None,
               callback: Callable[[Search], None] | None = None, callback_every: float = 1.0,
-              early_stop: bool = True) -> Search: ...
+              early_stop: bool = True, root_moves: Collection[int] | None = None) -> Search: ...
 
     def genmove(self, game: Game, color: int, clock: Clock | None, cleanup: bool = False,
                 report: Callable[[Search], None] | None = None, report_every: float = 1.0,
-                started: float | None = None) -> int: ...
+                started: float | None = None,
+                root_moves: Collection[int] | None = None) -> int: ...
 
 
 class NetworkPlayer(Protocol):
