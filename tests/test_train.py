@@ -1,5 +1,8 @@
 """``nets.train``: the training loop end to end on tiny random games, resume,
-Ctrl-C, rescheduling, value training, starting from a network."""
+Ctrl-C, rescheduling, value training, starting from a network; and the
+pieces of a step: losses and metrics against plain computations,
+validation, the optimiser's weight decay, frozen layers, a value network
+started from a policy trunk."""
 
 import numpy as np
 import pytest
@@ -7,16 +10,25 @@ import torch
 from nets_helpers import random_games_dir, small_config
 
 from nets.evaluate import evaluate
-from nets.features import VALUE_PLANES
+from nets.features import POLICY_PLANES, VALUE_PLANES
 from nets.inference import Networks
 from nets.model import (
     ModelFileError,
     build,
     load_model,
+    planes_to_tensor,
     policy_config,
     save_model,
+    value_config,
 )
-from nets.train import Trainer
+from nets.train import (
+    Trainer,
+    freeze_trunk,
+    init_from_network,
+    loss_and_metrics,
+    make_optimizer,
+    validate,
+)
 
 
 def test_network_overfits_a_tiny_dataset(tmp_path):
@@ -155,3 +167,112 @@ def test_fine_tuning_starts_from_the_whole_network_and_keeps_frozen_layers(tmp_p
         moved = not torch.equal(start[k], end[k])
         frozen = k.startswith(("trunk.convs.0.", "trunk.convs.1."))
         assert moved != frozen, k
+
+
+# ---- the pieces of a training step ------------------------------------------------
+
+def batch_of(planes, b=6, n=9, seed=0):
+    """Random 0/1 input planes, moves and results."""
+    g = torch.Generator().manual_seed(seed)
+    x = (torch.rand(b, planes, n, n, generator=g) < 0.3).float()
+    move = torch.randint(0, n * n + 1, (b,), generator=g)
+    value = torch.where(torch.rand(b, generator=g) < 0.5, -1.0, 1.0)
+    owner = torch.rand(b, n, n, generator=g) * 2 - 1
+    return x, move, value, owner
+
+
+def test_a_policy_batchs_loss_is_the_cross_entropy_and_its_hits_the_top_moves(tmp_path):
+    torch.manual_seed(0)
+    cfg = small_config(tmp_path, "unused")
+    net = build(policy_config(width=8, layers=3, arch="plain")).eval()
+    x, move, value, _ = batch_of(POLICY_PLANES)
+    loss, m = loss_and_metrics(cfg, net, x, move, value)
+    logits = net(x).detach().double().numpy()
+    log_p = logits - np.log(np.exp(logits - logits.max(1, keepdims=True)).sum(1, keepdims=True)) \
+        - logits.max(1, keepdims=True)
+    target = move.numpy()
+    ranks = (logits > logits[np.arange(len(target)), target][:, None]).sum(1)
+    assert loss.item() == pytest.approx(-log_p[np.arange(len(target)), target].mean(), rel=1e-5)
+    assert m["loss"] == pytest.approx(loss.item())
+    assert m["top1"] == pytest.approx((ranks == 0).mean())
+    assert m["top5"] == pytest.approx((ranks < 5).mean())
+
+
+def test_a_value_batchs_loss_adds_the_weighted_ownership_error(tmp_path):
+    torch.manual_seed(0)
+    cfg = small_config(tmp_path, "unused", kind="value", ownership_weight=0.25)
+    net = build(value_config(width=8, layers=3, arch="plain")).eval()
+    x, move, value, owner = batch_of(VALUE_PLANES)
+    loss, m = loss_and_metrics(cfg, net, x, move, value, owner)
+    v, own = (t.detach().numpy() for t in net.forward_with_ownership(x))
+    mse = ((v - value.numpy()) ** 2).mean()
+    own_mse = ((own - owner.numpy()) ** 2).mean()
+    assert m["mse"] == pytest.approx(mse, rel=1e-5)
+    assert m["ownership_mse"] == pytest.approx(own_mse, rel=1e-5)
+    assert loss.item() == pytest.approx(mse + 0.25 * own_mse, rel=1e-5) == m["loss"]
+    assert m["winner_acc"] == pytest.approx(((v > 0) == (value.numpy() > 0)).mean())
+    _, alone = loss_and_metrics(cfg, net, x, move, value)            # no targets: value only
+    assert "ownership_mse" not in alone and alone["loss"] == pytest.approx(mse, rel=1e-5)
+
+
+def test_validation_averages_over_positions_whatever_its_batches(tmp_path):
+    from engine.corpus import load_corpus
+    from nets.data import fixed_sample
+
+    torch.manual_seed(0)
+    games = random_games_dir(tmp_path, count=3, moves=10)
+    sample = fixed_sample(load_corpus([str(games)], size=9), POLICY_PLANES, 20, per_game=7)
+    cfg = small_config(tmp_path, games)
+    net = build(policy_config(width=8, layers=3, arch="plain"))
+    whole = validate(cfg, net, sample, batch=len(sample))
+    assert net.training                                    # back to training afterwards
+    assert validate(cfg, net, sample, batch=3) == pytest.approx(whole)
+    idx = np.arange(len(sample))
+    x = planes_to_tensor(sample.planes_of(idx), cfg.channels_last)
+    with torch.inference_mode():
+        _, m = loss_and_metrics(cfg, net.eval(), x, torch.from_numpy(sample.move),
+                                torch.from_numpy(sample.value))
+    assert whole == pytest.approx(m)
+
+
+@pytest.mark.parametrize("optimizer, kind", [("sgd", torch.optim.SGD), ("adam", torch.optim.Adam),
+                                             ("adamw", torch.optim.AdamW)])
+def test_weight_decay_applies_to_the_weights_and_never_to_biases(tmp_path, optimizer, kind):
+    cfg = small_config(tmp_path, "unused", optimizer=optimizer, weight_decay=3e-4, lr=0.02)
+    net = build(policy_config(width=8, layers=3, arch="plain"))
+    opt = make_optimizer(cfg, net)
+    assert type(opt) is kind
+    decayed, plain = opt.param_groups
+    assert decayed["weight_decay"] == 3e-4 and plain["weight_decay"] == 0.0
+    assert all(p.ndim > 1 for p in decayed["params"]) and all(p.ndim <= 1 for p in plain["params"])
+    assert len(decayed["params"]) + len(plain["params"]) == len(list(net.parameters()))
+    assert decayed["lr"] == plain["lr"] == 0.02
+
+
+def test_freezing_keeps_the_first_convolutions_and_their_norms_only():
+    net = build(policy_config(width=8, layers=4, arch="plain", batchnorm=True))
+    freeze_trunk(net, 2)
+    for i, conv in enumerate(net.trunk.convs):
+        assert all(p.requires_grad == (i >= 2) for p in conv.parameters()), i
+    for i, norm in enumerate(net.trunk.norms):
+        assert all(p.requires_grad == (i >= 2) for p in norm.parameters()), i
+    head = [p for name, p in net.named_parameters() if not name.startswith("trunk.")]
+    assert head and all(p.requires_grad for p in head)
+
+
+def test_a_value_network_starts_from_a_policy_trunk_with_the_extra_plane_silent(tmp_path):
+    torch.manual_seed(1)
+    policy = build(policy_config(width=8, layers=3, arch="plain"))
+    save_model(policy, tmp_path / "p.safetensors")
+    value = build(value_config(width=8, layers=3, arch="plain"))
+    head_before = {k: v.clone() for k, v in value.state_dict().items() if not k.startswith("trunk.")}
+    init_from_network(value, str(tmp_path / "p.safetensors"))
+    mine, theirs = value.state_dict(), policy.state_dict()
+    for k, v in theirs.items():
+        if k == "trunk.convs.0.weight":
+            assert torch.equal(mine[k][:, :POLICY_PLANES], v)
+            assert not mine[k][:, POLICY_PLANES:].any()          # the player-colour plane
+        elif k.startswith("trunk."):
+            assert torch.equal(mine[k], v), k
+    for k, v in head_before.items():
+        assert torch.equal(mine[k], v), k                        # another kind: heads untouched
