@@ -16,9 +16,10 @@ from . import board as B
 from . import lookahead as LA
 from .board import BLACK, EMPTY, PASS, WHITE
 from .coords import all_points, format_gtp, is_point
+from .game_setup import GameSetup
 from .handicap import fixed_handicap_points
 from .replay import place_setup
-from .rules import RULE_SETS, Rules
+from .rules import Rules
 from .scoring import area_owner, area_score, dead_mask, territory_score
 
 
@@ -40,15 +41,20 @@ def opponent(color: int) -> int:
     return 3 - color
 
 
-class Game:
-    """A game in progress: position, rules, komi, setup and move history."""
+DEFAULT_SETUP = GameSetup()
 
-    def __init__(self, size: int = 19, komi: float = 7.5, rules: Rules | None = None):
+
+class Game:
+    """A game in progress: position, rules, komi, setup and move history;
+    by default ``GameSetup``'s board, komi and rules."""
+
+    def __init__(self, size: int = DEFAULT_SETUP.size, komi: float = DEFAULT_SETUP.komi,
+                 rules: Rules | None = None):
         if not B.MIN_SIZE <= size <= B.MAX_SIZE:
             raise ValueError(f"board size {size} outside {B.MIN_SIZE}..{B.MAX_SIZE}")
         self.size = size
         self.komi = float(komi)
-        self.rules = rules or RULE_SETS["chinese"]
+        self.rules = rules or DEFAULT_SETUP.rule_set
         self.setup = {}            # point -> colour, placed before move 1
         self.first_to_move = BLACK
         self.handicap = 0

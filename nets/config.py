@@ -7,7 +7,7 @@ anything heavy is imported; the networks load on the first move.
 from dataclasses import dataclass
 from pathlib import Path
 
-from tengen.base.config import option, positive_int, require
+from tengen.base.config import at_least, option
 from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 
 
@@ -18,11 +18,10 @@ class NetworkConfig:
     value_model: str | None = option(
         None, metavar="PATH", help="value network weights (default tengen/models/value.safetensors "
         "when it exists; without a value network the search needs rollouts)")
-    threads: int | None = option(None, parse=positive_int,
-                                 help="PyTorch threads (default: all cores)")
+    threads: int | None = option(None, help="PyTorch threads (default: all cores)")
 
     def __post_init__(self) -> None:
-        require(self.threads is None or self.threads >= 1, "threads must be at least 1")
+        at_least(self, 1, "threads")
 
     def policy_path(self, size: int | None = None) -> Path:
         """The policy network to load for an n x n board: the given file,

@@ -22,7 +22,6 @@ of them overfits), labelled +1 if the player to move went on to win.
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from numba import njit
@@ -35,18 +34,6 @@ from tengen.base.files import atomic_write
 
 from .features import encode
 from .symmetry import transform_index, transform_planes
-
-DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tygem-9d"
-VALIDATION_ARCHIVE = "tygem-2011-11.zip"
-
-
-def default_archives():
-    """(training archives, validation archives) under ../shared: every
-    tygem archive but ``tygem-2011-11.zip`` trains, that one validates."""
-    files = sorted(DATA_DIR.glob("*.zip"))
-    train = [str(f) for f in files if f.name != VALIDATION_ARCHIVE]
-    val = [str(f) for f in files if f.name == VALIDATION_ARCHIVE]
-    return train, val
 
 
 @njit(cache=True, nogil=True)

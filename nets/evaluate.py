@@ -29,7 +29,8 @@ from engine.corpus import load_corpus
 from nets.rollout.model import RolloutFileError, RolloutModel
 from nets.rollout.model import load_model as load_rollout_model
 from nets.rollout.train import rollout_accuracy
-from tengen.base.config import add_options, option, parse_config, positive_int, require
+from tengen.base.config import add_options, at_least, from_args, option, parse_config, require
+from tengen.base.control import JsonOutput
 from tengen.base.paths import MODELS_DIR, ROLLOUT_FILE
 
 from .data import build_window
@@ -166,7 +167,7 @@ class EvalConfig:
     rollout: str = option("default", help="rollout policy file to score too ('default': "
                                           "tengen/models/rollout.npz if present, 'none': skip)")
     max_positions: int = option(0, help="score at most this many positions (0: all)")
-    batch: int = option(256, parse=positive_int, help="positions per network call")
+    batch: int = option(256, help="positions per network call")
     size: int | None = option(None, help="board size of the games to score "
                                          "(default: the first game's)")
     symmetries: int = option(1, help="average each network over this many of the board's "
@@ -174,12 +175,13 @@ class EvalConfig:
 
     def __post_init__(self) -> None:
         require(bool(self.games), "--games needs at least one path")
+        at_least(self, 1, "batch")
         require(1 <= self.symmetries <= NUM_SYMMETRIES, f"--symmetries must be 1..{NUM_SYMMETRIES}")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_options(parser, EvalConfig)
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_options(parser, JsonOutput)
 
 
 def _rollout_model(spec: str) -> RolloutModel | None:
@@ -194,6 +196,7 @@ def _rollout_model(spec: str) -> RolloutModel | None:
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     cfg = parse_config(parser, EvalConfig, args)
+    as_json = from_args(JsonOutput, args).json
     try:
         rollout = _rollout_model(cfg.rollout)
     except RolloutFileError as e:
@@ -207,11 +210,11 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     r = {}
     if nets is not None:
         r = evaluate(nets, cfg.games, cfg.max_positions or None, cfg.batch,
-                     progress=not args.json and sys.stderr.isatty(), size=cfg.size,
+                     progress=not as_json and sys.stderr.isatty(), size=cfg.size,
                      symmetries=cfg.symmetries)
     if rollout is not None:
         r.update(rollout_accuracy(rollout, cfg.games, cfg.max_positions or None, cfg.size))
-    if args.json:
+    if as_json:
         print(json.dumps(r))
     else:
         for k, v in r.items():

@@ -39,11 +39,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from tengen.base.config import at_least, option, require
 from tengen.base.files import atomic_write_bytes
 
 from .features import FEATURE_SET_VERSION, POLICY_PLANES, VALUE_PLANES, check_feature_set
 
 MAX_EDGE_DISTANCE = 13  # covers 25x25 boards: distances 0..12
+ARCHS = ("plain", "residual")
 
 
 class ModelFileError(ValueError):
@@ -53,28 +55,33 @@ class ModelFileError(ValueError):
 
 @dataclass
 class NetConfig:
+    """A network's shape.  The fields declared with ``option`` are what
+    ``tengen train`` chooses (``TrainConfig`` offers them): their defaults
+    are a new network's."""
     kind: str = "policy"              # "policy" or "value"
-    width: int = 64                   # filters per convolution (k)
-    layers: int = 13                  # plain: convolution layers in all (AlphaGo: 13)
-    arch: str = "plain"               # "plain" (AlphaGo's stack) or "residual"
-    blocks: int = 6                   # residual: blocks of two 3x3 convolutions after the 5x5
-    global_pool: bool = False         # residual: global-pooling bias in every third block
+    width: int = option(64, help="filters per convolution")
+    layers: int = option(13, help="plain trunk: convolution layers in all (AlphaGo: 13)")
+    arch: str = option("residual", choices=ARCHS,
+                       help="trunk: a residual tower (the pilots' choice, tengen/models/README.md) "
+                            "or AlphaGo's plain 13-layer stack")
+    blocks: int = option(6, help="residual trunk: blocks of two 3x3 convolutions")
+    global_pool: bool = option(False, help="residual trunk: global-pooling bias in every "
+                                           "third block (default off)")
     planes: int = POLICY_PLANES       # input planes
-    batchnorm: bool = False           # only while training; folded for inference
+    batchnorm: bool = option(False, help="batch normalisation while training, folded into "
+                                         "the convolutions for inference (default off)")
     value_hidden: int = 256
     value_channels: int = 32
     feature_set: str = FEATURE_SET_VERSION
     provenance: dict = field(default_factory=dict)
 
-    def __post_init__(self):
-        if self.kind not in ("policy", "value"):
-            raise ValueError(f"unknown network kind {self.kind!r}")
-        if self.layers < 3:
-            raise ValueError("a network needs at least 3 layers")
-        if self.arch not in ("plain", "residual"):
-            raise ValueError(f"unknown trunk architecture {self.arch!r}")
-        if self.arch == "residual" and self.blocks < 1:
-            raise ValueError("a residual tower needs at least one block")
+    def __post_init__(self) -> None:
+        require(self.kind in ("policy", "value"), f"unknown network kind {self.kind!r}")
+        at_least(self, 1, "width")
+        require(self.layers >= 3, "a network needs at least 3 layers")
+        require(self.arch in ARCHS, f"unknown trunk architecture {self.arch!r}")
+        require(self.arch != "residual" or self.blocks >= 1,
+                "a residual tower needs at least one block")
 
 
 def policy_config(**kw) -> "NetConfig":
@@ -290,6 +297,9 @@ def config_to_json(cfg: NetConfig) -> str:
 def config_from_json(text: str) -> NetConfig:
     try:
         data = json.loads(text)
+        # files written before the residual tower hold the plain stack
+        # (tengen/models/previous/)
+        data.setdefault("arch", "plain")
         return NetConfig(**data)
     except (TypeError, ValueError) as e:
         raise ModelFileError(f"model config is not valid: {e}") from e

@@ -22,7 +22,7 @@ import csv
 import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,16 +31,25 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from engine.corpus import load_corpus
-from tengen.base.config import add_options, parse_config
+from tengen.base.config import (
+    add_options,
+    from_dict,
+    option,
+    option_of,
+    parse_config,
+    require,
+    resumed,
+)
+from tengen.base.control import Progress, Resume
 from tengen.base.files import atomic_write
 from tengen.base.provenance import git_commit, machine_description
 from tengen.base.stopping import stop_requests
 
 from .data import PositionStream, final_ownership, fixed_sample
 from .inference import use_bf16
-from .model import ModelFileError, NetConfig, build, load_model, planes_to_tensor, save_model
+from .model import ModelFileError, build, load_model, planes_to_tensor, save_model
 from .shards import load_value_positions
-from .train_config import SCHEDULE_FIELDS, TrainConfig, learning_rate
+from .train_config import RESCHEDULE, TrainConfig, learning_rate
 from .widen import widen
 
 
@@ -157,7 +166,12 @@ def validate(cfg, net, sample, batch=512):
 class Trainer:
     """One training run: owns the network, optimiser, stream and logs."""
 
-    def __init__(self, cfg, resume=False, progress=True, command=None, reschedule=()):
+    def __init__(self, cfg: TrainConfig, resume: bool = False, progress: bool = True,
+                 command: str | None = None, reschedule: bool = False):
+        """``resume``: go on with the run in ``cfg.out``: its design, with the
+        fields ``TrainConfig`` marks ``resume`` from ``cfg`` (the stopping
+        rules; with ``reschedule`` the learning-rate schedule too, e.g. a
+        longer or shorter cosine)."""
         self.cfg = cfg
         self.out = Path(cfg.out)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -168,19 +182,10 @@ class Trainer:
         ckpt = None
         if resume:
             ckpt = self.load_checkpoint()
-            saved = TrainConfig(**ckpt["config"])
-            # a resumed run keeps its design; only the stopping rules may
-            # change, and the learning-rate schedule when asked for by name
-            # (``reschedule``: e.g. a longer or shorter cosine)
-            for k in ("max_positions", "max_minutes", "max_cpu_minutes", "checkpoint_minutes",
-                      "threads", *reschedule):
-                setattr(saved, k, getattr(cfg, k))
-            self.cfg = cfg = saved
+            self.cfg = cfg = resumed(from_dict(TrainConfig, ckpt["config"]), cfg,
+                                     when={RESCHEDULE} if reschedule else ())
         torch.manual_seed(cfg.seed)
-        net_cfg = NetConfig(kind=cfg.kind, width=cfg.width, layers=cfg.layers, arch=cfg.arch,
-                            blocks=cfg.blocks, global_pool=cfg.global_pool,
-                            planes=cfg.planes, batchnorm=cfg.batchnorm)
-        self.net = build(net_cfg)
+        self.net = build(cfg.net_config())
         if cfg.channels_last:
             self.net = self.net.to(memory_format=torch.channels_last)
         if cfg.init_from and ckpt is None:
@@ -375,28 +380,34 @@ class Trainer:
         self.save_checkpoint()
 
 
+@dataclass(frozen=True)
+class TrainCommand:
+    """How ``tengen train policy|value`` runs, beside the run's design
+    (``TrainConfig``): never saved with the run."""
+    resume: bool = option_of(Resume, "resume")
+    reschedule: bool = option(False, help="with --resume: take --lr, --schedule-positions and "
+                                          "--min-lr-fraction from this command line (the "
+                                          "cosine continues from the positions already seen)")
+    progress: bool = option_of(Progress, "progress")
+
+    def __post_init__(self) -> None:
+        require(self.resume or not self.reschedule, "--reschedule goes with --resume")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``tengen train policy`` and ``tengen train value``."""
     add_options(parser, TrainConfig)
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
-    parser.add_argument("--reschedule", action="store_true",
-                        help="with --resume: take --lr, --schedule-positions and "
-                        "--min-lr-fraction from this command line (the cosine continues "
-                        "from the positions already seen)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_options(parser, TrainCommand)
 
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     cfg = parse_config(parser, TrainConfig, args, kind=args.kind)
+    run = parse_config(parser, TrainCommand, args)
     if not cfg.data and not cfg.selfplay:
         parser.error("no training data: pass --data (or --selfplay DIR for the value network)")
     if cfg.selfplay and not Path(cfg.selfplay).exists():
         parser.error(f"--selfplay {cfg.selfplay}: no such file or directory")
-    if args.reschedule and not args.resume:
-        parser.error("--reschedule goes with --resume")
-    reschedule = SCHEDULE_FIELDS if args.reschedule else ()
-    trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress,
-                      reschedule=reschedule)
+    trainer = Trainer(cfg, resume=run.resume, progress=run.progress, reschedule=run.reschedule)
     best = trainer.run()
     print(json.dumps({"positions": trainer.positions, "best": best}))
     return 0

@@ -5,62 +5,68 @@ that a resumed run continues on the same curve.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from tengen.base.config import option, positive_int, require
+from tengen.base.config import ALWAYS, at_least, option, option_of, require
 from tengen.base.paths import resolve_games, training_games_option, validation_games_option
 
 from .features import POLICY_PLANES, VALUE_PLANES
+from .model import NetConfig
+
+# ``option(resume=RESCHEDULE)``: what a resumed run takes from its new
+# command line with ``--reschedule`` (the learning-rate schedule)
+RESCHEDULE = "reschedule"
 
 
 @dataclass
 class TrainConfig:
     """One supervised training run of the policy or the value network.
     The stopping rules (``max_*``, ``checkpoint_minutes``, ``threads``)
-    may change when a run is resumed; the rest is the run's design."""
+    may change when a run is resumed, and the learning-rate schedule with
+    ``--reschedule`` (the fields marked ``resume``); the rest is the run's
+    design.  The network's shape is ``NetConfig``'s options
+    (``net_config``)."""
     kind: str = "policy"              # "policy" or "value": the subcommand
     size: int = option(19, help="board size of the games to train on")
     data: list[str] | None = training_games_option()
     val: list[str] | None = validation_games_option()
     out: str | None = option(None, metavar="DIR", help="run directory (default runs/KIND)")
-    width: int = option(64, parse=positive_int, help="filters per convolution")
-    layers: int = option(13, parse=positive_int,
-                         help="plain trunk: convolution layers in all (AlphaGo: 13)")
-    arch: str = option("residual", choices=("plain", "residual"),
-                       help="trunk: a residual tower (the pilots' choice, tengen/models/README.md) or "
-                            "AlphaGo's plain 13-layer stack")
-    blocks: int = option(6, parse=positive_int,
-                         help="residual trunk: blocks of two 3x3 convolutions")
-    global_pool: bool = option(False, help="residual trunk: global-pooling bias in every "
-                                           "third block (default off)")
-    batchnorm: bool = option(False, help="batch normalisation while training, folded into "
-                                         "the convolutions for inference (default off)")
+    width: int = option_of(NetConfig, "width")
+    layers: int = option_of(NetConfig, "layers")
+    arch: str = option_of(NetConfig, "arch")
+    blocks: int = option_of(NetConfig, "blocks")
+    global_pool: bool = option_of(NetConfig, "global_pool")
+    batchnorm: bool = option_of(NetConfig, "batchnorm")
     optimizer: str = option("adam", choices=("sgd", "adam", "adamw"),
                             help="sgd (Nesterov momentum), adam or adamw")
-    lr: float = option(0.001, help="peak learning rate")
+    lr: float = option(0.001, resume=RESCHEDULE, help="peak learning rate")
     momentum: float = option(0.9, help="sgd momentum")
     weight_decay: float = option(1e-4, help="weight decay of the weights (not biases)")
-    batch_size: int = option(256, parse=positive_int, help="positions per step")
+    batch_size: int = option(256, help="positions per step")
     bf16: bool | None = option(None, help="bf16 autocast (default: where the CPU has native "
                                           "bf16, AVX-512 BF16 or AMX)")
-    schedule_positions: int = option(40_000_000, help="positions over which the cosine "
-                                                      "learning rate decays")
+    schedule_positions: int = option(40_000_000, resume=RESCHEDULE,
+                                     help="positions over which the cosine learning rate "
+                                          "decays")
     warmup_positions: int = option(50_000, help="positions of linear warm-up")
-    min_lr_fraction: float = option(0.02, help="the cosine's floor, as a share of --lr")
-    max_positions: int = option(0, help="stop after this many positions (0: no limit)")
-    max_minutes: float = option(0.0, help="stop after this much wall time in this process "
-                                          "(0: no limit)")
-    max_cpu_minutes: float = option(0.0, help="stop once the run, all sessions together, used "
-                                              "this much CPU time (0: no limit)")
-    checkpoint_minutes: float = option(5.0, help="minutes between checkpoints")
+    min_lr_fraction: float = option(0.02, resume=RESCHEDULE,
+                                    help="the cosine's floor, as a share of --lr")
+    max_positions: int = option(0, resume=ALWAYS,
+                                help="stop after this many positions (0: no limit)")
+    max_minutes: float = option(0.0, resume=ALWAYS,
+                                help="stop after this much wall time in this process "
+                                     "(0: no limit)")
+    max_cpu_minutes: float = option(0.0, resume=ALWAYS,
+                                    help="stop once the run, all sessions together, used "
+                                         "this much CPU time (0: no limit)")
+    checkpoint_minutes: float = option(5.0, resume=ALWAYS, help="minutes between checkpoints")
     val_every: int = option(250_000, help="positions between validations")
     val_positions: int = option(8192, help="validation positions (4 per game)")
-    window_games: int = option(1000, parse=positive_int,
-                               help="games encoded and shuffled together")
+    window_games: int = option(1000, help="games encoded and shuffled together")
     per_game: int = option(0, help="positions per game (0: all for the policy, 4 for the value)")
     max_games: int = option(0, help="read at most this many training games (0: all)")
     seed: int = option(0, help="seed of the data order and the initial weights")
-    threads: int = option(0, help="PyTorch threads (0: all cores)")
+    threads: int = option(0, resume=ALWAYS, help="PyTorch threads (0: all cores)")
     symmetries: bool = True           # a random symmetry of the square per position
     selfplay: str | None = option(
         None, metavar="DIR", help="value: train on the self-play value positions in DIR "
@@ -79,6 +85,8 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         require(self.kind in ("policy", "value"), f"unknown network kind {self.kind!r}")
+        at_least(self, 1, "batch_size", "window_games")
+        self.net_config()           # the network's own checks
         self.data, self.val = resolve_games(self.data, self.val)
         if self.out is None:
             self.out = f"runs/{self.kind}"
@@ -88,11 +96,14 @@ class TrainConfig:
             self.data = []
 
     @property
-    def planes(self):
+    def planes(self) -> int:
         return POLICY_PLANES if self.kind == "policy" else VALUE_PLANES
 
-
-SCHEDULE_FIELDS = ("lr", "schedule_positions", "min_lr_fraction")
+    def net_config(self) -> NetConfig:
+        """The network this run trains: ``NetConfig`` with the fields this
+        config shares with it (the kind, the input planes, the shape)."""
+        return NetConfig(**{f.name: getattr(self, f.name) for f in fields(NetConfig)
+                            if hasattr(self, f.name)})
 
 
 def learning_rate(cfg, positions):

@@ -18,12 +18,12 @@ What a run directory holds (``--out``):
 
 import argparse
 import json
-import logging
 import sys
 
-from tengen.base.config import add_options, parse_config
+from tengen.base.config import add_options, from_args, given_options, parse_config
+from tengen.base.control import Logging, Progress, Resume
 
-from .config import RESUMED_IF_GIVEN, RunConfig
+from .config import RunConfig
 
 # ``tengen train rl``: the RL policy alone, unless these are given
 RL_ONLY = {"value_games": 0, "gate_every": 0, "out": "runs/rl"}
@@ -31,13 +31,12 @@ RL_ONLY = {"value_games": 0, "gate_every": 0, "out": "runs/rl"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_options(parser, RunConfig)
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_options(parser, Resume)
+    add_options(parser, Progress)
 
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    Logging().configure()
     given = {}
     if getattr(args, "kind", None) == "rl":
         given = {k: v for k, v in RL_ONLY.items() if not hasattr(args, k)}
@@ -45,8 +44,8 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from .loop import SelfPlayRun
 
     try:
-        run = SelfPlayRun(cfg, resume=args.resume, progress=not args.no_progress,
-                          given={k for k in RESUMED_IF_GIVEN if hasattr(args, k)})
+        run = SelfPlayRun(cfg, resume=from_args(Resume, args).resume,
+                          progress=from_args(Progress, args).progress, given=given_options(args))
     except (FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"tengen selfplay: {e}", file=sys.stderr)
         return 2

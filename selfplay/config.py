@@ -5,9 +5,9 @@ command lines are built and checked before anything heavy loads."""
 import math
 from dataclasses import dataclass
 
-from engine.rules import rules_named
-from engine.sizes import check_size
-from tengen.base.config import non_negative_int, option, positive_int, require, section
+from engine.game_setup import GameSetup
+from engine.move_choice import ResignRule, TemperatureSchedule
+from tengen.base.config import ALWAYS, IF_GIVEN, at_least, option, require, section
 
 
 @dataclass(frozen=True)
@@ -18,25 +18,21 @@ class GameConfig:
     that many visits, root Dirichlet noise and a temperature schedule
     (moves sampled by visit counts for the first ``temperature_moves``
     moves, then the most visited one)."""
-    size: int = option(19, help="board size")
-    komi: float = option(7.5, help="komi")
-    rules: str = option("chinese", help="rule set (positional superko, area scoring)")
+    setup: GameSetup = section(GameSetup, "board, komi and rules")
     temperature: float = option(1.0, metavar="T",
                                 help="sample moves from policy^(1/T) (0: the most probable)")
-    visits: int = option(0, parse=non_negative_int,
-                         help="search visits per move, with the value network and root "
+    visits: int = option(0, help="search visits per move, with the value network and root "
                               "Dirichlet noise (0: the policy network alone, no search)")
     temperature_moves: int | None = option(
-        None, metavar="N", parse=non_negative_int,
+        None, metavar="N",
         help="with --visits: moves chosen in proportion to visits^(1/T) before the most "
              "visited move is played (default size^2/12: 30 on 19x19)")
     dirichlet_alpha: float | None = option(
         None, metavar="A", help="with --visits: root Dirichlet noise (default 10/size^2: "
                                 "0.03 on 19x19, as AlphaGo Zero)")
-    search_batch: int = option(8, parse=positive_int,
-                               help="with --visits: leaves per game per round (the rounds of "
-                                    "all games share one network call)")
-    max_moves: int | None = option(None, metavar="N", parse=positive_int,
+    search_batch: int = option(8, help="with --visits: leaves per game per round (the rounds of "
+                                       "all games share one network call)")
+    max_moves: int | None = option(None, metavar="N",
                                    help="move cap, passes included (default 2 x size^2); "
                                         "a capped game is scored as it stands")
     min_pass_move: int | None = option(
@@ -45,47 +41,52 @@ class GameConfig:
     resign_threshold: float = option(
         0.05, metavar="P", help="resign when the value network's win rate for the mover "
                                 "stays below P (0: never resign)")
-    resign_checks: int = option(3, parse=positive_int,
-                                help="consecutive low win rates before resigning")
-    resign_check_every: int = option(4, parse=positive_int,
-                                     help="moves of a game between win-rate checks")
+    resign_checks: int = option(3, help="consecutive low win rates before resigning")
+    resign_check_every: int = option(4, help="moves of a game between win-rate checks")
     no_resign_share: float = option(
         0.15, metavar="S", help="share of games that never resign, where a resignation "
                                 "that would have lost a won game is counted")
-    score_playouts: int = option(64, parse=positive_int,
-                                 help="playouts of the dead-stone estimate that scores a "
+    score_playouts: int = option(64, help="playouts of the dead-stone estimate that scores a "
                                       "finished game and gives its final ownership map")
 
     def __post_init__(self) -> None:
-        check_size(self.size)
-        rules_named(self.rules)
-        require(math.isfinite(self.komi), "komi must be finite")
+        at_least(self, 0, "visits", "temperature_moves")
+        at_least(self, 1, "search_batch", "max_moves", "resign_checks", "resign_check_every",
+                 "score_playouts")
         require(math.isfinite(self.temperature) and self.temperature >= 0,
                 "temperature must be at least 0")
         require(self.dirichlet_alpha is None or self.dirichlet_alpha >= 0,
                 "Dirichlet alpha must be at least 0")
-        require(0.0 <= self.resign_threshold < 0.5, "resign threshold must be in [0, 0.5)")
+        self.resign_rule      # its checks live with the rule (engine.move_choice)
         require(0.0 <= self.no_resign_share <= 1.0, "no-resign share must be in [0, 1]")
-        require(self.max_moves is None or self.max_moves >= 1, "move cap must be at least 1")
 
     @property
     def move_cap(self) -> int:
-        return self.max_moves or 2 * self.size * self.size
+        return self.max_moves or 2 * self.setup.size ** 2
 
     @property
     def first_pass_move(self) -> int:
-        return self.size * self.size // 2 if self.min_pass_move is None else self.min_pass_move
-
+        return self.setup.size ** 2 // 2 if self.min_pass_move is None else self.min_pass_move
 
     @property
     def noise_alpha(self) -> float:
-        return 10.0 / self.size ** 2 if self.dirichlet_alpha is None else self.dirichlet_alpha
+        return 10.0 / self.setup.size ** 2 if self.dirichlet_alpha is None else self.dirichlet_alpha
 
     @property
     def sampled_moves(self) -> int:
         if self.temperature_moves is not None:
             return self.temperature_moves
-        return max(1, self.size * self.size // 12)
+        return max(1, self.setup.size ** 2 // 12)
+
+    @property
+    def schedule(self) -> TemperatureSchedule:
+        """Search moves: drawn by visits^(1/T) for the first ``sampled_moves``
+        moves, the most visited after."""
+        return TemperatureSchedule(self.temperature, self.sampled_moves)
+
+    @property
+    def resign_rule(self) -> ResignRule:
+        return ResignRule(self.resign_threshold, self.resign_checks)
 
 
 BASELINES = ("zero", "mean", "value")
@@ -100,82 +101,84 @@ class RLConfig:
     baseline: str = option("value", choices=BASELINES,
                            help="REINFORCE baseline: zero, mean (the iteration's mean "
                                 "result) or value (the value network; mean without one)")
-    chunk_positions: int = option(1024, parse=positive_int,
-                                  help="positions encoded and back-propagated at a time")
+    chunk_positions: int = option(1024, help="positions encoded and back-propagated at a time")
     bf16: bool | None = option(None, help="bf16 autocast in the learner (default: where the "
                                           "CPU has native bf16, AVX-512 BF16 or AMX)")
 
     def __post_init__(self) -> None:
         require(math.isfinite(self.lr) and self.lr > 0, "learning rate must be positive")
+        at_least(self, 1, "chunk_positions")
 
 
 @dataclass(frozen=True)
 class GateConfig:
     """How candidates are matched (``tengen selfplay`` and ``tengen gate``)."""
-    gate_games: int = option(40, parse=positive_int, help="games of a candidate against the best")
+    gate_games: int = option(40, help="games of a candidate against the best")
     gate_confidence: float = option(0.95, help="one-sided confidence of the promotion test")
-    start_games: int = option(20, parse=positive_int,
-                              help="games of a promoted version against the supervised start "
+    start_games: int = option(20, help="games of a promoted version against the supervised start "
                                    "(its Elo against the start)")
     gate_temperature: float = option(1.0, metavar="T",
                                      help="the policies sample their moves from policy^(1/T)")
     gate_time: float = option(10.0, metavar="S", help="seconds allowed per move in gate matches")
 
     def __post_init__(self) -> None:
+        at_least(self, 1, "gate_games", "start_games")
         require(0.5 < self.gate_confidence < 1, "gate confidence must be between 0.5 and 1")
         require(self.gate_temperature >= 0, "gate temperature must be at least 0")
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """A self-play run (``tengen selfplay``, ``tengen train rl``).  The
-    stopping rules, the machinery (``workers``, ``ray_address``,
-    ``threads``, ``learner_threads``, ``max_*``) and the games per iteration may change when a run
-    is resumed (``RESUMED_FROM_COMMAND``, ``RESUMED_IF_GIVEN``); the rest is
-    the run's design and is kept from its checkpoint."""
+    """A self-play run (``tengen selfplay``, ``tengen train rl``).  What a
+    resumed run takes from its new command line is marked ``resume``: the
+    stopping rules and the machinery always; how many games of each kind
+    an iteration plays when they are given, and which RL policy the value
+    games use (e.g. ``--games 0 --value-games 256 --value-policy current``
+    to go on making value positions with the finished RL policy).
+    Everything else is the run's design and is kept from its checkpoint."""
     out: str = option("runs/selfplay", metavar="DIR", help="run directory")
     init: str | None = option(
         None, metavar="DIR", help="start networks: DIR/policy.safetensors and, if present, "
                                   "DIR/value.safetensors (default: the shipped tengen/models/)")
-    workers: int = option(1, parse=positive_int,
+    workers: int = option(1, resume=ALWAYS,
                           help="self-play workers, one core each (1: in this process, no Ray)")
     ray_address: str | None = option(
-        None, metavar="ADDR", help="join this Ray cluster ('auto': the one ray start made; "
-                                   "default: RAY_ADDRESS, else a private local instance)")
-    object_store_mb: int = option(256, parse=positive_int,
+        None, metavar="ADDR", resume=ALWAYS,
+        help="join this Ray cluster ('auto': the one ray start made; default: RAY_ADDRESS, "
+             "else a private local instance)")
+    object_store_mb: int = option(256, resume=ALWAYS,
                                   help="object store of a private Ray instance, in MB")
-    threads: int = option(1, parse=positive_int,
+    threads: int = option(1, resume=ALWAYS,
                           help="PyTorch threads of each worker and of the learner")
     learner_threads: int = option(
-        0, parse=non_negative_int,
+        0, resume=ALWAYS,
         help="PyTorch threads of the REINFORCE step, which runs while the workers wait for "
              "it, so with --workers N on one machine it may use their N cores (0: --threads)")
-    games: int = option(64, parse=non_negative_int,
+    games: int = option(64, resume=IF_GIVEN,
                         help="RL games per iteration: REINFORCE's minibatch (AlphaGo: 128; "
                              "0: value positions only)")
-    batch_games: int = option(32, parse=positive_int,
+    batch_games: int = option(32, resume=IF_GIVEN,
                               help="games a worker plays at once (one network call serves "
                                    "them all), and the games of a Ray worker's job")
-    value_games: int = option(16, parse=non_negative_int,
+    value_games: int = option(16, resume=IF_GIVEN,
                               help="value-position games per iteration (one position each)")
     value_policy: str = option(
-        "best", choices=("best", "current"),
+        "best", choices=("best", "current"), resume=IF_GIVEN,
         help="the RL policy of the value-position games after the random move: the gated "
              "best, or the current policy (e.g. with --games 0 after an ungated RL run)")
-    pool_every: int = option(10, parse=positive_int,
-                             help="iterations between new members of the opponent pool")
-    pool_size: int = option(50, parse=non_negative_int,
-                            help="most members kept in the pool, the start included (0: all)")
-    gate_every: int = option(20, parse=non_negative_int,
+    pool_every: int = option(10, help="iterations between new members of the opponent pool")
+    pool_size: int = option(50, help="most members kept in the pool, the start included (0: all)")
+    gate_every: int = option(20, resume=IF_GIVEN,
                              help="iterations between gates of the current policy against "
                                   "the best (0: no gating)")
-    max_iterations: int = option(0, parse=non_negative_int,
+    max_iterations: int = option(0, resume=ALWAYS,
                                  help="stop after this many iterations in all (0: no limit)")
-    max_minutes: float = option(0.0, help="stop after this much wall time in this process "
-                                          "(0: no limit)")
-    max_sgf_mb: int = option(2000, parse=non_negative_int,
+    max_minutes: float = option(0.0, resume=ALWAYS,
+                                help="stop after this much wall time in this process "
+                                     "(0: no limit)")
+    max_sgf_mb: int = option(2000, resume=ALWAYS,
                              help="disk kept for SGF files; the oldest go first (0: no limit)")
-    max_rl_shard_mb: int = option(2000, parse=non_negative_int,
+    max_rl_shard_mb: int = option(2000, resume=ALWAYS,
                                   help="disk kept for RL shards; the oldest go first "
                                        "(0: no limit; value shards are always kept)")
     seed: int = option(0, help="seed of the games, the opponent draws and the resign choices")
@@ -184,25 +187,11 @@ class RunConfig:
     gate: GateConfig = section(GateConfig, "gating")
 
     def __post_init__(self) -> None:
+        at_least(self, 1, "workers", "object_store_mb", "threads", "batch_games", "pool_every")
+        at_least(self, 0, "learner_threads", "games", "value_games", "pool_size", "gate_every",
+                 "max_iterations", "max_sgf_mb", "max_rl_shard_mb")
         require(self.max_minutes >= 0, "max minutes must be at least 0")
         require(self.pool_size != 1, "a pool of one holds only the start: use 0 or 2 and more")
         require(self.game.visits == 0 or self.games == 0,
                 "REINFORCE learns from moves sampled from the policy itself: with --visits "
                 "(search moves) pass --games 0 and play value-position games only")
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "RunConfig":
-        """The config saved in a checkpoint (``dataclasses.asdict``)."""
-        return cls(**{**d, "game": GameConfig(**d["game"]), "rl": RLConfig(**d["rl"]),
-                      "gate": GateConfig(**d["gate"])})
-
-
-# what a resumed run takes from its new command line: the stopping rules and
-# the machinery always; how many games of each kind an iteration plays when
-# they are given, and which RL policy the value games use (e.g. --games 0
-# --value-games 256 --value-policy current to go on making value positions
-# with the finished RL policy); everything else is the run's
-# design, kept from its checkpoint
-RESUMED_FROM_COMMAND = ("workers", "ray_address", "object_store_mb", "threads", "learner_threads",
-                        "max_iterations", "max_minutes", "max_sgf_mb", "max_rl_shard_mb")
-RESUMED_IF_GIVEN = ("games", "value_games", "batch_games", "gate_every", "value_policy")

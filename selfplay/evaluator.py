@@ -15,6 +15,8 @@ it; a gate lost with its machine is reported and the run goes on.
 import logging
 from dataclasses import dataclass
 
+from engine.game_setup import GameSetup
+
 from .config import GateConfig
 from .gating import Promotion, play_match
 
@@ -31,8 +33,7 @@ class GateJob:
     best: int
     best_file: str
     start_file: str
-    size: int
-    komi: float
+    setup: GameSetup
     seed: int
     sgf_dir: str
     cfg: GateConfig
@@ -41,12 +42,12 @@ class GateJob:
 def run_gate(job: GateJob) -> Promotion:
     """Play the gate's matches; the Promotion to log (and apply)."""
     cfg = job.cfg
-    d = play_match(job.candidate_file, job.best_file, cfg.gate_games, job.size, job.komi, cfg,
+    d = play_match(job.candidate_file, job.best_file, cfg.gate_games, job.setup, cfg,
                    job.seed, f"{job.sgf_dir}/vs-best")
     promo = Promotion(job.iteration, job.candidate, job.best, d)
     if d.promoted:
         vs_start = d if job.best == 0 else play_match(
-            job.candidate_file, job.start_file, cfg.start_games, job.size, job.komi, cfg,
+            job.candidate_file, job.start_file, cfg.start_games, job.setup, cfg,
             job.seed + 2, f"{job.sgf_dir}/vs-start", stop_early=False)
         promo.elo_vs_start, promo.share_vs_start = vs_start.elo, vs_start.share
     return promo

@@ -32,9 +32,12 @@ import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from engine.game_setup import GameSetup
+from nets.config import NetworkConfig
+from tengen.base.config import add_options, option, parse_config, require, section, to_argv
+from tengen.gtp.config import EngineConfig, InitialGame
 from tengen.referee.elo import elo_interval
 from tengen.referee.match import MatchConfig, Referee
-from tengen.base.config import add_options, parse_config
 
 from .config import GateConfig
 from .logs import append_row
@@ -98,24 +101,23 @@ def decided(wins: int, draws: int, played: int, total: int, confidence: float = 
     return worst == best
 
 
-def engine_command(policy_file: str | Path, size: int, komi: float, temperature: float,
+def engine_command(policy_file: str | Path, setup: GameSetup, temperature: float,
                    seed: int) -> str:
-    """The GTP command line of a policy player (no search) for the referee."""
-    return shlex.join([sys.executable, str(GTP_SERVER), "--player", "policy",
-                       "--policy-model", str(policy_file), "--size", str(size),
-                       "--komi", f"{komi:g}", "--threads", "1", "--seed", str(seed),
-                       "--policy-temperature", f"{temperature:g}"])
+    """The GTP command line of a policy player (no search, one thread) for
+    the referee, written from its ``EngineConfig``."""
+    config = EngineConfig(player="policy", setup=InitialGame(setup.size, setup.komi, setup.rules),
+                          seed=seed, policy_temperature=temperature,
+                          networks=NetworkConfig(policy_model=str(policy_file), threads=1))
+    return shlex.join([sys.executable, str(GTP_SERVER), *to_argv(config)])
 
 
-def play_match(a_file, b_file, games: int, size: int, komi: float, cfg: GateConfig,
-               seed: int, sgf_dir: str | Path | None = None, stop_early: bool = True,
-               progress=None) -> GateDecision:
+def play_match(a_file: str | Path, b_file: str | Path, games: int, setup: GameSetup,
+               cfg: GateConfig, seed: int, sgf_dir: str | Path | None = None,
+               stop_early: bool = True, progress=None) -> GateDecision:
     """A's decision against B over up to ``games`` games, colours alternating."""
-    match = MatchConfig(engine_a=engine_command(a_file, size, komi, cfg.gate_temperature, seed),
-                        engine_b=engine_command(b_file, size, komi, cfg.gate_temperature,
-                                                seed + 1),
-                        alternate=True, games=games, size=size, komi=komi,
-                        time_per_move=cfg.gate_time,
+    match = MatchConfig(engine_a=engine_command(a_file, setup, cfg.gate_temperature, seed),
+                        engine_b=engine_command(b_file, setup, cfg.gate_temperature, seed + 1),
+                        alternate=True, games=games, setup=setup, time_per_move=cfg.gate_time,
                         sgf_dir=None if sgf_dir is None else str(sgf_dir))
     tally = {"wins": 0, "draws": 0, "played": 0}
 
@@ -173,31 +175,36 @@ def log_gate(path: str | Path, promotion: Promotion) -> None:
 
 # ---- tengen gate ------------------------------------------------------------
 
+@dataclass(frozen=True)
+class GateCommand:
+    """``tengen gate``: one gate by hand."""
+    candidate: str = option(metavar="FILE", help="candidate policy")
+    best: str = option(metavar="FILE", help="current best policy")
+    setup: GameSetup = section(GameSetup, "board, komi and rules")
+    seed: int = option(0, help="seed of the players' sampling")
+    sgf_dir: str | None = option(None, metavar="DIR", help="write the games as SGF")
+    all_games: bool = option(False, help="play every game even when the decision is already "
+                                         "made")
+    gate: GateConfig = section(GateConfig, "gating", exclude=("start_games",))
+
+    def __post_init__(self) -> None:
+        for f in (self.candidate, self.best):
+            require(Path(f).is_file(), f"no such policy file: {f}")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--candidate", required=True, metavar="FILE", help="candidate policy")
-    parser.add_argument("--best", required=True, metavar="FILE", help="current best policy")
-    parser.add_argument("--size", type=int, default=19, help="board size (default 19)")
-    parser.add_argument("--komi", type=float, default=7.5, help="komi (default 7.5)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the players' sampling")
-    parser.add_argument("--sgf-dir", metavar="DIR", help="write the games as SGF")
-    parser.add_argument("--all-games", action="store_true",
-                        help="play every game even when the decision is already made")
-    add_options(parser, GateConfig, exclude=("start_games",))
+    add_options(parser, GateCommand)
 
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    cfg = parse_config(parser, GateConfig, args)
-    for f in (args.candidate, args.best):
-        if not Path(f).is_file():
-            parser.error(f"no such policy file: {f}")
+    cmd = parse_config(parser, GateCommand, args)
 
     def report(outcome, black, white):
         print(f"game {outcome.number}: {black} (B) vs {white} (W): {outcome.result} "
               f"[{outcome.reason}]", file=sys.stderr, flush=True)
-    d = play_match(args.candidate, args.best, cfg.gate_games, args.size, args.komi, cfg,
-                   args.seed, args.sgf_dir, stop_early=not args.all_games, progress=report)
+    d = play_match(cmd.candidate, cmd.best, cmd.gate.gate_games, cmd.setup, cmd.gate, cmd.seed,
+                   cmd.sgf_dir, stop_early=not cmd.all_games, progress=report)
     # JSON has no infinities: an Elo bound at 0 % or 100 % is written as null
     print(json.dumps({k: (v if not isinstance(v, float) or math.isfinite(v) else None)
                       for k, v in asdict(d).items()}))
     return 0 if d.games else 1
-

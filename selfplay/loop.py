@@ -29,19 +29,20 @@ batches are played.
 import sys
 import time
 from collections.abc import Collection
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
 from nets.model import build, load_model, save_model
 from nets.shards import SHARD_SUFFIX, ShardError, read_shard
+from tengen.base.config import from_dict, resumed
 from tengen.base.files import atomic_write, atomic_write_bytes
 from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 from tengen.base.provenance import git_commit, machine_description
 from tengen.base.stopping import stop_requests
 
-from .config import RESUMED_FROM_COMMAND, RESUMED_IF_GIVEN, RunConfig
+from .config import RunConfig
 from .evaluator import GateJob, LocalEvaluator, RayEvaluator
 from .gating import Promotion, log_gate
 from .logs import Curves, disk_usage, enforce_limit, log_iteration, truncate_rows
@@ -60,9 +61,9 @@ class SelfPlayRun:
     def __init__(self, cfg: RunConfig, resume: bool = False, progress: bool = True,
                  command: str | None = None, given: Collection[str] | None = None):
         """``resume``: continue the run in ``cfg.out`` with its design; the
-        stopping rules and machinery come from ``cfg``, and so do the
-        fields of ``RESUMED_IF_GIVEN`` named in ``given`` (the options on the
-        command line; None: all of them)."""
+        fields that ``RunConfig`` marks ``resume`` come from ``cfg``, those
+        taken "if given" when named in ``given`` (the options on the command
+        line, ``given_options``; None: all of them)."""
         self.out = Path(cfg.out)
         self.ckpt_path = self.out / "checkpoint.pt"
         ckpt = None
@@ -73,10 +74,7 @@ class SelfPlayRun:
                 ckpt = torch.load(self.ckpt_path, weights_only=True)
             except Exception as e:     # noqa: BLE001 - torch raises many kinds for a bad file
                 raise ValueError(f"{self.ckpt_path}: not a readable checkpoint ({e})") from None
-            saved = RunConfig.from_dict(ckpt["config"])
-            taken = RESUMED_FROM_COMMAND + tuple(
-                k for k in RESUMED_IF_GIVEN if given is None or k in given)
-            cfg = replace(saved, **{k: getattr(cfg, k) for k in taken})
+            cfg = resumed(from_dict(RunConfig, ckpt["config"]), cfg, given)
         elif self.ckpt_path.exists():
             raise FileExistsError(f"{self.out} already holds a run: pass --resume, or "
                                   "another --out")
@@ -219,7 +217,7 @@ class SelfPlayRun:
         if not path.exists():
             return None
         try:
-            shard = read_shard(path, self.cfg.game.size)
+            shard = read_shard(path, self.cfg.game.setup.size)
         except ShardError:
             return None
         if shard.meta.get("versions") != job.versions or len(shard) != len(job.specs):
@@ -248,7 +246,7 @@ class SelfPlayRun:
         for rec in records:
             if rec.kind == "rl":
                 try:
-                    shards.append(read_shard(rec.shard, cfg.game.size))
+                    shards.append(read_shard(rec.shard, cfg.game.setup.size))
                 except ShardError as e:
                     print(f"selfplay: skipped {e}", file=sys.stderr)
         # the workers wait for the learner: it may have their cores meanwhile
@@ -306,14 +304,15 @@ class SelfPlayRun:
             print(f"selfplay: gate at iteration {self.iteration} skipped: the previous gate "
                   "is still playing", file=sys.stderr, flush=True)
             return out
-        cfg, g = self.cfg, self.cfg.game
+        cfg = self.cfg
         candidate = self.candidate_file(self.version)
         candidate.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(candidate, self.policy_file.read_bytes())
         self.evaluator.submit(GateJob(
-            self.iteration, self.version, str(candidate), self.best, str(self.best_file()),
-            str(self.start_policy), g.size, g.komi, game_seed(cfg.seed, self.iteration, 2, 0),
-            str(self.out / "gates" / f"it{self.iteration:06d}"), cfg.gate))
+            iteration=self.iteration, candidate=self.version, candidate_file=str(candidate),
+            best=self.best, best_file=str(self.best_file()), start_file=str(self.start_policy),
+            setup=cfg.game.setup, seed=game_seed(cfg.seed, self.iteration, 2, 0),
+            sgf_dir=str(self.out / "gates" / f"it{self.iteration:06d}"), cfg=cfg.gate))
         for promo in self.evaluator.poll():
             out.update(self._apply_gate(promo))
         return out

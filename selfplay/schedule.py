@@ -52,7 +52,7 @@ def iteration_jobs(cfg: RunConfig, iteration: int, pool: OpponentPool, version: 
                 {"learner": version, "opponent": opponent.version},
                 {"learner": f"rl-v{version}", "opponent": f"pool-v{opponent.version}"},
                 value_version)
-    vspecs = value_specs(cfg.value_games, rng, cfg.game.size, "sl", "rl",
+    vspecs = value_specs(cfg.value_games, rng, cfg.game.setup.size, "sl", "rl",
                          game_seed(cfg.seed, iteration, 1, 0))
     rl = version if cfg.value_policy == "current" else best
     jobs += _cut("value", "val", iteration, vspecs, cfg.batch_games, {"sl": 0, "rl": rl},

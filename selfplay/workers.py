@@ -69,7 +69,7 @@ class GameWorker:
         self.in_flight = in_flight
         self._dir = tempfile.TemporaryDirectory(prefix="tengen-worker-")
         self._nets: dict[int, object] = {}
-        warm_up(cfg.size)
+        warm_up(cfg.setup.size)
 
     def pid(self) -> int:
         return os.getpid()

@@ -3,7 +3,7 @@ server session, and tiny random-weight model files for the search player."""
 
 import threading
 
-from tengen.gtp.config import EngineConfig
+from tengen.gtp.config import EngineConfig, InitialGame
 from tengen.gtp.protocol import LineReader
 from tengen.gtp.server import build_server
 
@@ -38,10 +38,10 @@ class Session:
 
     def __init__(self, **config):
         config.setdefault("player", "random")
-        config.setdefault("player", "random")
-        config.setdefault("size", 9)
         config.setdefault("seed", 1)
         config.setdefault("status_playouts", 64)
+        setup = {k: config.pop(k) for k in ("size", "komi", "rules") if k in config}
+        config["setup"] = InitialGame(**{"size": 9, **setup})
         self.server = build_server(EngineConfig(**config))
         self.out = Collector()
         self.reader = LineReader()
@@ -98,7 +98,9 @@ def save_tiny_models(directory, seed):
     from nets.model import build, policy_config, save_model, value_config
 
     torch.manual_seed(seed)
-    save_model(build(policy_config(width=8, layers=3)), directory / "policy.safetensors")
-    save_model(build(value_config(width=8, layers=3, value_hidden=16, value_channels=4)),
+    save_model(build(policy_config(width=8, layers=3, arch="plain")),
+               directory / "policy.safetensors")
+    save_model(build(value_config(width=8, layers=3, arch="plain", value_hidden=16,
+                                  value_channels=4)),
                directory / "value.safetensors")
     return str(directory / "policy.safetensors"), str(directory / "value.safetensors")

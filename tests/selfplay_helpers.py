@@ -2,6 +2,7 @@
 
 from gtp_helpers import save_tiny_models
 
+from engine.game_setup import GameSetup
 from selfplay.config import GameConfig
 
 
@@ -14,6 +15,6 @@ def tiny_models(directory, seed=1):
 
 def quick_game_config(**kw):
     """9x9 games that end fast: a short move cap, few scoring playouts."""
-    base = dict(size=9, max_moves=60, score_playouts=8)
+    base = dict(setup=GameSetup(size=9), max_moves=60, score_playouts=8)
     base.update(kw)
     return GameConfig(**base)

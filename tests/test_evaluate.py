@@ -42,7 +42,7 @@ def test_score_error_is_scored_against_counted_results_only(tmp_path, monkeypatc
         (folder / f"g{g}.sgf").write_text(game_to_sgf(game, result=result))
         games.append((result, positions))
     torch.manual_seed(0)
-    value = build(value_config(width=8, layers=3))
+    value = build(value_config(width=8, layers=3, arch="plain"))
     save_model(value, tmp_path / "v.safetensors")
     nets = Networks(value_path=tmp_path / "v.safetensors", bf16=False)
 

@@ -10,7 +10,7 @@ from gtp_helpers import Collector
 import tengen.gtp.server as gtp_server
 from engine.player import RandomPlayer
 from tengen.gtp.analysis_commands import PlayerCommand
-from tengen.gtp.config import EngineConfig
+from tengen.gtp.config import EngineConfig, InitialGame
 from tengen.gtp.protocol import GtpError, GtpServer, LineReader, clean_line, format_response, parse_command
 from tengen.gtp.server import build_server
 
@@ -154,7 +154,7 @@ def test_player_streaming_command_through_the_engine(monkeypatch):
             return [PlayerCommand("test-analyze", analyze, streaming=True, gogui="gfx/Analyze")]
 
     monkeypatch.setattr(gtp_server, "make_player", lambda config: Analyst())
-    server = build_server(EngineConfig(player="random", size=9))
+    server = build_server(EngineConfig(player="random", setup=InitialGame(size=9)))
     text = _serve(server, ["play b e5", "play w d4", "1 list_commands", "2 gogui-analyze_commands",
                            "3 test-analyze", "4 test-analyze 10"],
                   until=("info moves 2\n", "5 name"))

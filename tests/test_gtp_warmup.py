@@ -9,7 +9,7 @@ import time
 from gtp_helpers import Collector, save_tiny_models
 
 import tengen.gtp.server as gtp_server
-from tengen.gtp.config import EngineConfig
+from tengen.gtp.config import EngineConfig, InitialGame
 from tengen.gtp.protocol import LineReader
 from tengen import __version__
 from tengen.cli import main
@@ -23,7 +23,7 @@ def lizzie_minor(response_line):
 
 
 def test_the_version_reads_as_leela_zero_0_17_to_lizzie_and_names_tengens_own():
-    server = gtp_server.build_server(EngineConfig(player="random", size=9))
+    server = gtp_server.build_server(EngineConfig(player="random", setup=InitialGame(size=9)))
     out = Collector()
     server.handle_line("1 version", out, LineReader())
     line = out.text.split("\n")[0]
@@ -53,7 +53,7 @@ def test_name_answers_while_the_engine_warms_up_and_stderr_says_why(monkeypatch,
     player = SlowPlayer()
     monkeypatch.setattr(gtp_server, "make_player", lambda config: player)
     monkeypatch.setattr(gtp_server, "NOTICE_AFTER", 0.05)
-    server = gtp_server.build_server(EngineConfig(player="random", size=9))
+    server = gtp_server.build_server(EngineConfig(player="random", setup=InitialGame(size=9)))
     with caplog.at_level(logging.WARNING, logger="tengen.gtp.server"):
         thread = gtp_server.warm_up_in_background(server)
         out, reader = Collector(), LineReader()
@@ -76,7 +76,7 @@ def test_a_quick_warm_up_says_nothing(monkeypatch, caplog):
     player = SlowPlayer()
     player.release.set()
     monkeypatch.setattr(gtp_server, "make_player", lambda config: player)
-    server = gtp_server.build_server(EngineConfig(player="random", size=9))
+    server = gtp_server.build_server(EngineConfig(player="random", setup=InitialGame(size=9)))
     with caplog.at_level(logging.WARNING):
         gtp_server.warm_up_in_background(server).join(10)
     assert player.prepared.is_set() and caplog.text == ""

@@ -23,8 +23,8 @@ def test_networks_averaged_over_the_eight_symmetries_turn_with_the_board(tmp_pat
     a turned or mirrored board are those of the board, turned the same way
     (a wrong inverse would break this); one network pass alone is not."""
     torch.manual_seed(1)
-    save_model(build(policy_config(width=8, layers=3)), tmp_path / "p.safetensors")
-    save_model(build(value_config(width=8, layers=3)), tmp_path / "v.safetensors")
+    save_model(build(policy_config(width=8, layers=3, arch="plain")), tmp_path / "p.safetensors")
+    save_model(build(value_config(width=8, layers=3, arch="plain")), tmp_path / "v.safetensors")
     nets = Networks(tmp_path / "p.safetensors", tmp_path / "v.safetensors", bf16=False)
     n, b = 7, 3
     planes = (np.random.default_rng(2).random((b, VALUE_PLANES, n, n)) < 0.3).astype(np.uint8)

@@ -22,8 +22,8 @@ from nets.model import (
 
 @pytest.mark.parametrize("n", [9, 13, 19])
 def test_output_shapes_any_board_size(n):
-    pol = build(policy_config(width=16))
-    val = build(value_config(width=16))
+    pol = build(policy_config(width=16, arch="plain"))
+    val = build(value_config(width=16, arch="plain"))
     x = torch.rand(3, POLICY_PLANES, n, n)
     assert pol(x).shape == (3, n * n + 1)
     v = val(torch.rand(3, VALUE_PLANES, n, n))
@@ -32,7 +32,7 @@ def test_output_shapes_any_board_size(n):
 
 
 def test_point_bias_is_symmetric_and_size_agnostic():
-    pol = build(policy_config(width=8, layers=3))
+    pol = build(policy_config(width=8, layers=3, arch="plain"))
     with torch.no_grad():
         pol.point_bias.copy_(torch.randn_like(pol.point_bias))
         for m in pol.trunk.convs:
@@ -83,7 +83,7 @@ def test_residual_networks_fold_save_and_load(tmp_path, kind, pool):
 
 def test_batchnorm_folds_into_convolutions():
     torch.manual_seed(0)
-    net = build(NetConfig(kind="policy", width=8, layers=4, batchnorm=True))
+    net = build(NetConfig(kind="policy", width=8, layers=4, arch="plain", batchnorm=True))
     x = torch.rand(16, POLICY_PLANES, 9, 9)
     net.train()
     for _ in range(3):
@@ -98,7 +98,7 @@ def test_batchnorm_folds_into_convolutions():
 
 
 def test_model_file_round_trip(tmp_path):
-    net = build(value_config(width=8, layers=3))
+    net = build(value_config(width=8, layers=3, arch="plain"))
     net.cfg.provenance = {"command": "test"}
     save_model(net, tmp_path / "v.safetensors")
     back = load_model(tmp_path / "v.safetensors", "value")
@@ -111,7 +111,7 @@ def test_subnormal_weights_are_zero_after_saving_and_loading(tmp_path):
     from safetensors import safe_open
     from safetensors.torch import save_file
 
-    net = build(policy_config(width=8, layers=3))
+    net = build(policy_config(width=8, layers=3, arch="plain"))
     tiny = torch.finfo(torch.float32).tiny
     with torch.no_grad():
         net.trunk.convs[1].weight[0, 0] = tiny / 4          # subnormal
@@ -135,7 +135,7 @@ def test_building_a_network_turns_on_flush_to_zero():
     if not torch.set_flush_denormal(False):
         pytest.skip("this CPU has no flush-to-zero mode")
     assert torch.tensor([1e-39]).mul(1.0).item() != 0.0
-    build(value_config(width=8, layers=3))
+    build(value_config(width=8, layers=3, arch="plain"))
     assert torch.tensor([1e-39]).mul(1.0).item() == 0.0
 
 
@@ -154,7 +154,7 @@ def test_bad_model_files_give_clear_errors(tmp_path):
     with pytest.raises(ModelFileError, match="not a tengen network"):
         load_model(foreign)
 
-    pol = build(policy_config(width=8, layers=3))
+    pol = build(policy_config(width=8, layers=3, arch="plain"))
     save_model(pol, tmp_path / "p.safetensors")
     with pytest.raises(ModelFileError, match="expected a value network"):
         load_model(tmp_path / "p.safetensors", "value")

@@ -12,6 +12,7 @@ from conftest import GNUGO, needs_gnugo
 
 from engine.board import BLACK, PASS, WHITE
 from engine.coords import parse_gtp
+from engine.game_setup import GameSetup
 from engine.handicap import fixed_handicap_points
 from engine.sgf.read import load_sgf
 from tengen.referee.elo import elo_from_share, elo_interval, results_table
@@ -73,8 +74,7 @@ def fake(tmp_path):
 
 
 def referee(a, b, tmp_path, **kw):
-    kw.setdefault("size", 5)
-    kw.setdefault("komi", 0.5)
+    kw.setdefault("setup", GameSetup(size=5, komi=0.5))
     kw.setdefault("games", 1)
     kw.setdefault("time_per_move", 0.5)
     kw.setdefault("grace", 0.5)
@@ -184,7 +184,7 @@ def test_an_engine_that_rejects_an_opening_move_forfeits(fake, tmp_path):
 
 def test_openings_and_handicap_cannot_be_combined(tmp_path):
     with pytest.raises(ValueError, match="cannot be combined"):
-        MatchConfig("a", "b", size=9, handicap=2, openings=str(tmp_path))
+        MatchConfig("a", "b", setup=GameSetup(size=9), handicap=2, openings=str(tmp_path))
 
 
 def test_a_refused_board_size_stops_the_match(fake, tmp_path):

@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from engine.game_setup import GameSetup
 from selfplay.gating import decided, engine_command, one_sided_z, promotion_test, wilson_lower
 
 
@@ -56,8 +57,12 @@ def test_a_finished_match_is_always_decided():
 
 
 def test_the_gate_players_sample_their_moves_without_search(tmp_path):
-    cmd = engine_command(tmp_path / "p.safetensors", 9, 7.0, 1.0, 5)
-    assert "--player policy" in cmd and "--policy-temperature 1" in cmd and "--seed 5" in cmd
+    policy = tmp_path / "p.safetensors"
+    policy.touch()
+    cmd = engine_command(policy, GameSetup(size=9, komi=7.0), 1.0, 5)
+    assert "--player policy" in cmd and "--policy-temperature 1.0" in cmd and "--seed 5" in cmd
+    assert "--size 9" in cmd and "--komi 7.0" in cmd and "--threads 1" in cmd
+    assert f"--policy-model {policy}" in cmd
 
 
 def test_a_real_gate_referees_policy_players_with_alternating_colours(tmp_path):
@@ -70,8 +75,8 @@ def test_a_real_gate_referees_policy_players_with_alternating_colours(tmp_path):
     d = tiny_models(tmp_path / "nets")
     policy = d / "policy.safetensors"
     cfg = GateConfig(gate_games=4, gate_time=20)
-    decision = play_match(policy, policy, 4, 9, 7.0, cfg, seed=3, sgf_dir=tmp_path / "sgf",
-                          stop_early=False)
+    decision = play_match(policy, policy, 4, GameSetup(size=9, komi=7.0), cfg, seed=3,
+                          sgf_dir=tmp_path / "sgf", stop_early=False)
     assert decision.games == 4 and not decision.promoted
     games = sorted((tmp_path / "sgf").glob("*.sgf"))
     assert len(games) == 4

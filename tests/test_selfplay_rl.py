@@ -41,7 +41,8 @@ def learner_log_probs(net, shard):
 
 def fresh_net():
     torch.manual_seed(0)
-    return build(policy_config(width=8, layers=3)).to(memory_format=torch.channels_last)
+    net = build(policy_config(width=8, layers=3, arch="plain"))
+    return net.to(memory_format=torch.channels_last)
 
 
 @pytest.mark.parametrize("winner, direction", [(BLACK, 1), (WHITE, -1)],

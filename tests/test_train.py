@@ -46,7 +46,8 @@ def test_network_overfits_a_tiny_dataset(tmp_path):
     assert 0.9 <= r["policy_expert_probability"] <= 1.0
     assert 0.0 <= r["policy_entropy"] < 0.5
     torch.manual_seed(0)
-    save_model(build(policy_config(width=32, layers=4)), tmp_path / "fresh.safetensors")
+    save_model(build(policy_config(width=32, layers=4, arch="plain")),
+               tmp_path / "fresh.safetensors")
     fresh = evaluate(Networks(policy_path=tmp_path / "fresh.safetensors", bf16=False), [str(games)])
     assert fresh["policy_entropy"] > 3.0 > r["policy_entropy"]
     assert fresh["policy_expert_probability"] < 0.1
@@ -107,7 +108,7 @@ def test_ctrl_c_ends_a_run_at_a_step_boundary_with_a_checkpoint_it_resumes_from(
 
 
 def test_a_resumed_run_takes_a_new_schedule_only_when_asked(tmp_path):
-    from nets.train_config import SCHEDULE_FIELDS, learning_rate
+    from nets.train_config import learning_rate
 
     games = random_games_dir(tmp_path, count=4, moves=30)
     first = small_config(tmp_path, games, max_positions=32 * 4, lr=0.01,
@@ -117,7 +118,7 @@ def test_a_resumed_run_takes_a_new_schedule_only_when_asked(tmp_path):
                          schedule_positions=500)
     kept = Trainer(again, resume=True, progress=False)
     assert kept.cfg.lr == 0.01 and kept.cfg.schedule_positions == 10_000
-    moved = Trainer(again, resume=True, progress=False, reschedule=SCHEDULE_FIELDS)
+    moved = Trainer(again, resume=True, progress=False, reschedule=True)
     assert moved.cfg.lr == 0.001 and moved.cfg.schedule_positions == 500
     assert moved.positions == 32 * 4                 # the run goes on where it was
     assert learning_rate(moved.cfg, moved.positions) < learning_rate(kept.cfg, kept.positions)
@@ -138,7 +139,8 @@ def test_value_training_uses_results(tmp_path):
 
 def test_starting_from_a_network_of_another_trunk_shape_is_a_clear_error(tmp_path):
     games = random_games_dir(tmp_path, count=2, moves=20)
-    save_model(build(policy_config(width=32, layers=4)), tmp_path / "plain.safetensors")
+    save_model(build(policy_config(width=32, layers=4, arch="plain")),
+               tmp_path / "plain.safetensors")
     cfg = small_config(tmp_path, games, arch="residual", blocks=2,
                        init_from=str(tmp_path / "plain.safetensors"))
     with pytest.raises(ModelFileError, match="does not match"):
@@ -150,7 +152,7 @@ def test_fine_tuning_starts_from_the_whole_network_and_keeps_frozen_layers(tmp_p
     ``--freeze-layers 2`` leaves the first two convolutions as they were
     while the rest of the network learns."""
     games = random_games_dir(tmp_path, count=4, moves=30)
-    source = build(policy_config(width=32, layers=4))
+    source = build(policy_config(width=32, layers=4, arch="plain"))
     with torch.no_grad():
         for p in source.parameters():
             p.add_(0.01 * torch.randn_like(p))

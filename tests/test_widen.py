@@ -29,8 +29,8 @@ def outputs(net, x):
 
 
 @pytest.mark.parametrize("cfg", [
-    policy_config(width=8, layers=4),
-    value_config(width=8, layers=4),
+    policy_config(width=8, layers=4, arch="plain"),
+    value_config(width=8, layers=4, arch="plain"),
     policy_config(width=8, arch="residual", blocks=3, global_pool=True),
     value_config(width=8, arch="residual", blocks=3, global_pool=True),
 ], ids=["plain policy", "plain value", "residual policy", "residual value"])
@@ -43,7 +43,7 @@ def test_a_network_widened_without_noise_computes_the_same_outputs(cfg):
 
 
 def test_noise_parts_the_copied_filters_and_barely_moves_the_outputs():
-    src = trained_looking(policy_config(width=8, layers=4))
+    src = trained_looking(policy_config(width=8, layers=4, arch="plain"))
     wide = widen(src, 16, noise=0.01, seed=2)
     w = wide.trunk.convs[2].weight
     # every new filter differs from every old filter it could be a copy of
@@ -57,14 +57,14 @@ def test_noise_parts_the_copied_filters_and_barely_moves_the_outputs():
 
 def test_a_network_cannot_be_narrowed():
     with pytest.raises(ValueError, match="cannot widen"):
-        widen(build(policy_config(width=8, layers=4)), 4)
+        widen(build(policy_config(width=8, layers=4, arch="plain")), 4)
 
 
 def test_training_a_wider_network_from_a_narrower_one_starts_from_its_function(tmp_path):
     """``--init-from`` a narrower file widens it: the new run's first
     predictions are the source's (up to the symmetry-breaking noise)."""
     games = random_games_dir(tmp_path, count=2, moves=20)
-    src = trained_looking(policy_config(width=8, layers=4))
+    src = trained_looking(policy_config(width=8, layers=4, arch="plain"))
     save_model(src, tmp_path / "narrow.safetensors")
     cfg = small_config(tmp_path, games, arch="plain", width=12, layers=4,
                        init_from=str(tmp_path / "narrow.safetensors"))
@@ -74,7 +74,8 @@ def test_training_a_wider_network_from_a_narrower_one_starts_from_its_function(t
     t.net.eval()
     diff = torch.softmax(outputs(t.net, x), 1) - torch.softmax(outputs(src, x), 1)
     assert diff.abs().max() < 0.02
-    save_model(build(policy_config(width=16, layers=4)), tmp_path / "wide.safetensors")
+    save_model(build(policy_config(width=16, layers=4, arch="plain")),
+               tmp_path / "wide.safetensors")
     cfg = small_config(tmp_path, games, arch="plain", width=12, layers=4,
                        init_from=str(tmp_path / "wide.safetensors"))
     with pytest.raises(ModelFileError, match="the width may only grow"):

@@ -34,7 +34,8 @@ from engine.board import MAXM
 from engine.corpus import load_corpus
 from engine.replay import recorded_move_ok, start_position
 from engine.sizes import check_size
-from tengen.base.config import add_options, option, parse_config
+from tengen.base.config import add_options, from_args, option, parse_config
+from tengen.base.control import Progress
 from tengen.base.paths import resolve_games, training_games_option, validation_games_option
 from tengen.base.provenance import git_commit, machine_description
 
@@ -259,7 +260,7 @@ def train(cfg, command="", progress=True):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_options(parser, RolloutTrainConfig)
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_options(parser, Progress)
 
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -267,6 +268,6 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     cfg = parse_config(parser, RolloutTrainConfig, args)
     if not cfg.data:
         parser.error("no training data: pass --data")
-    metrics = train(cfg, command=" ".join(sys.argv), progress=not args.no_progress)
+    metrics = train(cfg, command=" ".join(sys.argv), progress=from_args(Progress, args).progress)
     print(json.dumps({"validation": metrics, "model": str(Path(cfg.out) / "rollout.npz")}))
     return 0

@@ -10,7 +10,8 @@ import argparse
 import importlib
 import json
 
-from tengen.base.config import add_options, parse_config
+from tengen.base.config import add_options, from_args, parse_config
+from tengen.base.control import JsonOutput
 
 TARGETS = {
     "board": "tengen.bench.board",
@@ -27,14 +28,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name, modname in TARGETS.items():
         module = importlib.import_module(modname)
         p = sub.add_parser(name, help=(module.__doc__ or "").splitlines()[0].split(": ", 1)[-1])
-        p.add_argument("--json", action="store_true", help="print one JSON object")
+        add_options(p, JsonOutput)
         add_options(p, module.Config)
 
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     module = importlib.import_module(TARGETS[args.target])
     result = module.run(parse_config(parser, module.Config, args))
-    if args.json:
+    if from_args(JsonOutput, args).json:
         print(json.dumps(result))
     else:
         width = max(len(k) for k in result)

@@ -53,7 +53,7 @@ def _model_path(args, tmp):
     if default.exists():
         return default
     path = Path(tmp) / "policy.safetensors"
-    save_model(build(policy_config()), path)
+    save_model(build(policy_config(arch="plain")), path)
     return path
 
 

@@ -85,9 +85,9 @@ class GtpEngine:
 
     def __init__(self, config: EngineConfig, player: Player):
         self.config = config
-        self.rules = rules_named(config.rules)
-        self.komi = float(config.komi)
-        self.game = Game(config.size, self.komi, self.rules)
+        self.rules = config.setup.rule_set
+        self.komi = float(config.setup.komi)
+        self.game = Game(config.setup.size, self.komi, self.rules)
         self.clock = Clock()
         self.player = player
         self.player_commands = player_commands(player)

@@ -128,8 +128,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> int:
     parser = parser or argparse.ArgumentParser(prog="tengen gtp")
     config = parse_config(parser, EngineConfig, args)
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, config.log_level),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config.log.configure()
     if config.chosen_player == "random" and config.player is None:
         log.warning(
             "no policy network at %s: playing random moves (train one, or pass "

@@ -3,35 +3,62 @@ stderr, the results table on stdout (the referee itself is
 ``tengen.referee.match``)."""
 
 import argparse
-import logging
 import sys
+from dataclasses import dataclass
+from typing import Any
 
-from tengen.base.config import add_options, from_args
+from tengen.base.config import add_options, from_args, option, require, section
+from tengen.base.control import Logging
 
 from .elo import results_table
 from .match import MatchConfig, MatchError, Referee
 
 
+@dataclass(frozen=True)
+class FixedColours:
+    black: str | None = option(None, metavar="CMD",
+                               help="command line of the engine playing Black")
+    white: str | None = option(None, metavar="CMD",
+                               help="command line of the engine playing White")
+
+
+@dataclass(frozen=True)
+class AlternatingColours:
+    engine_a: str | None = option(None, metavar="CMD", help="command line of engine A")
+    engine_b: str | None = option(None, metavar="CMD", help="command line of engine B")
+
+
+@dataclass(frozen=True)
+class Engines:
+    """The two engines, as ``--black/--white`` (A always Black) or as
+    ``--engine-a/--engine-b`` (colours alternating): ``MatchConfig``'s
+    ``engine_a``, ``engine_b`` and ``alternate``."""
+    fixed: FixedColours = section(FixedColours, "fixed colours")
+    alternating: AlternatingColours = section(AlternatingColours,
+                                              "alternating colours (A takes Black in odd games)")
+
+    def __post_init__(self) -> None:
+        fixed = self.fixed.black is not None or self.fixed.white is not None
+        alt = self.alternating.engine_a is not None or self.alternating.engine_b is not None
+        require(fixed != alt, "give either --black and --white, or --engine-a and --engine-b")
+
+    def match_fields(self) -> dict[str, Any]:
+        if self.fixed.black is not None or self.fixed.white is not None:
+            return {"engine_a": self.fixed.black, "engine_b": self.fixed.white,
+                    "alternate": False}
+        return {"engine_a": self.alternating.engine_a, "engine_b": self.alternating.engine_b,
+                "alternate": True}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    fixed = parser.add_argument_group("fixed colours")
-    fixed.add_argument("--black", metavar="CMD", help="command line of the engine playing Black")
-    fixed.add_argument("--white", metavar="CMD", help="command line of the engine playing White")
-    alt = parser.add_argument_group("alternating colours (A takes Black in odd games)")
-    alt.add_argument("--engine-a", metavar="CMD", help="command line of engine A")
-    alt.add_argument("--engine-b", metavar="CMD", help="command line of engine B")
+    add_options(parser, Engines)
     add_options(parser, MatchConfig)
-    parser.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-                        default="WARNING", help="stderr logging level (default WARNING)")
+    add_options(parser, Logging)
 
 
 def config_from_args(args: argparse.Namespace) -> MatchConfig:
     """MatchConfig from parsed arguments; ValueError for a bad combination."""
-    fixed = args.black is not None or args.white is not None
-    alt = args.engine_a is not None or args.engine_b is not None
-    if fixed == alt:
-        raise ValueError("give either --black and --white, or --engine-a and --engine-b")
-    return from_args(MatchConfig, args, engine_a=args.black if fixed else args.engine_a,
-                     engine_b=args.white if fixed else args.engine_b, alternate=alt)
+    return from_args(MatchConfig, args, **from_args(Engines, args).match_fields())
 
 
 def _report(outcome, black_label, white_label):
@@ -42,8 +69,7 @@ def _report(outcome, black_label, white_label):
 
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> int:
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, args.log_level),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from_args(Logging, args).configure()
     try:
         config = config_from_args(args)
         result = Referee(config).run(progress=_report)

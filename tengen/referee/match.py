@@ -9,7 +9,7 @@ engine with ``play``.  A game ends
 
 * on resignation;
 * after two passes in a row, scored by tengen's area count with the dead
-  stones estimated by playouts (``engine.status``), or with ``--score
+  stones estimated by playouts (``engine.dead_stones``), or with ``--score
   engine`` by the engines' own ``final_score`` (when both answer and
   disagree, tengen's count decides);
 * at the move cap (``--max-moves``, default 3 x size x size moves, passes
@@ -45,13 +45,12 @@ from engine.colors import COLOR_LETTERS
 from engine.coords import CoordinateError, format_gtp, parse_gtp
 from engine.dead_stones import StatusConfig, final_score
 from engine.game import Game, IllegalMove
+from engine.game_setup import GameSetup
 from engine.handicap import fixed_handicap_points
-from engine.rules import rules_named
 from engine.scoring import result_string
 from engine.sgf.write import save_sgf
-from engine.sizes import check_size
+from tengen.base.config import at_least, option, require, section
 from tengen.gtp.client import EngineFailure, EngineStartError, GtpClient, GtpFailure
-from tengen.base.config import option, positive_int, require
 
 from .openings import Opening, load_openings
 
@@ -66,24 +65,21 @@ class MatchConfig:
     engine_a: str
     engine_b: str
     alternate: bool = False        # False: A takes Black in every game
-    games: int = option(2, parse=positive_int, help="games to play")
-    size: int = option(19, help="board size")
-    komi: float = option(7.5, help="komi")
-    rules: str = option("chinese", help="the referee's rules")
+    games: int = option(2, help="games to play")
+    setup: GameSetup = section(GameSetup, "board, komi and the referee's rules")
     time_per_move: float = option(5.0, metavar="S",
                                   help="seconds per move, sent as time_settings 0 S 1")
     grace: float = option(5.0, metavar="S",
                           help="extra seconds before a genmove counts as timed out")
     startup_timeout: float = option(
         120.0, metavar="S", help="seconds allowed for an engine's first answers and first genmove")
-    max_moves: int | None = option(None, metavar="N", parse=positive_int,
+    max_moves: int | None = option(None, metavar="N",
                                    help="move cap, passes included (default 3 x size x size)")
     sgf_dir: str | None = option(None, metavar="DIR", help="write every game as DIR/game-NNN.sgf")
     score: str = option("tengen", choices=("tengen", "engine"),
                         help="count finished games with tengen's area count and dead-stone "
                              "estimate, or ask the engines' final_score")
-    status_playouts: int = option(200, parse=positive_int,
-                                  help="playouts for tengen's dead-stone estimate")
+    status_playouts: int = option(200, help="playouts for tengen's dead-stone estimate")
     handicap: int = option(0, metavar="N",
                            help="fixed handicap stones for Black in every game (GTP's points; "
                                 "White moves first; usually with --komi 0.5); 0: even games")
@@ -92,7 +88,7 @@ class MatchConfig:
         help="start every game from the first --opening-moves moves of a game in PATH (SGF file, "
              "folder or archive; each opening played twice, colours swapped, when colours "
              "alternate); default: every game from the empty board")
-    opening_moves: int = option(8, metavar="N", parse=positive_int,
+    opening_moves: int = option(8, metavar="N",
                                 help="moves of each recorded game played as the opening")
     opening_skip: int = option(0, metavar="K",
                                help="skip the first K usable openings of --openings (give each "
@@ -101,28 +97,23 @@ class MatchConfig:
     def __post_init__(self) -> None:
         require(bool(self.engine_a) and bool(self.engine_b),
                 "give either --black and --white, or --engine-a and --engine-b")
-        require(self.games >= 1, "--games must be at least 1")
-        check_size(self.size)
-        require(math.isfinite(self.komi), "--komi must be finite")
+        at_least(self, 1, "games", "max_moves", "status_playouts", "opening_moves")
+        at_least(self, 0, "opening_skip")
         require(self.time_per_move > 0 and self.grace >= 0 and self.startup_timeout > 0,
                 "--time-per-move and --startup-timeout must be positive, --grace non-negative")
-        require(self.max_moves is None or self.max_moves >= 1, "--max-moves must be at least 1")
-        require(self.status_playouts >= 1, "--status-playouts must be at least 1")
-        rules_named(self.rules)
-        require(self.opening_moves >= 1 and self.opening_skip >= 0,
-                "--opening-moves must be at least 1, --opening-skip at least 0")
         require(not (self.openings and self.handicap),
                 "--openings and --handicap cannot be combined (openings come from even games)")
         if self.handicap:
             try:
-                fixed_handicap_points(self.handicap, self.size)
+                fixed_handicap_points(self.handicap, self.setup.size)
             except ValueError:
+                n = self.setup.size
                 raise ValueError(f"--handicap {self.handicap}: GTP defines no fixed handicap of "
-                                 f"that many stones on {self.size}x{self.size}") from None
+                                 f"that many stones on {n}x{n}") from None
 
     @property
     def move_cap(self) -> int:
-        return self.max_moves if self.max_moves is not None else 3 * self.size * self.size
+        return self.max_moves if self.max_moves is not None else 3 * self.setup.size ** 2
 
 
 class MatchError(RuntimeError):
@@ -159,7 +150,7 @@ class Referee:
 
     def __init__(self, config):
         self.config = config
-        self.rules = rules_named(config.rules)
+        self.rules = config.setup.rule_set
         self.a = GtpClient(config.engine_a, "A")
         self.b = GtpClient(config.engine_b, "B")
 
@@ -200,7 +191,7 @@ class Referee:
         if not cfg.openings:
             return []
         count = (cfg.games + 1) // 2 if cfg.alternate else cfg.games
-        return load_openings(cfg.openings, count, cfg.opening_moves, cfg.size, self.rules,
+        return load_openings(cfg.openings, count, cfg.opening_moves, cfg.setup.size, self.rules,
                              cfg.opening_skip)
 
     def _identify(self, client):
@@ -222,9 +213,9 @@ class Referee:
             client.restart()
         t = cfg.startup_timeout
         try:
-            client.send(f"boardsize {cfg.size}", t)
+            client.send(f"boardsize {cfg.setup.size}", t)
             client.send("clear_board", t)
-            client.send(f"komi {cfg.komi:g}", t)
+            client.send(f"komi {cfg.setup.komi:g}", t)
         except GtpFailure as e:
             raise MatchError(f"{client.label} refuses the game settings: {e}") from None
         try:
@@ -239,7 +230,7 @@ class Referee:
         referee's: ``fixed_handicap N`` where the engine places them where
         GTP says, else ``set_free_handicap`` with the referee's points."""
         t = self.config.startup_timeout
-        n = self.config.size
+        n = self.config.setup.size
         wanted = sorted(format_gtp(p, n) for p in points)
         try:
             placed = sorted(v.upper() for v in client.send(f"fixed_handicap {len(points)}", t).split())
@@ -256,7 +247,7 @@ class Referee:
     def play_game(self, number, black, white, a_color, opening=None):
         cfg = self.config
         start = time.monotonic()
-        game = Game(cfg.size, cfg.komi, self.rules)
+        game = Game(cfg.setup.size, cfg.setup.komi, self.rules)
         points = game.fixed_handicap(cfg.handicap) if cfg.handicap else []
         engines = {BLACK: black, WHITE: white}
         comments = []
@@ -266,7 +257,7 @@ class Referee:
                 engines[3 - winner].restart(kill=True)
             oc = GameOutcome(number, a_color, winner, result, reason, len(game.moves),
                              time.monotonic() - start, forfeit,
-                             opening.describe(cfg.size) if opening else None)
+                             opening.describe(cfg.setup.size) if opening else None)
             self._save(oc, game, comments, black.label, white.label)
             return oc
 
@@ -285,7 +276,7 @@ class Referee:
             comments.append(None)
             for side, client in engines.items():
                 try:
-                    client.send(f"play {COLOR_LETTERS[color]} {format_gtp(p, cfg.size)}",
+                    client.send(f"play {COLOR_LETTERS[color]} {format_gtp(p, cfg.setup.size)}",
                                 cfg.startup_timeout)
                 except EngineFailure as e:
                     return forfeit(side, e.kind, str(e))
@@ -311,13 +302,13 @@ class Referee:
                 winner = 3 - color
                 return outcome(winner, f"{'BW'[winner - 1]}+R", f"{mover.label} resigned")
             try:
-                p = parse_gtp(word, cfg.size)
+                p = parse_gtp(word, cfg.setup.size)
                 game.play(p, color)
             except (CoordinateError, IllegalMove) as e:
                 return forfeit(color, "illegal", f"{mover.label} played {reply!r}: {e}")
             comments.append(None)
             try:
-                other.send(f"play {COLOR_LETTERS[color]} {format_gtp(p, cfg.size)}",
+                other.send(f"play {COLOR_LETTERS[color]} {format_gtp(p, cfg.setup.size)}",
                            cfg.time_per_move + cfg.grace)
             except EngineFailure as e:
                 return forfeit(3 - color, e.kind, str(e))

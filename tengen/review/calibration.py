@@ -18,11 +18,12 @@ import json
 import random
 import sys
 import time
+from dataclasses import dataclass
 
 from engine.board import BLACK
 from engine.sgf.archive import ReadStats, iter_records
 from engine.sgf.record import SGFError
-from tengen.base.config import add_options, parse_config
+from tengen.base.config import add_options, at_least, option, parse_config, section
 from tengen.base.files import atomic_write
 from tengen.base.paths import DATA_DIR, VALIDATION_ARCHIVE
 
@@ -32,19 +33,29 @@ from .games import rules_for
 BUCKETS = 10
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("games", nargs="*", metavar="GAME",
-                        help=f"SGF files, folders or archives (default: "
+@dataclass(frozen=True)
+class CalibrateConfig:
+    """``tengen calibrate``: which positions, and the review's search
+    (``AnalyzeConfig``, less what only the review's outputs use)."""
+    games: list[str] = option(
+        default_factory=lambda: [str(DATA_DIR / VALIDATION_ARCHIVE)], positional=True,
+        metavar="GAME", help=f"SGF files, folders or archives (default: "
                              f"{DATA_DIR / VALIDATION_ARCHIVE})")
-    parser.add_argument("--positions", type=int, default=500, help="positions to search")
-    parser.add_argument("--per-game", type=int, default=5, help="positions drawn from each game")
-    parser.add_argument("--calibration-seed", type=int, default=2011,
-                        help="seed of the draw of positions")
-    parser.add_argument("--predictions", default="calibration.json",
-                        help="where the predictions are written (JSON)")
-    add_options(parser, AnalyzeConfig, exclude=("out", "class_by", "thresholds", "top_mistakes",
-                                                "candidates", "sgf", "html", "plot", "json",
-                                                "csv", "force", "progress"))
+    positions: int = option(500, help="positions to search")
+    per_game: int = option(5, help="positions drawn from each game")
+    calibration_seed: int = option(2011, help="seed of the draw of positions")
+    predictions: str = option("calibration.json", help="where the predictions are written (JSON)")
+    review: AnalyzeConfig = section(
+        AnalyzeConfig, "search (as tengen analyze)",
+        exclude=("out", "class_by", "thresholds", "top_mistakes", "candidates", "sgf", "html",
+                 "plot", "json", "csv", "force", "progress"))
+
+    def __post_init__(self) -> None:
+        at_least(self, 1, "positions", "per_game")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_options(parser, CalibrateConfig)
 
 
 def draw_positions(paths, count: int, per_game: int, seed: int):
@@ -93,13 +104,13 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None
     from .reviewer import Reviewer
 
     parser = parser or argparse.ArgumentParser(prog="tengen calibrate")
-    config = parse_config(parser, AnalyzeConfig, args)
-    paths = args.games or [str(DATA_DIR / VALIDATION_ARCHIVE)]
-    drawn = draw_positions(paths, args.positions, args.per_game, args.calibration_seed)
+    calibration = parse_config(parser, CalibrateConfig, args)
+    config = calibration.review
+    drawn = draw_positions(calibration.games, calibration.positions, calibration.per_game,
+                           calibration.calibration_seed)
     if not drawn:
         parser.error("no game with a winner found")
     reviewer = Reviewer(config)
-    nets = reviewer.player.ensure_search().nets
     records = []
     start = time.perf_counter()
     for i, (rec, k) in enumerate(drawn):
@@ -112,7 +123,8 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None
         search = reviewer.search(game, color)
         stats = search.root_stats(1)
         win = stats[0].winrate if stats and stats[0].visits else (search.root_value() + 1) / 2
-        value = _value_winrate(nets, game, color)
+        # the networks of the position's board size, as the search just used
+        value = _value_winrate(reviewer.positions.ensure(game.size).nets, game, color)
         black = win if color == BLACK else 1 - win
         black_value = value if color == BLACK else 1 - value
         records.append({"source": rec.source, "move": k, "to_move": "BW"[color - 1],
@@ -129,7 +141,7 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None
               "brier_value": brier(value_pairs), "table": rows,
               "table_value": table(value_pairs), "elapsed_s": time.perf_counter() - start,
               "predictions": records}
-    with atomic_write(args.predictions, "w") as f:
+    with atomic_write(calibration.predictions, "w") as f:
         json.dump(result, f, indent=1)
     print(markdown(rows, result["brier_search"], result["brier_value"], len(records)))
     return 0

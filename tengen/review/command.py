@@ -17,11 +17,12 @@ import json
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.sgf.archive import ReadStats
 from engine.sgf.record import SGFError
-from tengen.base.config import add_options, parse_config
+from tengen.base.config import add_options, option, parse_config
 from tengen.base.files import atomic_write
 
 from .config import AnalyzeConfig
@@ -32,9 +33,15 @@ from .schema import GameReview, from_dict, to_json
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Games:
+    """What ``tengen analyze`` reviews (its settings are ``AnalyzeConfig``)."""
+    games: list[str] = option(positional=True, metavar="GAME",
+                              help=".sgf files, folders of them, or .zip / .tar.gz archives")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("games", nargs="+", metavar="GAME",
-                        help=".sgf files, folders of them, or .zip / .tar.gz archives")
+    add_options(parser, Games)
     add_options(parser, AnalyzeConfig)
 
 
@@ -156,18 +163,19 @@ class Batch:
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> int:
     parser = parser or argparse.ArgumentParser(prog="tengen analyze")
     config = parse_config(parser, AnalyzeConfig, args)
+    paths = parse_config(parser, Games, args).games
     if not config.networks.has_policy():
         parser.error(f"no policy network at {config.networks.policy_path()}; pass --policy-model")
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     stats = ReadStats()
     try:
-        games = find_games(args.games, stats)
+        games = find_games(paths, stats)
     except (FileNotFoundError, ValueError) as e:
         parser.error(str(e))
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
-    inputs = {os.path.abspath(p) for p in args.games}
+    inputs = {os.path.abspath(p) for p in paths}
     batch = Batch(config)
     batch.run(games, inputs)
     skipped = stats.skipped + len(batch.failed)

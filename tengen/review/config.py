@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from mcts.config import SearchConfig
 from nets.config import NetworkConfig
-from tengen.base.config import option, positive_int, require, section
+from tengen.base.config import at_least, option, option_of, require, section
+from tengen.base.control import Progress
 
 DEFAULT_VISITS = 800
 CLASSES = ("good", "inaccuracy", "mistake", "blunder")      # by increasing loss
@@ -37,20 +38,18 @@ class AnalyzeConfig:
     out: str = option("tengen-review", metavar="DIR",
                       help="folder for the reviews (created; one set of files per game)")
     visits: int | None = option(
-        None, parse=positive_int,
-        help=f"search visits per position (default {DEFAULT_VISITS} unless --seconds is given)")
+        None, help=f"search visits per position (default {DEFAULT_VISITS} unless --seconds is "
+                   "given)")
     seconds: float | None = option(None, help="search time per position instead of visits")
     class_by: str = option("winrate", choices=("winrate", "points"),
                            help="what the classes measure: win rate lost (percentage points) "
                                 "or points lost (score estimate)")
     thresholds: tuple | None = option(
-        None, parse=parse_thresholds, metavar="I,M,B",
+        None, parse=parse_thresholds, text=lambda t: ",".join(map(repr, t)), metavar="I,M,B",
         help="losses from which a move is an inaccuracy, a mistake, a blunder (default "
              "5,10,20 percentage points by win rate, 2,5,10 points by score)")
-    top_mistakes: int = option(5, parse=positive_int,
-                               help="biggest mistakes listed for each player")
-    candidates: int = option(5, parse=positive_int,
-                             help="candidate moves kept for each position (at least 5: the "
+    top_mistakes: int = option(5, help="biggest mistakes listed for each player")
+    candidates: int = option(5, help="candidate moves kept for each position (at least 5: the "
                                   "top-5 agreement counts them)")
     rules: str | None = option(None, help="rule set (default: the file's RU, else chinese)")
     sgf: bool = option(True, help="write the annotated SGF")
@@ -59,15 +58,16 @@ class AnalyzeConfig:
     json: bool = option(True, help="write the review as JSON (what a later run resumes from)")
     csv: bool = option(True, help="write summary.csv across the games")
     force: bool = option(False, help="search games again even when a finished review exists")
-    progress: bool = option(True, help="progress bars on stderr (off when not a terminal)")
-    batch_size: int = option(16, parse=positive_int, help="positions per network call")
+    progress: bool = option_of(Progress, "progress",
+                               help="progress bars on stderr (off when not a terminal)")
+    batch_size: int = option_of(SearchConfig, "batch_size")
     rollouts: bool = option(False, help="mix fast rollouts into the leaf values (slower; "
                                         "default: the value network alone)")
     seed: int | None = option(None, help="random seed")
     networks: NetworkConfig = section(NetworkConfig, "networks")
 
     def __post_init__(self) -> None:
-        require(self.visits is None or self.visits >= 1, "visits must be at least 1")
+        at_least(self, 1, "visits", "top_mistakes")
         require(self.seconds is None or (math.isfinite(self.seconds) and self.seconds > 0),
                 "seconds must be a positive number")
         require(self.visits is None or self.seconds is None,
