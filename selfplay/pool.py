@@ -4,7 +4,7 @@ Why a pool (AlphaGo): a policy trained only against its current self
 overfits to beating that one opponent and cycles; playing a randomly drawn
 earlier version each minibatch keeps it strong against the whole history.
 The supervised start is member 0 and is never dropped; a new member joins
-every ``add_every`` iterations; when ``max_size`` is reached the oldest
+every ``--pool-every`` iterations; when ``max_size`` is reached the oldest
 member after the start leaves (its file is deleted), which bounds the disk
 the pool takes.
 

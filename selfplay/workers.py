@@ -5,7 +5,7 @@ Why Ray: it starts actors on every machine of a cluster with one call and
 moves large objects through its shared-memory object store.  What travels:
 
 * weights, as the bytes of a model file, put into the object store once
-  per network version (``WeightStore``); a job names the versions it needs
+  per network version (``RayWorkers.weights``); a job names the versions it needs
   by object reference and a worker fetches each version once and keeps it;
 * game records do *not* travel: each worker writes its SGF files and its
   shard into the run directory itself (a shared file system on a cluster)

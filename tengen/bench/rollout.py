@@ -7,7 +7,7 @@ by the rollout policy on one core, JIT compilation excluded; CPU time of
 the process is the headline (the machine is shared).  ``us_per_step`` is
 the time per move chosen and played, everything included (copying the
 start position, computing every point's weights once per rollout, the
-final area count); uniform random playouts (``engine.board.playouts``) from
+final area count); uniform random playouts (``engine.playouts.playouts``) from
 the same positions are timed alongside for scale.
 """
 

@@ -81,7 +81,7 @@ def _arity(args, *counts):
 
 class GtpEngine:
     """Game state and the handlers of the Go commands.  ``config`` is the
-    ``gtp_server.EngineConfig``; ``player`` an ``engine.player.Player``."""
+    ``tengen.gtp.config.EngineConfig``; ``player`` an ``engine.player.Player``."""
 
     def __init__(self, config: EngineConfig, player: Player):
         self.config = config
