@@ -15,7 +15,7 @@ import numpy as np
 
 from engine.game import Game
 from mcts.config import SearchConfig
-from tengen.base.config import option
+from tengen.base.config import option, option_of
 
 from .timing import interleaved_rates
 
@@ -25,12 +25,10 @@ class Config:
     model: str = option("default", help="model file or directory (default: tengen/models/)")
     seconds: float = option(10.0, help="search time per position")
     positions: int = option(3, help="positions searched")
-    batch_size: int = option(16, help="leaves per network call")
+    batch_size: int = option_of(SearchConfig, "batch_size")
     threads: int = option(0, help="PyTorch threads (0: all cores)")
     rollouts: bool = option(False, help="mix in fast rollouts (lambda 0.5; default off)")
-    expand_threshold: int = option(SearchConfig().expand_threshold,
-                                   help="visits of an edge before its node is expanded (a leaf "
-                                        "below it needs only the value network, once)")
+    expand_threshold: int = option_of(SearchConfig, "expand_threshold")
 
 def _positions(count):
     """Mid-game 19x19 positions from the validation games when present,
@@ -46,7 +44,7 @@ def _positions(count):
             if len(games) >= count:
                 break
     while len(games) < count:
-        games.append(Game(19, komi=7.5))
+        games.append(Game())
     return games
 
 

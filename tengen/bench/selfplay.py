@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.game_setup import GameSetup
 from nets.features import VALUE_PLANES
 from nets.inference import Networks
 from selfplay.config import GameConfig
@@ -56,7 +57,7 @@ def _specs(count, seed=0):
 def selfplay_rate(nets, size, games, seconds):
     """(self-play positions/s, raw network positions/s at the same mean batch,
     mean batch, games, positions)."""
-    cfg = GameConfig(size=size, resign_threshold=0)
+    cfg = GameConfig(setup=GameSetup(size=size), resign_threshold=0)
     warm_up(size)
     runner = GameRunner(cfg, {"p": nets})
     GameRunner(cfg, {"p": nets}).play(_specs(2, 999))       # the first calls: untimed
@@ -80,7 +81,7 @@ def selfplay_rate(nets, size, games, seconds):
 def ray_rates(model, size, games, jobs):
     """Positions per second with 1 and 2 Ray workers on the same jobs."""
     weights = Path(model).read_bytes()
-    cfg = GameConfig(size=size, resign_threshold=0)
+    cfg = GameConfig(setup=GameSetup(size=size), resign_threshold=0)
     rates = {}
     for count in (1, 2):
         with tempfile.TemporaryDirectory() as tmp:
