@@ -16,6 +16,10 @@ given, so it sits in the engine, below every player.
   weights, so that a caller can take ``u`` from the game's own generator
   before it knows whether a rule will decide instead, and a game's random
   sequence never depends on which rule fired.
+* **Choosing among searched moves**: the most visited, or the best lower
+  confidence bound (``choose_by_lcb``); in the opening, one of the moves
+  whose visits are within noise of the best (``close_to_best``), drawn with
+  the player's seed, so that play varies with the seed without weakening.
 * **Passing**: after the opponent's pass, pass when the count says passing
   wins (``passing_wins``), never pass into a loss (``passing_loses``), and
   in a clean-up phase do not pass while stones believed dead remain
@@ -78,6 +82,33 @@ def choose_by_weight(weights: Sequence[float] | np.ndarray, temperature: float,
     if temperature <= 0 or not w.sum() > 0:
         return 0
     return draw(tempered(w, temperature), rng.random())
+
+
+def close_to_best(visits: Sequence[float] | np.ndarray, z: float = 1.0) -> list[int]:
+    """The indices of the moves (listed most visited first) whose visits are
+    within ``z`` standard deviations of the best's, ``sqrt(N_best)``: moves
+    the search cannot tell apart from its best one."""
+    n = np.asarray(visits, np.float64)
+    if len(n) == 0 or n[0] <= 0:
+        return [0] if len(n) else []
+    return [i for i in range(len(n)) if n[i] > 0 and n[i] >= n[0] - z * math.sqrt(n[0])]
+
+
+def choose_by_lcb(visits: Sequence[float] | np.ndarray, lcbs: Sequence[float] | np.ndarray,
+                  min_share: float = 0.1) -> int:
+    """The index of the move with the highest lower confidence bound on its
+    win rate among those with at least ``min_share`` of the most visited
+    move's visits (Leela Zero's choice: a move that is merely lucky in few
+    visits does not win)."""
+    n = np.asarray(visits, np.float64)
+    if len(n) == 0 or n.max() <= 0:
+        return 0
+    floor = max(1.0, min_share * n.max())
+    best, best_lcb = 0, -math.inf
+    for i in range(len(n)):
+        if n[i] >= floor and lcbs[i] > best_lcb:
+            best, best_lcb = i, float(lcbs[i])
+    return best
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from engine.move_choice import ResignRule, TemperatureSchedule
 from tengen.base.config import option, positive_int, require
 
 VISITS_WITHOUT_CLOCK = 400      # visits per move when neither a clock nor --visits decides
+CHOICES = ("visits", "lcb")      # how the search player picks its move among the searched ones
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,19 @@ class SearchConfig:
         3, metavar="N", parse=positive_int,
         help="visits of a move before its position is expanded with the policy network; "
              "below that its leaf is valued only (AlphaGo's n_thr)")
-    c_puct: float = 1.5
-    fpu_reduction: float = 0.2        # unvisited children start at the parent's Q minus this
+    c_puct: float = option(1.5, metavar="C", help="exploration constant of PUCT")
+    c_puct_base: float = option(
+        0.0, metavar="B", help="exploration grows with the parent's visits N: C + "
+                               "log((1 + N + B) / B), AlphaZero's schedule (0: C alone)")
+    fpu_reduction: float = option(
+        0.2, metavar="R", help="first-play urgency: an unvisited move starts at its parent's "
+                               "value less R")
+    fpu_by_policy: bool = option(
+        False, help="scale the first-play reduction by the square root of the prior mass "
+                    "already visited (Leela Zero's form)")
+    root_policy_temperature: float = option(
+        1.0, metavar="T", help="the root's priors raised to 1/T and renormalised (above 1: "
+                               "wider search at the root)")
     dirichlet_alpha: float = 0.0      # root noise (self-play); 0: none
     dirichlet_eps: float = 0.25
     seed: int | None = None
@@ -60,6 +72,12 @@ class SearchConfig:
                 "lambda below 1 mixes in rollouts, which are switched off (--no-rollouts)")
         require(self.max_nodes >= 2 and self.edges_per_node >= 1, "the tree needs room")
         require(self.dirichlet_alpha >= 0, "Dirichlet alpha must be non-negative")
+        require(math.isfinite(self.c_puct) and self.c_puct > 0, "c_puct must be positive")
+        require(math.isfinite(self.c_puct_base) and self.c_puct_base >= 0,
+                "c_puct_base must be at least 0")
+        require(math.isfinite(self.fpu_reduction), "fpu reduction must be a number")
+        require(math.isfinite(self.root_policy_temperature) and self.root_policy_temperature > 0,
+                "root policy temperature must be positive")
 
     @property
     def with_rollouts(self) -> bool:
@@ -88,6 +106,15 @@ class PlayConfig:
         0.05, metavar="P", help="resign when the win rate stays below P for 3 moves "
                                 "(0 never resigns)")
     resign_moves: int = 3
+    choose_by: str = option("visits", choices=CHOICES,
+                            help="the move played: the most visited, or the highest lower "
+                                 "confidence bound on the win rate among moves with at least "
+                                 "a tenth of the best's visits")
+    vary_moves: int | None = option(
+        None, metavar="N", help="for the first N moves of a game, play one of the moves whose "
+                                "visits are within noise of the best's (one standard "
+                                "deviation), drawn with --seed: play varies with the seed "
+                                "without weakening (default size^2/12: 30 on 19x19; 0: never)")
     temperature: float = 0.0          # 0: the most visited move; else drawn by visits^(1/T)
     hard_move_factor: float = 2.0     # an unclear move may take this multiple of the budget
     unclear_ratio: float = 0.6        # runner-up visits above this share of the best's: unclear
@@ -98,6 +125,11 @@ class PlayConfig:
                 "time per move must be a positive number of seconds")
         self.resign_rule   # checked where the rule lives
         TemperatureSchedule(self.temperature)
+        require(self.vary_moves is None or self.vary_moves >= 0, "vary moves must be at least 0")
+
+    def varied_moves(self, size: int) -> int:
+        """How many opening moves are drawn among the near-best (``vary_moves``)."""
+        return size * size // 12 if self.vary_moves is None else self.vary_moves
 
     @property
     def resign_rule(self) -> ResignRule:

@@ -27,7 +27,9 @@ from engine.clock import Clock
 from engine.game import Game
 from engine.move_choice import (
     ResignCounter,
+    choose_by_lcb,
     choose_by_weight,
+    close_to_best,
     opponent_dead_stones,
     passing_loses,
     passing_wins,
@@ -38,7 +40,7 @@ from nets.config import NetworkConfig
 
 from .analysis import PositionSearch
 from .config import VISITS_WITHOUT_CLOCK, PlayConfig, SearchConfig
-from .search import Search
+from .search import MoveStats, Search, lcb
 from .timing import TimedStop, TimePlan, plan_move
 
 if TYPE_CHECKING:     # annotations only: importing it loads PyTorch
@@ -117,6 +119,25 @@ class SearchPlayer(Player):
                    early_stop=early_stop)
         return search
 
+    def choose(self, stats: list[MoveStats], move_number: int, size: int) -> int:
+        """The move to play among the searched ones (``engine.move_choice``):
+        drawn by visits^(1/T) with a temperature; in the first
+        ``PlayConfig.varied_moves`` moves, one the search cannot tell from
+        its best, drawn with the seed; else by visits or by LCB
+        (``PlayConfig.choose_by``)."""
+        if not stats:
+            return PASS
+        visits = [s.visits for s in stats]
+        if self.play.temperature > 0:
+            return stats[choose_by_weight(visits, self.play.temperature, self._rng)].move
+        if move_number < self.play.varied_moves(size):
+            close = close_to_best(visits)
+            if len(close) > 1:
+                return stats[close[int(self._rng.integers(len(close)))]].move
+        if self.play.choose_by == "lcb":
+            return stats[choose_by_lcb(visits, [lcb(s) for s in stats])].move
+        return stats[0].move
+
     def time_plan(self, game: Game, color: int, clock: Clock | None) -> tuple[TimePlan | None, bool]:
         """(TimePlan for this move or None when visits decide, whether it
         comes from the clock)."""
@@ -157,10 +178,7 @@ class SearchPlayer(Player):
         if report is not None:
             report(search)
         stats = search.root_stats()
-        move = PASS
-        if stats:
-            move = stats[choose_by_weight([s.visits for s in stats], self.play.temperature,
-                                          self._rng)].move
+        move = self.choose(stats, len(game.moves), game.size)
         if move == PASS and stats and (
                 stats[0].visits == 0
                 or passing_loses(g, color)

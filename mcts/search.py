@@ -161,6 +161,7 @@ class Search:
             if node > 0:
                 T.copy_subtree(self.tree, node, self._spare)
                 self.tree, self._spare = self._spare, self.tree
+                self._temper_root()       # a child until now: its priors were the policy's
                 reused = True
             elif node == 0:
                 reused = True
@@ -203,8 +204,20 @@ class Search:
         node = T.add_node(self.tree, self.root_state.copy(), priors, self._history, phash, 1,
                           self._superko, value_black)
         assert node == 0
+        self._temper_root()
         if self._root_moves is not None:
             self._restrict_root(self._root_moves)
+
+    def _temper_root(self) -> None:
+        """The root's priors raised to 1 / ``root_policy_temperature`` and
+        renormalised (nothing at 1)."""
+        t = self.cfg.root_policy_temperature
+        if t == 1.0 or self.tree.meta[T.META_NODES] == 0:
+            return
+        tr = self.tree
+        e0, k = int(tr.first[0]), int(tr.count[0])
+        p = tr.e_prior[e0:e0 + k].astype(np.float64) ** (1.0 / t)
+        tr.e_prior[e0:e0 + k] = p / p.sum() if p.sum() > 0 else 1.0 / k
 
     def _restrict_root(self, allowed: frozenset[int]) -> None:
         """Keep only the root edges of ``allowed`` moves (pass when none
@@ -244,7 +257,8 @@ class Search:
         T.select_leaves(tr, 0, self.root_state, self.komi, max_moves, cfg.c_puct,
                         cfg.fpu_reduction, cfg.expand_threshold, self._states[:batch],
                         self._paths[:batch], self._plen[:batch], self._phash[:batch],
-                        self._kinds[:batch], self._term[:batch])
+                        self._kinds[:batch], self._term[:batch], cfg.c_puct_base,
+                        cfg.fpu_by_policy)
         kinds = self._kinds[:batch]
         idx = np.nonzero((kinds == T.NEEDS_EVAL) | (kinds == T.NEEDS_VALUE))[0]
         last = self._paths[idx, self._plen[idx] - 1]

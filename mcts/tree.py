@@ -148,20 +148,36 @@ def add_node(tree, s, priors, history, path_hashes, depth, superko, value_black)
 
 
 @njit(cache=True, inline="always")
-def _select_edge(tree, node, c_puct, fpu_reduction):
+def _select_edge(tree, node, c_puct, fpu_reduction, c_puct_base, fpu_by_policy):
+    """PUCT: the edge maximising Q + c * P * sqrt(N_parent) / (1 + N).
+    Unvisited edges start at the parent's Q less ``fpu_reduction`` (first-play
+    urgency), times the square root of the prior mass already visited when
+    ``fpu_by_policy`` (Leela Zero's form: little reduction while the search
+    is still narrow).  ``c`` is ``c_puct``, plus AlphaZero's
+    log((1 + N_parent + base) / base) when ``c_puct_base`` > 0, so that
+    exploration grows with the parent's visits."""
     e0 = tree.first[node]
     k = tree.count[node]
     sign = 1.0 if tree.tomove[node] == B.BLACK else -1.0
     visits = 0.0
     wsum = 0.0
+    visited_prior = 0.0
     for e in range(e0, e0 + k):
         visits += tree.e_N[e] + tree.e_VL[e]
         wsum += tree.e_W[e]
+        if tree.e_N[e] + tree.e_VL[e] > 0:
+            visited_prior += tree.e_prior[e]
     nsum = 0.0
     for e in range(e0, e0 + k):
         nsum += tree.e_N[e]
     q_parent = sign * (wsum / nsum if nsum > 0 else tree.value[node])
-    fpu = q_parent - fpu_reduction
+    if fpu_by_policy:
+        fpu = q_parent - fpu_reduction * math.sqrt(visited_prior)
+    else:
+        fpu = q_parent - fpu_reduction
+    c = c_puct
+    if c_puct_base > 0:
+        c += math.log((1.0 + visits + c_puct_base) / c_puct_base)
     sq = math.sqrt(max(visits, 1.0))
     best = -1
     best_score = -1e30
@@ -171,7 +187,7 @@ def _select_edge(tree, node, c_puct, fpu_reduction):
             q = (sign * tree.e_W[e] - tree.e_VL[e]) / nv
         else:
             q = fpu
-        score = q + c_puct * tree.e_prior[e] * sq / (1.0 + nv)
+        score = q + c * tree.e_prior[e] * sq / (1.0 + nv)
         if score > best_score:
             best_score = score
             best = e
@@ -191,7 +207,8 @@ def terminal_value(s, komi):
 
 @njit(cache=True, nogil=True)
 def select_leaves(tree, root, root_state, komi, max_moves, c_puct, fpu_reduction, threshold,
-                  states, paths, path_len, path_hashes, kinds, term_values):
+                  states, paths, path_len, path_hashes, kinds, term_values, c_puct_base=0.0,
+                  fpu_by_policy=False):
     """Walk ``states.shape[0]`` paths from ``root``, applying a virtual loss
     on every edge taken; each walk ends at an unexpanded edge (the leaf,
     its position in ``states[b]``), a finished game (TERMINAL, Black's
@@ -200,7 +217,8 @@ def select_leaves(tree, root, root_state, komi, max_moves, c_puct, fpu_reduction
     visits with this one becomes a node (NEEDS_EVAL); below it the leaf is
     only valued (NEEDS_VALUE).  A pass always becomes a node at once: the
     position after it is where the opponent can end the game by passing,
-    and only a node sees that terminal position."""
+    and only a node sees that terminal position.  ``c_puct_base`` and
+    ``fpu_by_policy``: ``_select_edge``'s refinements (off by default)."""
     nj = np.zeros(0, np.int64)
     n = root_state[B.H_N]
     for b in range(states.shape[0]):
@@ -210,7 +228,7 @@ def select_leaves(tree, root, root_state, komi, max_moves, c_puct, fpu_reduction
         depth = 0
         path_hashes[b, 0] = s[B.H_HASH]
         while True:
-            e = _select_edge(tree, node, c_puct, fpu_reduction)
+            e = _select_edge(tree, node, c_puct, fpu_reduction, c_puct_base, fpu_by_policy)
             tree.e_VL[e] += 1
             paths[b, depth] = e
             depth += 1

@@ -20,7 +20,7 @@ from engine.moves import RESIGN
 from engine.rules import Rules
 from mcts.config import PlayConfig, SearchConfig
 from mcts.player import SearchPlayer
-from mcts.search import Search
+from mcts.search import Search, lcb
 from mcts.timing import max_move_time, plan_move
 from nets.config import NetworkConfig
 
@@ -341,3 +341,42 @@ def test_a_board_size_with_networks_of_its_own_plays_with_them(tmp_path, monkeyp
         assert game.legal(move, BLACK)
         assert player.search.nets.policy_path == folder / "policy.safetensors"
         assert player.search.nets.value_path == folder / "value.safetensors"
+
+
+# ---- choosing among the searched moves ------------------------------------------------
+
+def test_the_seed_varies_the_opening_among_moves_the_search_cannot_tell_apart():
+    """A uniform policy and an even value leave many moves within noise of
+    the best on an empty board: different seeds play different openings,
+    the same seed the same one, and without variety the most visited."""
+    def first_move(seed, **play):
+        player = SearchPlayer(NetworkConfig(), SearchConfig(seed=seed, visits=64),
+                              PlayConfig(resign_threshold=0.0, **play))
+        player.search = Search(FakeNets(9), player.search_config)
+        return player.genmove(Game(9), BLACK, Clock()), player
+    moves = {first_move(seed)[0] for seed in range(8)}
+    assert len(moves) > 1
+    assert first_move(3)[0] == first_move(3)[0]
+    move, player = first_move(3, vary_moves=0)
+    assert move == player.search.root_stats()[0].move
+
+
+def test_past_the_opening_the_most_visited_move_is_played():
+    player = SearchPlayer(NetworkConfig(), SearchConfig(seed=1, visits=64),
+                          PlayConfig(resign_threshold=0.0))
+    player.search = Search(FakeNets(9), player.search_config)
+    game = Game(9)
+    for vertex in ("E5", "D4", "C3", "F6", "G7", "B2", "H8"):   # 7 > 81 // 12 moves
+        game.play(parse_gtp(vertex, 9))
+    move = player.genmove(game, game.to_move, Clock())
+    assert move == player.search.root_stats()[0].move
+
+
+def test_the_lcb_choice_plays_the_best_lower_bound():
+    player = fake_player(FakeNets(9, value_black=0.2), PlayConfig(resign_threshold=0.0,
+                                                                  choose_by="lcb", vary_moves=0))
+    game = Game(9)
+    move = player.genmove(game, BLACK, Clock())
+    stats = player.search.root_stats()
+    floor = max(1, 0.1 * stats[0].visits)
+    assert move == max((s for s in stats if s.visits >= floor), key=lcb).move

@@ -351,3 +351,60 @@ def test_root_noise_makes_seeded_searches_differ(nets):
     run_searches(trees, 8, early_stop=False)
     p0, p1 = (np.sort([st.prior for st in s.root_stats()]) for s in trees)
     assert not np.allclose(p0, p1)
+
+
+# ---- the search's refinements (off by default) ----------------------------------------
+
+class SharpNets(MaterialNets):
+    """Half the prior on one point, the rest spread evenly."""
+
+    def policy(self, planes):
+        b, _, n, _ = planes.shape
+        p = np.full((b, n * n + 1), 0.5 / (n * n), np.float32)
+        p[:, n * n // 2] = 0.5
+        p[:, n * n] = 0.0
+        return p
+
+
+def root_priors(s):
+    e0, k = s.tree.first[0], s.tree.count[0]
+    return s.tree.e_prior[e0:e0 + k].astype(np.float64)
+
+
+def test_a_root_policy_temperature_flattens_the_root_priors_only():
+    game = Game(7)
+    warm = Search(SharpNets(), SearchConfig(batch_size=8, seed=1, root_policy_temperature=2.0))
+    cold = Search(SharpNets(), SearchConfig(batch_size=8, seed=1))
+    for s in (warm, cold):
+        s.set_position(game)
+        s.run(visits=50, early_stop=False)
+    p, q = root_priors(cold), root_priors(warm)
+    expected = np.sqrt(p) / np.sqrt(p).sum()
+    assert q == pytest.approx(expected, rel=1e-5)
+    assert q.max() < p.max()
+    # a node below the root keeps the policy's own priors: after a move off
+    # the favourite point, the favourite holds 0.5 against 47 others' 0.5 / 49
+    e0, k = warm.tree.first[0], warm.tree.count[0]
+    centre = 49 // 2
+    edge = next(e for e in range(e0, e0 + k)
+                if warm.tree.e_move[e] != centre and warm.tree.e_child[e] > 0)
+    child = int(warm.tree.e_child[edge])
+    f, c = warm.tree.first[child], warm.tree.count[child]
+    assert warm.tree.e_prior[f:f + c].max() == pytest.approx(0.5 / (0.5 + 47 * 0.5 / 49),
+                                                            rel=1e-5)
+
+
+def visited_moves(**kw):
+    s = Search(MaterialNets(), SearchConfig(batch_size=8, seed=1, **kw))
+    s.set_position(Game(7))
+    s.run(visits=200, early_stop=False)
+    return sum(1 for st in s.root_stats() if st.visits > 0)
+
+
+def test_exploration_that_grows_with_the_parents_visits_widens_the_root():
+    assert visited_moves(c_puct=0.5, c_puct_base=5.0) > visited_moves(c_puct=0.5)
+
+
+def test_first_play_urgency_by_visited_policy_reduces_less_while_the_search_is_narrow():
+    assert visited_moves(fpu_reduction=1.0, fpu_by_policy=True) > \
+        visited_moves(fpu_reduction=1.0)
