@@ -18,7 +18,7 @@ class GameConfig:
     that many visits, root Dirichlet noise and a temperature schedule
     (moves sampled by visit counts for the first ``temperature_moves``
     moves, then the most visited one)."""
-    setup: GameSetup = section(GameSetup, "board, komi and rules")
+    setup: GameSetup = section(GameSetup)
     temperature: float = option(1.0, metavar="T",
                                 help="sample moves from policy^(1/T) (0: the most probable)")
     visits: int = option(0, help="search visits per move, with the value network and root "

@@ -180,7 +180,7 @@ class GateCommand:
     """``tengen gate``: one gate by hand."""
     candidate: str = option(metavar="FILE", help="candidate policy")
     best: str = option(metavar="FILE", help="current best policy")
-    setup: GameSetup = section(GameSetup, "board, komi and rules")
+    setup: GameSetup = section(GameSetup)
     seed: int = option(0, help="seed of the players' sampling")
     sgf_dir: str | None = option(None, metavar="DIR", help="write the games as SGF")
     all_games: bool = option(False, help="play every game even when the decision is already "

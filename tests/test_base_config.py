@@ -124,6 +124,17 @@ def test_options_of_a_section_are_grouped_and_excluded_ones_are_absent():
     assert from_args(Outer, parser.parse_args(["--width", "5"])).hidden == Hidden(width=5)
 
 
+def test_a_section_without_a_title_lists_its_options_with_those_around_it():
+    @dataclass(frozen=True)
+    class Plain:
+        count: int = option(1, help="how many")
+        inner: Inner = section(Inner)
+    text = parser_for(Plain).format_help()
+    assert "inner:" not in text
+    assert text.index("--count") < text.index("--depth") < text.index("--name")
+    assert round_trip(Plain(inner=Inner(depth=9))) == Plain(inner=Inner(depth=9))
+
+
 def test_a_field_offered_by_another_config_keeps_its_default_and_help():
     @dataclass(frozen=True)
     class Other:

@@ -7,7 +7,7 @@ Why this module reads the SGF tree itself instead of through
 ``sgfmill.sgf.Sgf_game``: the training pipeline reads ~119k games, and
 sgfmill's node objects and strict property decoding cost about as much
 again as its tokeniser.  So reading uses sgfmill's grammar
-(``sgf_grammar.parse_sgf_collection``: tokens, variations, escapes) and
+(``sgfmill.sgf_grammar.parse_sgf_collection``: tokens, variations, escapes) and
 interprets the few properties Go needs here, with a precomputed table for
 move points and lenient text decoding; writing uses ``sgfmill.sgf.Sgf_game``.
 

@@ -73,10 +73,10 @@ def option_of(cls: type, name: str, **changes: Any) -> Any:
     return dataclasses.field(default=f.default, metadata=meta)
 
 
-def section(cls: type, title: str, exclude: Collection[str] = ()) -> Any:
-    """A nested config dataclass, its options shown under ``title``;
-    ``exclude``: its fields that this command does not offer (they keep
-    their defaults)."""
+def section(cls: type, title: str | None = None, exclude: Collection[str] = ()) -> Any:
+    """A nested config dataclass, its options shown under ``title`` (none:
+    among the options around it); ``exclude``: its fields that this command
+    does not offer (they keep their defaults)."""
     return dataclasses.field(default_factory=cls,
                              metadata={"section": title, "exclude": tuple(exclude)})
 
@@ -121,7 +121,8 @@ def add_options(parser: argparse.ArgumentParser | Any, cls: type, prefix: str = 
         if f.name in exclude:
             continue
         if "section" in f.metadata:
-            group = root.add_argument_group(f.metadata["section"])
+            title = f.metadata["section"]
+            group = root.add_argument_group(title) if title else parser
             add_options(group, hints[f.name], f"{prefix}{f.name}.", f.metadata["exclude"], root)
             continue
         if "help" not in f.metadata:

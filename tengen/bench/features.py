@@ -69,7 +69,7 @@ def _ladders_only(states, capture, escape):
 
 def _timed(fn, seconds, rounds_min=5):
     """(median CPU seconds, best CPU seconds, median wall seconds) of
-    repeated ``fn()`` (``bench_timing.timed_rounds``)."""
+    repeated ``fn()`` (``tengen.bench.timing.timed_rounds``)."""
     rounds = timed_rounds(fn, seconds, rounds_min)
     cpu = [r[0] for r in rounds]
     return statistics.median(cpu), min(cpu), statistics.median(r[1] for r in rounds)

@@ -42,7 +42,7 @@ class EngineConfig:
                                "(0: the most probable move)")
     status_playouts: int = option(
         200, help="playouts per dead-stone estimate (final_score, final_status_list)")
-    log: Logging = section(Logging, "logging")
+    log: Logging = section(Logging)
     warm_up: bool = option(True, help="load the engine and compile the search in the background "
                                       "at start-up, while the GUI sends its set-up commands")
     networks: NetworkConfig = section(NetworkConfig, "networks")
