@@ -25,6 +25,7 @@ COMMANDS = {
     "eval": ("nets.evaluate", "how well the networks and the rollout policy predict SGF games"),
     "match": ("tengen.referee.command", "referee games between two GTP engines"),
     "analyze": ("tengen.review.command", "review SGF games: annotated SGF, HTML report, graph, JSON"),
+    "analysis": ("tengen.analysis_engine.command", "KataGo's JSON analysis protocol on stdin/stdout (KaTrain, q5Go)"),
     "calibrate": ("tengen.review.calibration", "how well tengen analyze's win rates predict real results"),
     "warmup": ("tengen.gtp.warmup", "compile and load the engine once after installing (first moves quick)"),
 }
