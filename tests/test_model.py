@@ -1,6 +1,7 @@
 """``nets.model``: the networks at every board size, the residual tower, batch
 norm folding, and model files (round trips, subnormals, clear errors)."""
 
+import dataclasses
 import json
 
 import pytest
@@ -105,6 +106,24 @@ def test_model_file_round_trip(tmp_path):
     assert back.cfg.provenance == {"command": "test"}
     x = torch.rand(2, VALUE_PLANES, 9, 9)
     assert torch.equal(net.eval()(x), back(x))
+
+
+def test_a_model_file_from_before_the_residual_tower_loads_as_the_plain_stack(tmp_path):
+    """Files that do not name their trunk (tengen/models/previous/) hold
+    AlphaGo's plain stack, whatever a new network's default is."""
+    from safetensors.torch import save_file
+
+    assert NetConfig().arch == "residual"             # what tengen train builds
+    net = build(policy_config(width=8, layers=3, arch="plain")).eval()
+    old = {k: v for k, v in dataclasses.asdict(net.cfg).items()
+           if k not in ("arch", "blocks", "global_pool")}
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()},
+              str(tmp_path / "old.safetensors"),
+              metadata={"format": "tengen-net", "config": json.dumps(old)})
+    back = load_model(tmp_path / "old.safetensors", "policy")
+    assert back.cfg.arch == "plain"
+    x = torch.rand(1, POLICY_PLANES, 9, 9)
+    assert torch.equal(net(x), back(x))
 
 
 def test_subnormal_weights_are_zero_after_saving_and_loading(tmp_path):
