@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 from gtp_helpers import save_tiny_models
+from virtual_time import virtual_time
 
 from engine.ascii import from_ascii
 from engine.board import BLACK, PASS, WHITE
@@ -38,12 +39,14 @@ class FakeNets:
     """Networks for ``Search``: the policy puts almost all its mass on
     ``favourite`` (a policy index; None: uniform), and the value is
     ``value_black`` from Black's point of view whoever is to move.
-    ``delay`` seconds per value call keep the visit rate realistic."""
+    ``delay`` seconds of ``clock`` (a ``VirtualTime``) pass per value call,
+    a realistic visit rate whatever the machine's load."""
 
     has_value = True
 
-    def __init__(self, n, favourite=None, value_black=0.0, delay=0.0):
+    def __init__(self, n, favourite=None, value_black=0.0, delay=0.0, clock=None):
         self.n, self.favourite, self.value_black, self.delay = n, favourite, value_black, delay
+        self.clock = clock
 
     def policy(self, planes):
         p = np.full((len(planes), self.n * self.n + 1), 1.0, np.float32)
@@ -54,7 +57,7 @@ class FakeNets:
 
     def value(self, planes):
         if self.delay:
-            time.sleep(self.delay)
+            self.clock.advance(self.delay)
         black_to_move = planes[:, 48, 0, 0] == 1          # the player-colour plane
         return np.where(black_to_move, self.value_black, -self.value_black).astype(np.float32)
 
@@ -269,6 +272,9 @@ def test_a_short_canadian_period_leaves_every_stone_time_to_search():
     assert clock.budget(BLACK, 50) == pytest.approx(left - min(0.5, left / 2))
     assert clock.budget(BLACK, 50) > 0.25
 
+# The time below is virtual (``tests/virtual_time.py``): it passes only in the
+# stand-in networks' value calls, so each limit is checked exactly.
+
 def _timed_genmove(nets, clock, started=None):
     player = fake_player(nets, visits=None)
     player.prepare(Game(9))
@@ -277,40 +283,44 @@ def _timed_genmove(nets, clock, started=None):
     return move, time.perf_counter() - t0, player
 
 
-def test_unclear_moves_get_more_time_than_clear_ones():
+def test_unclear_moves_get_more_time_than_clear_ones(monkeypatch):
     """Absolute time: the usual budget is 10 s over ~24 moves left (0.41 s)
     and an unclear move may take twice that.  A move the policy is sure of
     stops once it cannot be overtaken; an even choice runs to the limit."""
+    now = virtual_time(monkeypatch)
     clock = Clock(TimeControl("absolute", 10), lag=0)
     plan = plan_move(clock, Game(9), BLACK, 2.0)
-    _, clear, _ = _timed_genmove(FakeNets(9, favourite=index("E5", 9), delay=0.002), clock)
-    _, unclear, player = _timed_genmove(FakeNets(9, delay=0.002), clock)
+    _, clear, _ = _timed_genmove(FakeNets(9, favourite=index("E5", 9), delay=0.002, clock=now),
+                                 clock)
+    _, unclear, player = _timed_genmove(FakeNets(9, delay=0.002, clock=now), clock)
     assert clear < plan.soft
     assert plan.soft < unclear < plan.hard + 0.3
     assert clear < unclear / 2
     assert player.search.visits_done > 0
 
 
-def test_time_spent_before_the_search_counts_against_the_clock():
+def test_time_spent_before_the_search_counts_against_the_clock(monkeypatch):
     """A move asked for 10 s ago (loading the networks, say) under a 5 s
     byo-yomi must not search at all -- and still not pass on an empty
     board: it plays the policy's favourite."""
+    now = virtual_time(monkeypatch)
     clock = Clock(TimeControl("byoyomi", 0, 5, periods=1))
-    nets = FakeNets(9, favourite=index("C3", 9), delay=0.002)
+    nets = FakeNets(9, favourite=index("C3", 9), delay=0.002, clock=now)
     move, elapsed, player = _timed_genmove(nets, clock, started=time.perf_counter() - 10)
     assert move == parse_gtp("C3", 9)
     assert elapsed < 0.5 and player.search.visits_done == 0
 
 
-def test_time_per_move_without_a_clock():
-    player = fake_player(FakeNets(9, delay=0.002),
+def test_time_per_move_without_a_clock(monkeypatch):
+    now = virtual_time(monkeypatch)
+    player = fake_player(FakeNets(9, delay=0.002, clock=now),
                          PlayConfig(time_per_move=0.3, resign_threshold=0.0), visits=None)
     player.prepare(Game(9))
     t0 = time.perf_counter()
     player.genmove(Game(9), BLACK, Clock())
     assert 0.2 < time.perf_counter() - t0 < 0.6
     # visits given too: whichever comes first
-    player = fake_player(FakeNets(9, delay=0.002),
+    player = fake_player(FakeNets(9, delay=0.002, clock=now),
                          PlayConfig(time_per_move=30, resign_threshold=0.0), visits=40)
     t0 = time.perf_counter()
     player.genmove(Game(9), BLACK, Clock())
