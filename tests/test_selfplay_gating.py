@@ -84,3 +84,15 @@ def test_a_real_gate_referees_policy_players_with_alternating_colours(tmp_path):
     assert blacks == ["A", "B", "A", "B"]
     moves = {tuple(load_sgf(str(g)).moves[:6]) for g in games}
     assert len(moves) > 1                 # the players sample: the games differ
+
+
+def test_tengen_gate_refuses_a_missing_policy_file_on_its_command_line(tmp_path, capsys):
+    from tengen.cli import main
+
+    best = tmp_path / "best.safetensors"
+    best.touch()
+    with pytest.raises(SystemExit) as stop:
+        main(["gate", "--candidate", str(tmp_path / "none.safetensors"), "--best", str(best),
+              "--size", "9"])
+    assert stop.value.code == 2
+    assert "no such policy file" in capsys.readouterr().err

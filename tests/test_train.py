@@ -124,6 +124,14 @@ def test_a_resumed_run_takes_a_new_schedule_only_when_asked(tmp_path):
     assert learning_rate(moved.cfg, moved.positions) < learning_rate(kept.cfg, kept.positions)
 
 
+def test_reschedule_goes_with_resume_on_the_command_line(capsys):
+    from tengen.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "policy", "--reschedule", "--data", "x.zip"])
+    assert stop.value.code == 2 and "--reschedule goes with --resume" in capsys.readouterr().err
+
+
 def test_value_training_uses_results(tmp_path):
     games = random_games_dir(tmp_path, count=6, moves=20)
     cfg = small_config(tmp_path, games, kind="value", max_positions=8 * 3, per_game=3,
