@@ -105,6 +105,13 @@ class TrainConfig:
         return NetConfig(**{f.name: getattr(self, f.name) for f in fields(NetConfig)
                             if hasattr(self, f.name)})
 
+    @classmethod
+    def shaped_as(cls, net: NetConfig, **kw) -> "TrainConfig":
+        """A run that trains a network of ``net``'s kind and shape (``kw``:
+        the rest of the run)."""
+        shared = {f.name for f in fields(cls) if f.init} & {f.name for f in fields(NetConfig)}
+        return cls(**{name: getattr(net, name) for name in shared}, **kw)
+
 
 def learning_rate(cfg, positions):
     """Linear warm-up, then cosine decay to ``min_lr_fraction`` of ``lr``."""

@@ -124,6 +124,14 @@ def test_a_resumed_run_takes_a_new_schedule_only_when_asked(tmp_path):
     assert learning_rate(moved.cfg, moved.positions) < learning_rate(kept.cfg, kept.positions)
 
 
+def test_a_run_shaped_as_a_network_trains_that_networks_config():
+    from nets.train_config import TrainConfig
+
+    for net in (value_config(width=8, layers=3, arch="plain"),
+                policy_config(width=16, blocks=2, global_pool=True)):
+        assert TrainConfig.shaped_as(net, data=[], val=[]).net_config() == net
+
+
 def test_reschedule_goes_with_resume_on_the_command_line(capsys):
     from tengen.cli import main
 

@@ -112,10 +112,8 @@ def _training(args, cfg, bare, bf16, n):
         return {}
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
-        tc = TrainConfig(data=train[:1], val=[], out=tmp, width=cfg.width, layers=cfg.layers,
-                         arch=cfg.arch, blocks=cfg.blocks, global_pool=cfg.global_pool,
-                         batch_size=b, bf16=bf16, max_games=200, window_games=30,
-                         val_positions=0)
+        tc = TrainConfig.shaped_as(cfg, data=train[:1], val=[], out=tmp, batch_size=b,
+                                   bf16=bf16, max_games=200, window_games=30, val_positions=0)
         trainer = Trainer(tc, progress=False)
         trainer.net.train()
         opt = make_optimizer(tc, bare)
