@@ -84,15 +84,13 @@ class SearchPlayer(Player):
             return search
 
     def prepare(self, game: Game) -> Search:
-        """Load the networks and run a throw-away search on an empty board
-        of ``game``'s size, so that compilation and the networks' first
-        calls are paid for now rather than inside a timed search."""
+        """Load the networks and warm the search up once
+        (``PositionSearch.warm_up``), so that compilation and the networks'
+        first calls are paid for now rather than inside a timed search."""
         with self.positions.lock:
             search = self.ensure_search(game.size)
             if not self._warm:
-                search.set_position(Game(game.size, game.komi, game.rules))
-                search.run(visits=2 * self.search_config.batch_size, early_stop=False)
-                search.new_tree()
+                search = self.positions.warm_up(game)
                 self._warm = True
             return search
 

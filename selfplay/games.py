@@ -113,6 +113,10 @@ class _Board:
         self.would_resign = 0
         self.sample = -1
 
+    @property
+    def seed(self) -> int:
+        return self.spec.seed
+
     def who(self) -> str:
         return self.spec.player(len(self.game.moves), self.game.to_move)
 

@@ -19,7 +19,7 @@ gradient (``sampled`` is False).
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -35,7 +35,13 @@ if TYPE_CHECKING:
     from engine.game import Game
     from nets.inference import Networks
 
-    from .games import _Board
+
+class Board(Protocol):
+    """A game in flight as the search moves see it (``selfplay.games``'
+    boards): its game, its seed and its own search trees, one per network."""
+    game: "Game"
+    seed: int
+    searches: dict[str, Search]
 
 
 def pass_rule(game: "Game", playouts: int) -> int | None:
@@ -68,15 +74,15 @@ class SearchMoves:
         self.search_config = search_config(cfg)
         self.rounds = 0
 
-    def _search(self, board: "_Board", key: str) -> Search:
+    def _search(self, board: Board, key: str) -> Search:
         """The board's own search tree for ``key`` (seeded by the game)."""
         trees = board.searches
         if key not in trees:
-            seed = int(np.random.SeedSequence([board.spec.seed, len(trees)]).generate_state(1)[0])
+            seed = int(np.random.SeedSequence([board.seed, len(trees)]).generate_state(1)[0])
             trees[key] = Search(self.nets[key], replace(self.search_config, seed=seed))
         return trees[key]
 
-    def moves(self, key: str, boards: list["_Board"]) -> list[tuple[int, bool]]:
+    def moves(self, key: str, boards: list[Board]) -> list[tuple[int, bool]]:
         """(move, sampled=False) for each board, where ``key`` is to move."""
         cfg = self.cfg
         out: list[tuple[int, bool] | None] = [None] * len(boards)
@@ -94,7 +100,7 @@ class SearchMoves:
             out[i] = (self._choose(boards[i], s), False)
         return [o for o in out if o is not None]
 
-    def _choose(self, board: "_Board", search: Search) -> int:
+    def _choose(self, board: Board, search: Search) -> int:
         """The most visited move, or one drawn by visits^(1/T) in the
         opening (``GameConfig.schedule``); pass only from
         ``first_pass_move`` on and never into a loss."""

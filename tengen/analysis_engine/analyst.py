@@ -46,10 +46,9 @@ from engine.board import BLACK, PASS
 from engine.colors import COLOR_LETTERS
 from engine.coords import format_gtp, point_to_index, to_xy
 from engine.game import Game
-from mcts.analysis import PositionSearch
+from mcts.analysis import PositionFigures, PositionSearch
 from mcts.search import MoveStats, Search, lcb
 from nets.features import encode_state
-from nets.score import black_leads, both_sides, lead_after, movers_ownership
 from nets.symmetry import NUM_SYMMETRIES, transform_planes
 
 WARM_UP_SIZE = 19           # the board the search is compiled and loaded on at start-up
@@ -139,41 +138,20 @@ def position_hashes(game: Game) -> tuple[str, str]:
 
 
 class _Reader:
-    """Reads a search's root for one turn; each move's network figures are
+    """Reads a search's root for one turn; each move's network figures
+    (``mcts.analysis.PositionFigures``, the same as ``kata-analyze``'s) are
     computed once, however many reports show them."""
 
     def __init__(self, game: Game, settings: TurnSettings):
         self.game = game
         self.color = game.to_move
         self.settings = settings
-        self.leads: dict = {}
-        self.maps: dict = {}
-        self.root_map: np.ndarray | None = None
+        self.figures: PositionFigures | None = None
 
-    def _fill(self, nets, moves: list[int]) -> None:
-        """The lead after each of ``moves`` and Black's ownership map of the
-        position it leaves (the opponent to move)."""
-        todo = [p for p in moves if p not in self.leads]
-        if not todo or not nets.has_value:
-            return
-        leads = lead_after(nets, self.game, self.color, todo)
-        after = []
-        for p, lead in zip(todo, leads):
-            self.leads[p] = lead
-            if lead is not None:              # None: the game forbids the move
-                g = self.game.copy()
-                g.play(p, self.color)
-                after.append((p, g))
-        if after:
-            maps = movers_ownership(nets, [(g, g.to_move) for _, g in after])
-            self.maps.update((p, blacks(own, g.to_move)) for (p, g), own in zip(after, maps))
-
-    def _own_lead(self, nets) -> float:
-        """The lead of the position itself for the side to move, the mean
-        of both sides to move (as ``kata-analyze``'s rootInfo)."""
-        black = black_leads(nets, both_sides(self.game), 2)
-        lead = (black[0] + black[1]) / 2
-        return lead if self.color == BLACK else -lead
+    def _figures(self, nets) -> PositionFigures | None:
+        if self.figures is None and nets.has_value:
+            self.figures = PositionFigures(nets, self.game, self.color)
+        return self.figures
 
     def _policy(self, nets) -> list:
         game, n = self.game, self.game.size
@@ -192,39 +170,39 @@ class _Reader:
         nets = search.nets
         stats = [s for s in search.root_stats(settings.pv_length + 1, settings.include_pv_visits)
                  if s.visits > 0]
-        self._fill(nets, [s.move for s in stats])
-        if self.root_map is None and nets.has_value:
-            own = movers_ownership(nets, [(self.game, self.color)])[0]
-            self.root_map = blacks(own, self.color)
-        moves = [self._move(s, n) for s in stats]
+        figures = self._figures(nets)
+        leads: list[float | None] = [None] * len(stats)
+        maps: list[np.ndarray | None] = [None] * len(stats)
+        root_map = lead = None
+        if figures is not None:
+            moves = [s.move for s in stats]
+            leads = figures.leads(moves)
+            maps = [None if m is None else blacks(m, self.color)
+                    for m in figures.ownership_after(moves)]
+            root_map = blacks(figures.ownership(), self.color)
+            lead = figures.root_lead(stats)
+        results = [self._move(s, n, x, m) for s, x, m in zip(stats, leads, maps)]
         visits = search.root_visits()
         q = search.root_value()
         root = MoveStats(PASS, visits, q, 1.0)
-        leads = [(m.score_lead, m.visits) for m in moves if m.score_lead is not None]
-        if leads:
-            lead = sum(x * v for x, v in leads) / sum(v for _, v in leads)
-        elif nets.has_value:          # nothing searched yet: the position's own lead
-            lead = self._own_lead(nets)
-        else:
-            lead = None
         this_hash, sym_hash = position_hashes(self.game)
         return TurnResult(
             current_player=COLOR_LETTERS[self.color], visits=visits, winrate=root.winrate,
             utility=q, lcb=lcb(root), score_lead=lead,
-            score_stdev=None if self.root_map is None else score_stdev(self.root_map),
-            moves=moves,
-            ownership=(katago_order(self.root_map)
-                       if settings.include_ownership and self.root_map is not None else None),
+            score_stdev=None if root_map is None else score_stdev(root_map),
+            moves=results,
+            ownership=(katago_order(root_map)
+                       if settings.include_ownership and root_map is not None else None),
             policy=self._policy(nets) if settings.include_policy else None,
             this_hash=this_hash, sym_hash=sym_hash)
 
-    def _move(self, s: MoveStats, n: int) -> MoveResult:
-        own = self.maps.get(s.move)
+    def _move(self, s: MoveStats, n: int, lead: float | None,
+              own: np.ndarray | None) -> MoveResult:
         return MoveResult(
             move=format_gtp(s.move, n), visits=s.visits, winrate=s.winrate, utility=s.q,
             lcb=lcb(s), prior=s.prior, pv=[format_gtp(p, n) for p in s.pv],
             pv_visits=s.pv_visits if self.settings.include_pv_visits else None,
-            score_lead=self.leads.get(s.move),
+            score_lead=lead,
             score_stdev=None if own is None else score_stdev(own),
             ownership=(katago_order(own)
                        if self.settings.include_moves_ownership and own is not None else None))
@@ -240,8 +218,7 @@ class Analyst:
     def warm_up(self) -> None:
         """Load the networks of the usual board and compile the search now,
         so that the first query waits for neither."""
-        self.positions.analyse(Game(WARM_UP_SIZE), visits=2 * self.positions.config.batch_size)
-        self.positions.ensure(WARM_UP_SIZE).new_tree()
+        self.positions.warm_up(Game(WARM_UP_SIZE))
 
     def clear(self) -> None:
         """Forget the tree (``clear_cache``): the next position is searched
@@ -259,10 +236,6 @@ class Analyst:
             return None
         reader = _Reader(game, settings)
         started = time.perf_counter()
-        timed_stop = stop
-        if settings.max_time is not None:
-            def timed_stop() -> bool:
-                return stop() or time.perf_counter() - started >= settings.max_time
         callback, every = None, 1.0
         if report is not None and settings.report_every is not None:
             first = settings.first_report_after or settings.report_every
@@ -274,7 +247,8 @@ class Analyst:
                     due[0] = now + settings.report_every
                     report(reader.read(search))
             every = min(first, settings.report_every)
-        search = self.positions.analyse(game, visits=settings.visits, stop=timed_stop,
+        search = self.positions.analyse(game, visits=settings.visits, seconds=settings.max_time,
+                                        stop=stop,
                                         callback=callback, callback_every=every,
                                         root_moves=settings.root_moves)
         return reader.read(search)

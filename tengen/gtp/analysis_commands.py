@@ -42,10 +42,10 @@ from engine import board as B
 from engine.colors import COLOR_NAMES, is_color_word, parse_color
 from engine.coords import CoordinateError, format_gtp, parse_gtp, point_to_index
 from engine.clock import Clock
-from engine.board import BLACK
-from engine.game import Game, IllegalMove
+from engine.game import Game
 from engine.moves import PASS
 from engine.player import POLICY_MAP, SEARCH_ANALYSIS, VALUE_MAP, Player, with_mover
+from mcts.analysis import PositionFigures
 from mcts.search import Search, lcb
 from nets.features import VALUE_PLANES, encode_batch, encode_state
 
@@ -201,7 +201,7 @@ def _x10k(p):
     return min(10000, max(0, round(p * 10000)))
 
 
-def lz_info(stats, n, req, figures=None):
+def lz_info(stats, n, req, figures=None, search=None):
     """One Leela Zero analysis line (empty when nothing is searched)."""
     parts = []
     for order, s in enumerate(listed_moves(stats, req)):
@@ -218,18 +218,19 @@ def _map_text(own):
     return " ".join(f"{v:.6f}" for v in np.asarray(own)[::-1].ravel())
 
 
-def kata_info(stats, n, req, figures=None):
+def kata_info(stats, n, req, figures=None, search=None):
     """One KataGo analysis line (empty when nothing is searched).
-    ``figures``: the position's ``PositionFigures`` with a value network
-    (the score fields and the maps are left out without one, as KataGo's
-    docs let consumers expect fields to come and go)."""
+    ``figures``: the position's ``mcts.analysis.PositionFigures`` with a
+    value network (the score fields and the maps are left out without one,
+    as KataGo's docs let consumers expect fields to come and go);
+    ``search``: the search, for ``rootInfo``."""
     parts = []
     shown = listed_moves(stats, req)
     if not shown:
         return ""
     moves = [s.move for s in shown]
     scores = figures.leads(moves) if figures is not None else None
-    maps = figures.moves_ownership(moves) if figures is not None and req.moves_ownership \
+    maps = figures.ownership_after(moves) if figures is not None and req.moves_ownership \
         else None
     for order, s in enumerate(shown):
         pv = " ".join(format_gtp(p, n) for p in s.pv)
@@ -247,85 +248,23 @@ def kata_info(stats, n, req, figures=None):
         if maps is not None and maps[order] is not None:
             line += " movesOwnership " + _map_text(maps[order])
         parts.append(line)
-    if req.root_info and figures is not None:
-        parts.append(figures.root_info_text())
-    if req.ownership and figures is not None:
-        parts.append("ownership " + _map_text(figures.root_ownership()))
-    return " ".join(parts)
-
-
-class PositionFigures:
-    """What the value network says of one analysed position, for KataGo's
-    fields: the score lead after each root move (``nets.score.lead_after``),
-    the ownership of the position and after each move, in the frame of the
-    side analysed; each computed once however many lines report it."""
-
-    def __init__(self, nets, game, color):
-        self.nets, self.game, self.color = nets, with_mover(game, color), color
-        self.search = None
-        self._leads = {}
-        self._maps = {}
-        self._root = None
-        self._lead = None
-
-    def leads(self, moves):
-        from nets.score import lead_after
-
-        todo = [p for p in moves if p not in self._leads]
-        if todo:
-            self._leads.update(zip(todo, lead_after(self.nets, self.game, self.color, todo)))
-        return [self._leads[p] for p in moves]
-
-    def moves_ownership(self, moves):
-        """The ownership after each move (None for an illegal one), the
-        opponent then to move, in the analysed side's frame."""
-        from nets.score import movers_ownership
-
-        todo, positions = [], []
-        for p in moves:
-            if p in self._maps:
-                continue
-            g = self.game.copy()
-            try:
-                g.play(p, self.color)
-            except IllegalMove:
-                self._maps[p] = None
-                continue
-            todo.append(p)
-            positions.append((g, 3 - self.color))
-        if todo:
-            for p, own in zip(todo, movers_ownership(self.nets, positions)):
-                self._maps[p] = -own
-        return [self._maps[p] for p in moves]
-
-    def root_ownership(self):
-        from nets.score import movers_ownership
-
-        if self._root is None:
-            self._root = movers_ownership(self.nets, [(self.game, self.color)])[0]
-        return self._root
-
-    def root_info_text(self):
-        """KataGo's ``rootInfo``: the root's visits, value and score."""
-        from nets.score import black_leads, both_sides
-
-        s = self.search
-        q = s.root_value()
-        text = (f"rootInfo visits {s.root_visits()} utility {q:.6f} "
+    if req.root_info and search is not None:
+        q = search.root_value()
+        root = (f"rootInfo visits {search.root_visits()} utility {q:.6f} "
                 f"winrate {(q + 1) / 2:.6f}")
-        if self._lead is None:
-            leads = black_leads(self.nets, both_sides(self.game), 2)
-            sign = 1.0 if self.color == BLACK else -1.0
-            self._lead = sign * (leads[0] + leads[1]) / 2
-        return text + f" scoreMean {self._lead:.3f} scoreLead {self._lead:.3f}"
+        if figures is not None:
+            lead = figures.root_lead(stats)
+            root += f" scoreMean {lead:.3f} scoreLead {lead:.3f}"
+        parts.append(root)
+    if req.ownership and figures is not None:
+        parts.append("ownership " + _map_text(figures.ownership()))
+    return " ".join(parts)
 
 
 def _reporter(fmt, n, req, stream, figures=None):
     def report(search):
-        if figures is not None:
-            figures.search = search
         stats = search.root_stats(PV_LENGTH, pv_visits=req.pv_visits)
-        line = fmt(stats, n, req, figures)
+        line = fmt(stats, n, req, figures, search)
         if line:
             stream.write(line)
     return report
