@@ -56,7 +56,7 @@ _SENSIBLE = offset("sensibleness")
 @dataclass(frozen=True)
 class GameSpec:
     """Who plays one game.  ``black``/``white`` name networks (keys of the
-    ``nets`` mapping given to ``play_games``).  A value-position game
+    ``nets`` mapping given to ``GameRunner``).  A value-position game
     (``random_move_at`` >= 0) plays moves before that number with
     ``before`` (the SL policy), that move uniformly at random among the
     legal points, and the rest with ``black``/``white`` (the RL policy)."""

@@ -9,6 +9,7 @@ import time
 from gtp_helpers import Collector, save_tiny_models
 
 import tengen.gtp.server as gtp_server
+from engine.player import Player
 from tengen.gtp.config import EngineConfig, InitialGame
 from tengen.gtp.protocol import LineReader
 from tengen import __version__
@@ -33,7 +34,7 @@ def test_the_version_reads_as_leela_zero_0_17_to_lizzie_and_names_tengens_own():
     assert major.isdigit() and minor.isdigit()
 
 
-class SlowPlayer:
+class SlowPlayer(Player):
     """A player whose preparation blocks until released."""
     name = "slow"
 

@@ -206,24 +206,31 @@ class RefNode:
         self.N, self.W, self.VL = [0] * k, [0.0] * k, [0] * k
         self.child = [None] * k          # None: unexpanded, "pending", or a RefNode
 
-    def select(self, c_puct, fpu_reduction):
-        """AlphaGo's PUCT with virtual losses and first-play urgency."""
+    def select(self, c_puct, fpu_reduction, c_puct_base=0.0, fpu_by_policy=False):
+        """AlphaGo's PUCT with virtual losses and first-play urgency; with
+        ``c_puct_base``, AlphaZero's growing exploration; with
+        ``fpu_by_policy``, the reduction scaled by the visited prior mass."""
         sign = 1.0 if self.tomove == BLACK else -1.0
         visits = float(sum(self.N) + sum(self.VL))
         nsum = sum(self.N)
         q_parent = sign * (sum(self.W) / nsum if nsum > 0 else self.value)
+        visited = sum(p for p, n, vl in zip(self.prior, self.N, self.VL) if n + vl > 0)
+        fpu = q_parent - fpu_reduction * (math.sqrt(visited) if fpu_by_policy else 1.0)
+        c = c_puct + (math.log((1.0 + visits + c_puct_base) / c_puct_base)
+                      if c_puct_base > 0 else 0.0)
         sq = math.sqrt(max(visits, 1.0))
         best, best_score = -1, -1e30
         for e in range(len(self.moves)):
             nv = self.N[e] + self.VL[e]
-            q = (sign * self.W[e] - self.VL[e]) / nv if nv > 0 else q_parent - fpu_reduction
-            score = q + c_puct * self.prior[e] * sq / (1.0 + nv)
+            q = (sign * self.W[e] - self.VL[e]) / nv if nv > 0 else fpu
+            score = q + c * self.prior[e] * sq / (1.0 + nv)
             if score > best_score:
                 best, best_score = e, score
         return best
 
 
-def reference_batch(root, root_state, batch, komi, max_moves, c_puct, fpu, threshold):
+def reference_batch(root, root_state, batch, komi, max_moves, c_puct, fpu, threshold,
+                    refinements=(0.0, False)):
     """One batch of walks and their backup, in plain Python; returns each
     walk's (kind, moves)."""
     n = int(root_state[B.H_N])
@@ -232,7 +239,7 @@ def reference_batch(root, root_state, batch, komi, max_moves, c_puct, fpu, thres
         s = root_state.copy()
         node, path = root, []
         while True:
-            e = node.select(c_puct, fpu)
+            e = node.select(c_puct, fpu, *refinements)
             node.VL[e] += 1
             path.append((node, e))
             p = index_to_point(node.moves[e], n)
@@ -287,9 +294,11 @@ class Walks:
     """The compiled tree driven as ``mcts.search`` drives it, with the
     stand-in network."""
 
-    def __init__(self, root_state, batch, komi, max_moves, c_puct, fpu, threshold):
+    def __init__(self, root_state, batch, komi, max_moves, c_puct, fpu, threshold,
+                 refinements=(0.0, False)):
         self.s, self.batch = root_state, batch
         self.args = (komi, max_moves, c_puct, fpu, threshold)
+        self.refinements = refinements
         self.tree = T.new_tree(10_000, 300_000)
         priors, value = evaluation(root_state)
         T.add_node(self.tree, root_state.copy(), priors, NO_HISTORY, NO_PATH, 0, False, value)
@@ -303,7 +312,7 @@ class Walks:
     def batch_of_walks(self):
         tr = self.tree
         T.select_leaves(tr, 0, self.s, *self.args, self.states, self.paths, self.plen,
-                        self.phash, self.kinds, self.term)
+                        self.phash, self.kinds, self.term, *self.refinements)
         walks = [(int(self.kinds[b]), tr.e_move[self.paths[b, :self.plen[b]]].tolist())
                  for b in range(self.batch)]
         pending = sum(k != T.COLLISION and k != T.TERMINAL for k, _ in walks)
@@ -320,25 +329,31 @@ class Walks:
         return walks
 
 
-@pytest.mark.parametrize("threshold", [1, 2])
-def test_walks_and_backups_follow_a_plain_python_search_step_by_step(threshold):
+@pytest.mark.parametrize("threshold, refinements", [(1, (0.0, False)), (2, (0.0, False)),
+                                                    (1, (5.0, True)), (2, (3.0, False))])
+def test_walks_and_backups_follow_a_plain_python_search_step_by_step(threshold, refinements):
     """Batches of 12 walks on 5x5 with games cut at move 6: every walk's
     path and kind, then every edge's visits and values, as the reference
-    search computes them; all virtual losses are gone after each backup."""
+    search computes them; all virtual losses are gone after each backup.
+    With and without the selection's refinements (growing exploration,
+    first-play urgency by visited policy)."""
     root_state = random_position(5, 2, 7)
     komi, max_moves, c_puct, fpu = 2.5, 6, 1.5, 0.2
-    compiled = Walks(root_state, 12, komi, max_moves, c_puct, fpu, threshold)
+    compiled = Walks(root_state, 12, komi, max_moves, c_puct, fpu, threshold, refinements)
     priors, value = evaluation(root_state)
     ref = RefNode(root_state, priors, value)
     kinds = set()
     for _ in range(40):
         walks = compiled.batch_of_walks()
         assert walks == reference_batch(ref, root_state, 12, komi, max_moves, c_puct, fpu,
-                                        threshold)
+                                        threshold, refinements)
         kinds |= {k for k, _ in walks}
         same_tree(compiled.tree, 0, ref)
     expected = {T.NEEDS_EVAL, T.TERMINAL, T.COLLISION} | ({T.NEEDS_VALUE} if threshold > 1 else set())
-    assert kinds == expected                       # every kind of walk was exercised
+    if refinements == (0.0, False):
+        assert kinds == expected                   # every kind of walk was exercised
+    else:
+        assert T.NEEDS_EVAL in kinds and kinds <= expected
     assert int(compiled.tree.e_N[:compiled.tree.count[0]].sum()) > 300
 
 
