@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from engine.move_choice import ResignRule, TemperatureSchedule
-from tengen.base.config import option, positive_int, require
+from tengen.base.config import at_least, option, require
 
 VISITS_WITHOUT_CLOCK = 400      # visits per move when neither a clock nor --visits decides
 CHOICES = ("visits", "lcb")      # how the search player picks its move among the searched ones
@@ -26,10 +26,10 @@ class SearchConfig:
     mix"); ``rollouts=True`` alone means AlphaGo's 0.5, and any ``lam`` below
     1 alone switches rollouts on (``with_rollouts``)."""
     visits: int | None = option(
-        None, parse=positive_int,
+        None,
         help=f"visits per move (default {VISITS_WITHOUT_CLOCK} without a clock; with a clock "
              "or --time-per-move, a cap on top of the time limit)")
-    batch_size: int = option(16, parse=positive_int, help="positions per network call")
+    batch_size: int = option(16, help="positions per network call")
     lam: float | None = option(
         None, flag="lambda", metavar="L",
         help="leaf value = L * value network + (1 - L) * rollout result "
@@ -38,7 +38,7 @@ class SearchConfig:
                                               "(default: off unless --lambda is below 1; "
                                               "on alone means AlphaGo's --lambda 0.5)")
     expand_threshold: int = option(
-        3, metavar="N", parse=positive_int,
+        3, metavar="N",
         help="visits of a move before its position is expanded with the policy network; "
              "below that its leaf is valued only (AlphaGo's n_thr)")
     c_puct: float = option(1.5, metavar="C", help="exploration constant of PUCT")
@@ -63,9 +63,7 @@ class SearchConfig:
     max_game_moves: int = 0           # terminal after this many moves (0: 3 n^2)
 
     def __post_init__(self) -> None:
-        require(self.visits is None or self.visits >= 1, "visits must be at least 1")
-        require(self.batch_size >= 1, "batch size must be at least 1")
-        require(self.expand_threshold >= 1, "expand threshold must be at least 1")
+        at_least(self, 1, "visits", "batch_size", "expand_threshold")
         require(self.lam is None or (math.isfinite(self.lam) and 0.0 <= self.lam <= 1.0),
                 "lambda must be between 0 and 1")
         require(self.with_rollouts or self.lam is None or self.lam >= 1.0,

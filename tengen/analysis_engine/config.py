@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from mcts.config import SearchConfig
 from nets.config import NetworkConfig
-from tengen.base.config import at_least, option, positive_int, require, section
+from tengen.base.config import at_least, option, require, section
 
 PERSPECTIVES = ("BLACK", "WHITE", "SIDETOMOVE")
 
@@ -16,7 +16,7 @@ PERSPECTIVES = ("BLACK", "WHITE", "SIDETOMOVE")
 @dataclass(frozen=True)
 class AnalysisConfig:
     max_visits: int = option(
-        500, parse=positive_int,
+        500,
         help="visits below the root of a position when the query sets no maxVisits "
              "(as KataGo's analysis_example.cfg)")
     max_time: float | None = option(
@@ -24,13 +24,13 @@ class AnalysisConfig:
         help="seconds per position at most (default: no limit; a query's "
              "overrideSettings maxTime overrides)")
     analysis_threads: int = option(
-        2, parse=positive_int,
+        2,
         help="positions searched at once, each with its own tree (KataGo's -analysis-threads)")
     report_winrates_as: str = option(
         "BLACK", choices=PERSPECTIVES,
         help="the side win rates, scores and ownership are given for, when a query's "
              "overrideSettings do not say (as KataGo's analysis_example.cfg)")
-    pv_length: int = option(15, parse=positive_int,
+    pv_length: int = option(15, 
                             help="moves of each line after its first (KataGo's analysisPVLen)")
     quit_without_waiting: bool = option(
         False, help="at the end of the input, stop the searches in flight and drop the queued "

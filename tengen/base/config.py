@@ -284,11 +284,3 @@ def at_least(config: Any, minimum: int, *names: str) -> None:
         f, value = fields[name], getattr(config, name)
         where = _flag(f) if "help" in f.metadata else name.replace("_", " ")
         require(value is None or value >= minimum, f"{where} must be at least {minimum}")
-
-
-def positive_int(text: str) -> int:
-    """A count of at least 1, checked as the command line is parsed."""
-    n = int(text)
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
