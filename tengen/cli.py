@@ -11,15 +11,19 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = {
+# a command: (its module, or a table of its kinds, each (module, help)), its help
+Table = dict[str, tuple["str | Table", str]]
+
+COMMANDS: Table = {
     "gtp": ("tengen.gtp.server", "play over GTP on stdin/stdout (for Go GUIs)"),
     "bench": ("tengen.bench.cli", "measure speed (board, features, net, mcts, rollout)"),
     "train": ({
         "policy": ("nets.train", "the policy network, from SGF games"),
         "value": ("nets.train", "the value network, from SGF games"),
+        "dual": ("nets.train", "one network with a policy and a value head, from SGF games"),
         "rollout": ("nets.rollout.train", "the fast rollout policy, from SGF games"),
         "rl": ("selfplay.command", "the RL policy, by REINFORCE on self-play games"),
-    }, "train the policy or value network, the rollout policy, or the RL policy"),
+    }, "train the policy, value or two-headed network, the rollout policy, or the RL policy"),
     "selfplay": ("selfplay.command", "self-play: the RL policy, value positions, gating"),
     "gate": ("selfplay.gating", "match a candidate policy against the best: promote or not"),
     "eval": ("nets.evaluate", "how well the networks and the rollout policy predict SGF games"),
@@ -31,7 +35,7 @@ COMMANDS = {
 }
 
 
-def _choose(prog: str, help_text: str, table: dict, argv: list[str]) -> tuple[str, list[str]]:
+def _choose(prog: str, help_text: str, table: Table, argv: list[str]) -> tuple[str, list[str]]:
     """The entry of ``table`` that ``argv`` starts with and the rest of
     ``argv``; a missing or unknown one prints the table's help (exit 2)."""
     chooser = argparse.ArgumentParser(prog=prog, description=help_text)
@@ -46,7 +50,8 @@ def _choose(prog: str, help_text: str, table: dict, argv: list[str]) -> tuple[st
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    prog, target, help_text, kind = "tengen", COMMANDS, __doc__.splitlines()[0], None
+    target: str | Table = COMMANDS
+    prog, help_text, kind = "tengen", (__doc__ or "").splitlines()[0], None
     while isinstance(target, dict):
         try:
             choice, argv = _choose(prog, help_text, target, argv)

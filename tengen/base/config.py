@@ -32,9 +32,15 @@ import dataclasses
 import types
 import typing
 from collections.abc import Callable, Collection
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
-T = TypeVar("T")
+
+class Dataclass(Protocol):
+    """Any dataclass instance (what ``dataclasses.fields`` accepts)."""
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+T = TypeVar("T", bound=Dataclass)
 
 # ``option(resume=...)``: what a resumed run takes from its new command line
 ALWAYS = "always"          # the new command line's value, given or not (stopping rules, machinery)

@@ -12,11 +12,11 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_kw) -> Iterator[IO]:
+def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_kw: Any) -> Iterator[IO]:
     """``with atomic_write(path) as f: f.write(...)``: ``path`` appears
     complete when the block ends without an exception, else is left as it
     was.  ``mode`` is ``"wb"`` or ``"w"`` (text: UTF-8, ``\\n`` line ends

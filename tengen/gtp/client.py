@@ -23,7 +23,7 @@ class EngineFailure(Exception):
     """The engine crashed (``kind`` "crash") or did not answer in time
     ("timeout")."""
 
-    def __init__(self, kind, message):
+    def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
 
@@ -37,13 +37,15 @@ class GtpClient:
     every command can have a deadline; its stderr is passed to the log at
     DEBUG level."""
 
-    def __init__(self, command, label):
+    def __init__(self, command: str, label: str) -> None:
         self.command = command
         self.label = label
-        self.proc = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.pumps: list[threading.Thread] = []
         self.fresh = True   # no genmove answered since the last start
 
-    def start(self):
+    def start(self) -> None:
         try:
             argv = shlex.split(self.command)
             self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -58,20 +60,23 @@ class GtpClient:
             pump.start()
 
     @staticmethod
-    def _pump_stdout(proc, lines):
+    def _pump_stdout(proc: subprocess.Popen[bytes], lines: queue.Queue[str | None]) -> None:
+        assert proc.stdout is not None
         for raw in iter(proc.stdout.readline, b""):
             lines.put(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
         lines.put(None)
 
-    def _pump_stderr(self, proc):
+    def _pump_stderr(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stderr is not None
         for raw in iter(proc.stderr.readline, b""):
             log.debug("[%s] %s", self.label, raw.decode("utf-8", errors="replace").rstrip())
 
-    def send(self, command, timeout):
+    def send(self, command: str, timeout: float) -> str:
         """The response text of ``command``; raises GtpFailure for a ``?``
         answer and EngineFailure when the engine dies or is too slow."""
         if self.proc is None or self.proc.poll() is not None:
             raise EngineFailure("crash", f"{self.label} is not running")
+        assert self.proc.stdin is not None      # started with stdin=PIPE
         try:
             self.proc.stdin.write((command + "\n").encode("utf-8"))
             self.proc.stdin.flush()
@@ -101,7 +106,7 @@ class GtpClient:
             raise GtpFailure(f"{self.label}: {command!r} failed: {text}")
         return text
 
-    def close(self, kill=False):
+    def close(self, kill: bool = False) -> None:
         """Ask the engine to quit, and kill it if it does not; ``kill``
         skips the asking (an engine that timed out is still busy)."""
         if self.proc is None:
@@ -111,6 +116,7 @@ class GtpClient:
             proc.kill()
             proc.wait()
         elif proc.poll() is None:
+            assert proc.stdin is not None
             try:
                 proc.stdin.write(b"quit\n")
                 proc.stdin.flush()
@@ -123,7 +129,7 @@ class GtpClient:
         for pump in self.pumps:
             pump.join(timeout=5)
 
-    def restart(self, kill=False):
+    def restart(self, kill: bool = False) -> None:
         self.close(kill)
         self.start()
 

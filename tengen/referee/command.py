@@ -11,7 +11,7 @@ from tengen.base.config import add_options, from_args, option, require, section
 from tengen.base.control import Logging
 
 from .elo import results_table
-from .match import MatchConfig, MatchError, Referee
+from .match import GameOutcome, MatchConfig, MatchError, Referee
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def config_from_args(args: argparse.Namespace) -> MatchConfig:
     return from_args(MatchConfig, args, **from_args(Engines, args).match_fields())
 
 
-def _report(outcome, black_label, white_label):
+def _report(outcome: GameOutcome, black_label: str, white_label: str) -> None:
     opening = f" after the {outcome.opening}" if outcome.opening else ""
     print(f"game {outcome.number}: {black_label} (B) vs {white_label} (W): {outcome.result} "
           f"[{outcome.reason}] {outcome.moves} moves{opening}, {outcome.seconds:.1f} s",

@@ -5,8 +5,10 @@ import math
 
 from engine.board import BLACK, WHITE
 
+from .match import GameOutcome, MatchResult
 
-def elo_from_share(share):
+
+def elo_from_share(share: float) -> float:
     """Elo difference for an expected score ``share`` in [0, 1]."""
     if share <= 0:
         return -math.inf
@@ -15,7 +17,8 @@ def elo_from_share(share):
     return -400 * math.log10(1 / share - 1)
 
 
-def elo_interval(wins, draws, games, z=1.96):
+def elo_interval(wins: float, draws: float, games: int, z: float = 1.96
+                 ) -> tuple[float, float, float]:
     """(Elo, low, high) of A minus B from A's wins and the draws: the point
     estimate from A's score share, the interval from the Wilson score
     interval of that share (finite even at 0 or 100 %)."""
@@ -28,7 +31,7 @@ def elo_interval(wins, draws, games, z=1.96):
     return elo_from_share(p), elo_from_share(centre - half), elo_from_share(centre + half)
 
 
-def _fmt_elo(x):
+def _fmt_elo(x: float) -> str:
     if math.isnan(x):
         return "n/a"
     if math.isinf(x):
@@ -36,17 +39,17 @@ def _fmt_elo(x):
     return f"{x:+.0f}"
 
 
-def results_table(result):
+def results_table(result: MatchResult) -> str:
     """The match summary as text."""
     oc = result.outcomes
     n = len(oc)
     draws = sum(1 for o in oc if o.winner is None)
     rows = []
     for tag, is_a in (("A", True), ("B", False)):
-        def won(o):
+        def won(o: GameOutcome) -> bool:
             return o.winner is not None and (o.a_won if is_a else not o.a_won)
 
-        def color_of(o):
+        def color_of(o: GameOutcome) -> int:
             return o.a_color if is_a else 3 - o.a_color
         as_b = [o for o in oc if color_of(o) == BLACK]
         as_w = [o for o in oc if color_of(o) == WHITE]

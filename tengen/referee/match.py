@@ -38,6 +38,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.board import BLACK, WHITE
@@ -134,27 +135,28 @@ class GameOutcome:
     opening: str | None = None   # Opening.describe() when the game began from one
 
     @property
-    def a_won(self):
+    def a_won(self) -> bool:
         return self.winner is not None and self.winner == self.a_color
 
 
 @dataclass
 class MatchResult:
     config: MatchConfig
-    labels: dict
-    outcomes: list = field(default_factory=list)
+    labels: dict[str, str]
+    outcomes: list[GameOutcome] = field(default_factory=list)
 
 
 class Referee:
     """Plays the match: ``run()`` returns a MatchResult."""
 
-    def __init__(self, config):
+    def __init__(self, config: MatchConfig) -> None:
         self.config = config
         self.rules = config.setup.rule_set
         self.a = GtpClient(config.engine_a, "A")
         self.b = GtpClient(config.engine_b, "B")
 
-    def run(self, progress=None, stop=None):
+    def run(self, progress: Callable[[GameOutcome, str, str], object] | None = None,
+            stop: Callable[[MatchResult], bool] | None = None) -> MatchResult:
         """Play the match; ``progress(outcome, black label, white label)``
         after each game; ``stop(result so far)`` returning True ends it
         early (a gate whose decision can no longer change).  A source of
@@ -194,7 +196,7 @@ class Referee:
         return load_openings(cfg.openings, count, cfg.opening_moves, cfg.setup.size, self.rules,
                              cfg.opening_skip)
 
-    def _identify(self, client):
+    def _identify(self, client: GtpClient) -> str:
         """``name version`` as the engine reports them, prefixed A: / B:."""
         tag = client.label
         try:
@@ -207,7 +209,7 @@ class Referee:
             raise MatchError(f"engine {tag} ({client.command!r}) does not answer GTP: {e}") from None
         return f"{tag}: {' '.join((name + ' ' + version).split())}"
 
-    def _setup(self, client, handicap_points):
+    def _setup(self, client: GtpClient, handicap_points: list[int]) -> None:
         cfg = self.config
         if client.proc is None or client.proc.poll() is not None:
             client.restart()
@@ -225,7 +227,7 @@ class Referee:
         if handicap_points:
             self._place_handicap(client, handicap_points)
 
-    def _place_handicap(self, client, points):
+    def _place_handicap(self, client: GtpClient, points: list[int]) -> None:
         """The same fixed handicap stones on ``client``'s board as on the
         referee's: ``fixed_handicap N`` where the engine places them where
         GTP says, else ``set_free_handicap`` with the referee's points."""
@@ -244,16 +246,19 @@ class Referee:
         except GtpFailure as e:
             raise MatchError(f"{client.label} refuses the handicap stones: {e}") from None
 
-    def play_game(self, number, black, white, a_color, opening=None):
+    def play_game(self, number: int, black: GtpClient, white: GtpClient, a_color: int,
+                  opening: Opening | None = None) -> GameOutcome:
         cfg = self.config
         start = time.monotonic()
         game = Game(cfg.setup.size, cfg.setup.komi, self.rules)
         points = game.fixed_handicap(cfg.handicap) if cfg.handicap else []
         engines = {BLACK: black, WHITE: white}
-        comments = []
+        comments: list[str | None] = []
 
-        def outcome(winner, result, reason, forfeit=None):
+        def outcome(winner: int | None, result: str, reason: str,
+                    forfeit: str | None = None) -> GameOutcome:
             if forfeit in ("timeout", "crash"):
+                assert winner is not None       # a forfeit always has a winner
                 engines[3 - winner].restart(kill=True)
             oc = GameOutcome(number, a_color, winner, result, reason, len(game.moves),
                              time.monotonic() - start, forfeit,
@@ -261,7 +266,7 @@ class Referee:
             self._save(oc, game, comments, black.label, white.label)
             return oc
 
-        def forfeit(color, kind, reason):
+        def forfeit(color: int, kind: str, reason: str) -> GameOutcome:
             winner = 3 - color
             letter = "BW"[winner - 1]
             return outcome(winner, f"{letter}+{'T' if kind == 'timeout' else 'F'}", reason, kind)
@@ -317,7 +322,8 @@ class Referee:
             if game.is_over:
                 return self._scored(game, black, white, outcome, "two passes")
 
-    def _scored(self, game, black, white, outcome, why):
+    def _scored(self, game: Game, black: GtpClient, white: GtpClient,
+                outcome: Callable[[int | None, str, str], GameOutcome], why: str) -> GameOutcome:
         score = None
         if self.config.score == "engine":
             answers = set()
@@ -336,7 +342,8 @@ class Referee:
         winner = BLACK if score > 0 else WHITE if score < 0 else None
         return outcome(winner, result_string(score), f"{why}, scored {result_string(score)}")
 
-    def _save(self, oc, game, comments, black_label, white_label):
+    def _save(self, oc: GameOutcome, game: Game, comments: list[str | None], black_label: str,
+              white_label: str) -> None:
         cfg = self.config
         if not cfg.sgf_dir:
             return
@@ -352,7 +359,7 @@ class Referee:
                  root_comment=root)
 
 
-def _parse_score(text):
+def _parse_score(text: str) -> float:
     """``B+3.5`` -> 3.5, ``W+2`` -> -2, ``0`` -> 0; ValueError otherwise."""
     t = text.strip().upper()
     if t in ("0", "DRAW", "JIGO"):
