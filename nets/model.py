@@ -13,6 +13,11 @@ so that one network serves every board size:
   the first channel of its 1x1 convolution doubles as an ownership map,
   trained on the game's final ownership as an auxiliary target.
 
+A third kind, ``dual``, is AlphaGo Zero's network: one trunk (over the
+value network's 49 planes) with the policy head and the value and ownership
+head above, so that the search values and expands a leaf in one pass where
+the two networks take two (AlphaGo Zero's ablation: cheaper and stronger).
+
 Two trunks (``arch``): AlphaGo's plain stack, and a residual tower (He et
 al. 2016: blocks of two 3x3 convolutions around an identity shortcut, the
 tower AlphaGo Zero moved to), optionally with KataGo's global-pooling bias
@@ -46,6 +51,7 @@ from .features import FEATURE_SET_VERSION, POLICY_PLANES, VALUE_PLANES, check_fe
 
 MAX_EDGE_DISTANCE = 13  # covers 25x25 boards: distances 0..12
 ARCHS = ("plain", "residual")
+KINDS = ("policy", "value", "dual")
 
 
 class ModelFileError(ValueError):
@@ -58,7 +64,7 @@ class NetConfig:
     """A network's shape.  The fields declared with ``option`` are what
     ``tengen train`` chooses (``TrainConfig`` offers them): their defaults
     are a new network's."""
-    kind: str = "policy"              # "policy" or "value"
+    kind: str = "policy"              # one of KINDS
     width: int = option(64, help="filters per convolution")
     layers: int = option(13, help="plain trunk: convolution layers in all (AlphaGo: 13)")
     arch: str = option("residual", choices=ARCHS,
@@ -76,7 +82,9 @@ class NetConfig:
     provenance: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        require(self.kind in ("policy", "value"), f"unknown network kind {self.kind!r}")
+        require(self.kind in KINDS, f"unknown network kind {self.kind!r}")
+        require(self.kind != "dual" or self.planes == VALUE_PLANES,
+                f"a dual network reads the {VALUE_PLANES} value planes, not {self.planes}")
         at_least(self, 1, "width")
         require(self.layers >= 3, "a network needs at least 3 layers")
         require(self.arch in ARCHS, f"unknown trunk architecture {self.arch!r}")
@@ -90,6 +98,10 @@ def policy_config(**kw) -> "NetConfig":
 
 def value_config(**kw) -> "NetConfig":
     return NetConfig(kind="value", planes=VALUE_PLANES, **kw)
+
+
+def dual_config(**kw) -> "NetConfig":
+    return NetConfig(kind="dual", planes=VALUE_PLANES, **kw)
 
 
 def planes_to_tensor(planes: np.ndarray, channels_last: bool = True) -> torch.Tensor:
@@ -194,33 +206,60 @@ def build_trunk(cfg: NetConfig) -> nn.Module:
     return ResidualTrunk(cfg) if cfg.arch == "residual" else Trunk(cfg)
 
 
-class PolicyNet(nn.Module):
-    """Logits over the n*n points (row-major, y*n + x) plus pass (last)."""
+class PolicyHead(nn.Module):
+    """The policy head's parameters and computation, shared by the policy
+    network and the two-headed one under the same names (so that a
+    two-headed network starts from a policy file's head too)."""
 
-    def __init__(self, cfg: NetConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.trunk = build_trunk(cfg)
+    def _init_policy_head(self, cfg: NetConfig) -> None:
         self.head = nn.Conv2d(cfg.width, 1, 1, bias=False)
         self.point_bias = nn.Parameter(torch.zeros(MAX_EDGE_DISTANCE * MAX_EDGE_DISTANCE))
         self.pass_logit = nn.Linear(cfg.width, 1)
         self._bias_index = {}
 
-    def forward(self, x):
-        n = x.shape[-1]
-        h = self.trunk(x)
+    def policy_from_trunk(self, h: torch.Tensor) -> torch.Tensor:
+        """Logits (B, n*n + 1) from the trunk's output ``h`` (B, k, n, n)."""
+        n = h.shape[-1]
         # the pass logit is a linear function of the trunk's board average;
         # averaging after the 1x1 projection (w . mean(h) = mean(w . h)) lets
         # one convolution compute both heads and spares the backward pass a
         # dense gradient of the (B, k, n, n) average (about 5% of a step)
         w = torch.cat([self.head.weight, self.pass_logit.weight.view(1, -1, 1, 1)])
         both = F.conv2d(h, w.to(h.dtype))
-        idx = self._bias_index.get((n, x.device))
+        idx = self._bias_index.get((n, h.device))
         if idx is None:
-            idx = self._bias_index[(n, x.device)] = _edge_index(n, x.device)
+            idx = self._bias_index[(n, h.device)] = _edge_index(n, h.device)
         logits = both[:, 0].flatten(1) + self.point_bias[idx].to(both.dtype)
         p = both[:, 1].mean(dim=(1, 2)).unsqueeze(1) + self.pass_logit.bias.to(both.dtype)
         return torch.cat([logits, p], dim=1)
+
+
+def value_from_head(h: torch.Tensor, fc: nn.Linear, out: nn.Linear
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(value (B,), ownership (B, n, n)) from the value head's 1x1
+    convolution ``h`` (B, value_channels, n, n).  Its first channel,
+    squashed by tanh, is trained (as an auxiliary target) to predict who
+    owns each point at the end of the game; its board average is a
+    territory count the value layers read.  Game results alone are a weak
+    signal (a few bits per game); final ownership gives every position n*n
+    targets and teaches the trunk to count."""
+    owner = torch.tanh(h[:, 0])
+    pooled = torch.cat([owner.mean(dim=(1, 2)).unsqueeze(1), h[:, 1:].mean(dim=(2, 3))], 1)
+    v = torch.tanh(out(F.relu(fc(pooled)))).squeeze(1)
+    return v, owner
+
+
+class PolicyNet(PolicyHead):
+    """Logits over the n*n points (row-major, y*n + x) plus pass (last)."""
+
+    def __init__(self, cfg: NetConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.trunk = build_trunk(cfg)
+        self._init_policy_head(cfg)
+
+    def forward(self, x):
+        return self.policy_from_trunk(self.trunk(x))
 
 
 class ValueNet(nn.Module):
@@ -238,17 +277,34 @@ class ValueNet(nn.Module):
         return self.forward_with_ownership(x)[0]
 
     def forward_with_ownership(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(value (B,), ownership (B, n, n)).  The 1x1 convolution's first
-        channel, squashed by tanh, is trained (as an auxiliary target) to
-        predict who owns each point at the end of the game; its board
-        average is a territory count the value layers read.  Game results
-        alone are a weak signal (a few bits per game); final ownership gives
-        every position n*n targets and teaches the trunk to count."""
-        h = self.head(self.trunk(x))
-        owner = torch.tanh(h[:, 0])
-        pooled = torch.cat([owner.mean(dim=(1, 2)).unsqueeze(1), h[:, 1:].mean(dim=(2, 3))], 1)
-        v = torch.tanh(self.out(F.relu(self.fc(pooled)))).squeeze(1)
-        return v, owner
+        """(value (B,), ownership (B, n, n)): ``value_from_head``."""
+        return value_from_head(self.head(self.trunk(x)), self.fc, self.out)
+
+
+class DualNet(PolicyHead):
+    """One trunk, two heads (AlphaGo Zero): the policy head of ``PolicyNet``
+    and the value and ownership head of ``ValueNet`` (here ``value_head``),
+    over the value network's 49 planes."""
+
+    def __init__(self, cfg: NetConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.trunk = build_trunk(cfg)
+        self._init_policy_head(cfg)
+        self.value_head = nn.Conv2d(cfg.width, cfg.value_channels, 1)
+        self.fc = nn.Linear(cfg.value_channels, cfg.value_hidden)
+        self.out = nn.Linear(cfg.value_hidden, 1)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(policy logits (B, n*n + 1), value (B,), ownership (B, n, n)),
+        from one pass of the trunk."""
+        h = self.trunk(x)
+        v, owner = value_from_head(self.value_head(h), self.fc, self.out)
+        return self.policy_from_trunk(h), v, owner
+
+    def forward_with_ownership(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(value (B,), ownership (B, n, n)), as ``ValueNet``'s."""
+        return value_from_head(self.value_head(self.trunk(x)), self.fc, self.out)
 
 
 def build(cfg: NetConfig) -> nn.Module:
@@ -258,7 +314,7 @@ def build(cfg: NetConfig) -> nn.Module:
     and fp32 convolutions over them ran 35 times slower (7.2 s against
     0.21 s for 64 positions through the value network)."""
     torch.set_flush_denormal(True)
-    return PolicyNet(cfg) if cfg.kind == "policy" else ValueNet(cfg)
+    return {"policy": PolicyNet, "value": ValueNet, "dual": DualNet}[cfg.kind](cfg)
 
 
 def flush_subnormals(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

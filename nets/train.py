@@ -1,4 +1,4 @@
-"""``tengen train policy|value``: supervised training from SGF archives.
+"""``tengen train policy|value|dual``: supervised training from SGF archives.
 
 A run lives in one directory (``--out``):
 
@@ -56,7 +56,8 @@ from .widen import widen
 def init_from_network(net: nn.Module, path: str) -> None:
     """Start ``net`` from the network in ``path`` (same trunk architecture
     and depth): the trunk always, the heads too when both are of one kind
-    (fine-tuning, e.g. a 19x19 policy on 9x9 games).  A narrower source is
+    (fine-tuning, e.g. a 19x19 policy on 9x9 games), and a two-headed
+    network's policy head from a policy network's.  A narrower source is
     widened first (``nets.widen``: the same function, more filters, so a
     wider network starts where the shipped one stands).  Input planes the
     source lacks (the value network's player-colour plane) start at zero.
@@ -76,7 +77,8 @@ def init_from_network(net: nn.Module, path: str) -> None:
     if src.cfg.width < net.cfg.width:
         src = widen(src, net.cfg.width)
     mine = net.state_dict()
-    theirs = src.state_dict() if src.cfg.kind == net.cfg.kind else {
+    heads_too = src.cfg.kind == net.cfg.kind or (src.cfg.kind, net.cfg.kind) == ("policy", "dual")
+    theirs = src.state_dict() if heads_too else {
         k: v for k, v in src.state_dict().items() if k.startswith("trunk.")}
     with torch.no_grad():
         for name, w in theirs.items():
@@ -118,28 +120,47 @@ def make_optimizer(cfg, net):
 
 
 def loss_and_metrics(cfg, net, x, move, value, owner=None):
-    """(loss, {metric: float}) for one batch; ``owner`` (value networks):
-    final-ownership targets for the auxiliary loss."""
+    """(loss, {metric: float}) for one batch; ``owner`` (value and dual
+    networks): final-ownership targets for the auxiliary loss.  A dual
+    network's loss is the policy's cross-entropy plus ``value_weight``
+    times the value network's loss, its value error counted only where
+    the game's winner is known (``value`` not 0)."""
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16(cfg.bf16)):
-        if cfg.kind == "value" and owner is not None:
-            out, own = net.forward_with_ownership(x)
+        if cfg.kind == "dual":
+            logits, out, own = net(x)
+            if owner is None:
+                own = None
+        elif cfg.kind == "value" and owner is not None:
+            logits, (out, own) = None, net.forward_with_ownership(x)
+        elif cfg.kind == "value":
+            logits, out, own = None, net(x), None
         else:
-            out, own = net(x), None
-    out = out.float()
-    if cfg.kind == "policy":
-        loss = F.cross_entropy(out, move)
-        top5 = out.topk(5, dim=1).indices
-        hit1 = (top5[:, 0] == move).float().mean().item()
-        hit5 = (top5 == move.unsqueeze(1)).any(dim=1).float().mean().item()
-        return loss, {"loss": loss.item(), "top1": hit1, "top5": hit5}
-    mse = F.mse_loss(out, value)
-    acc = ((out > 0) == (value > 0)).float().mean().item()
-    metrics = {"mse": mse.item(), "winner_acc": acc}
-    loss = mse
-    if own is not None:
-        own_mse = F.mse_loss(own.float(), owner)
-        loss = mse + cfg.ownership_weight * own_mse
-        metrics["ownership_mse"] = own_mse.item()
+            logits, out, own = net(x), None, None
+    metrics = {}
+    loss = 0.0
+    if logits is not None:
+        logits = logits.float()
+        loss = F.cross_entropy(logits, move)
+        top5 = logits.topk(5, dim=1).indices
+        metrics["top1"] = (top5[:, 0] == move).float().mean().item()
+        metrics["top5"] = (top5 == move.unsqueeze(1)).any(dim=1).float().mean().item()
+    if out is not None:
+        out = out.float()
+        if cfg.kind == "dual":
+            metrics["policy_loss"] = loss.item()
+            known = value != 0
+            out, value = out[known], value[known]
+        if len(value):
+            value_loss = F.mse_loss(out, value)
+            metrics["mse"] = value_loss.item()
+            metrics["winner_acc"] = ((out > 0) == (value > 0)).float().mean().item()
+        else:       # no winner known in this batch: the ownership alone
+            value_loss = out.sum() * 0.0
+        if own is not None:
+            own_mse = F.mse_loss(own.float(), owner)
+            value_loss = value_loss + cfg.ownership_weight * own_mse
+            metrics["ownership_mse"] = own_mse.item()
+        loss = loss + (cfg.value_weight * value_loss if cfg.kind == "dual" else value_loss)
     metrics["loss"] = loss.item()
     return loss, metrics
 
@@ -194,7 +215,7 @@ class Trainer:
         self.opt = make_optimizer(cfg, self.net)
         per_game = cfg.per_game or (4 if cfg.kind == "value" else None)
         owner = val_owner = chosen = None
-        use_owner = cfg.kind == "value" and cfg.ownership_weight > 0
+        use_owner = cfg.kind in ("value", "dual") and cfg.ownership_weight > 0
         if cfg.selfplay:
             # AlphaGo's value data: one position per self-play game, its
             # final ownership estimated when the game ended
@@ -219,7 +240,7 @@ class Trainer:
                 val_owner = final_ownership(val_corpus, cfg.ownership_playouts,
                                             cache=self.out / "ownership-val.npy")
             self.val_sample = fixed_sample(val_corpus, cfg.planes, cfg.val_positions,
-                                           need_winner=cfg.kind == "value", ownership=val_owner)
+                                           need_winner=cfg.kind != "policy", ownership=val_owner)
         self.positions = 0
         self.steps = 0
         self.elapsed = 0.0          # training wall time over all sessions
@@ -368,7 +389,8 @@ class Trainer:
         self.last_val_at = self.positions
         if metrics:
             self.log("val", metrics)
-            key = "top1" if self.cfg.kind == "policy" else "mse"
+            # a dual network's is its whole loss, the heads weighed as trained
+            key = {"policy": "top1", "value": "mse", "dual": "loss"}[self.cfg.kind]
             better = self.best is None or (metrics[key] > self.best[key] if key == "top1"
                                            else metrics[key] < self.best[key])
             if better:
@@ -382,7 +404,7 @@ class Trainer:
 
 @dataclass(frozen=True)
 class TrainCommand:
-    """How ``tengen train policy|value`` runs, beside the run's design
+    """How ``tengen train policy|value|dual`` runs, beside the run's design
     (``TrainConfig``): never saved with the run."""
     resume: bool = option_of(Resume, "resume")
     reschedule: bool = option(False, help="with --resume: take --lr, --schedule-positions and "
@@ -395,7 +417,7 @@ class TrainCommand:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``tengen train policy`` and ``tengen train value``."""
+    """The options of ``tengen train policy``, ``value`` and ``dual``."""
     add_options(parser, TrainConfig)
     add_options(parser, TrainCommand)
 

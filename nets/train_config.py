@@ -1,5 +1,5 @@
 """The design of one supervised training run (``TrainConfig``: what
-``tengen train policy|value`` takes on its command line, generated from the
+``tengen train policy|value|dual`` takes on its command line, generated from the
 fields) and its learning-rate schedule, a function of the positions seen so
 that a resumed run continues on the same curve.
 """
@@ -11,7 +11,7 @@ from tengen.base.config import ALWAYS, at_least, option, option_of, require
 from tengen.base.paths import resolve_games, training_games_option, validation_games_option
 
 from .features import POLICY_PLANES, VALUE_PLANES
-from .model import NetConfig
+from .model import KINDS, NetConfig
 
 # ``option(resume=RESCHEDULE)``: what a resumed run takes from its new
 # command line with ``--reschedule`` (the learning-rate schedule)
@@ -20,13 +20,14 @@ RESCHEDULE = "reschedule"
 
 @dataclass
 class TrainConfig:
-    """One supervised training run of the policy or the value network.
+    """One supervised training run of the policy, the value or the
+    two-headed (``dual``) network.
     The stopping rules (``max_*``, ``checkpoint_minutes``, ``threads``)
     may change when a run is resumed, and the learning-rate schedule with
     ``--reschedule`` (the fields marked ``resume``); the rest is the run's
     design.  The network's shape is ``NetConfig``'s options
     (``net_config``)."""
-    kind: str = "policy"              # "policy" or "value": the subcommand
+    kind: str = "policy"              # one of nets.model.KINDS: the subcommand
     size: int = option(19, help="board size of the games to train on")
     data: list[str] | None = training_games_option()
     val: list[str] | None = validation_games_option()
@@ -78,14 +79,19 @@ class TrainConfig:
                                  "kind")
     freeze_layers: int = option(0, metavar="N", help="keep the first N trunk convolutions "
                                                       "fixed (fine-tuning; 0: train all)")
-    ownership_weight: float = option(1.0, help="value: weight of the final-ownership "
-                                               "auxiliary loss (0: off)")
+    ownership_weight: float = option(1.0, help="value, dual: weight of the final-ownership "
+                                               "auxiliary loss against the value loss (0: off)")
+    value_weight: float = option(1.0, help="dual: weight of the value head's losses (value "
+                                           "and ownership) against the policy's "
+                                           "cross-entropy (AlphaGo Zero's supervised run: 0.01)")
     ownership_playouts: int = 24      # playouts estimating each game's final ownership
     channels_last: bool = True
 
     def __post_init__(self) -> None:
-        require(self.kind in ("policy", "value"), f"unknown network kind {self.kind!r}")
+        require(self.kind in KINDS, f"unknown network kind {self.kind!r}")
         at_least(self, 1, "batch_size", "window_games")
+        require(self.value_weight >= 0 and self.ownership_weight >= 0,
+                "--value-weight and --ownership-weight must not be negative")
         self.net_config()           # the network's own checks
         self.data, self.val = resolve_games(self.data, self.val)
         if self.out is None:
