@@ -32,7 +32,7 @@ until it is stopped, so memory stays bounded however long a GUI analyses.
 """
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -46,11 +46,19 @@ from engine.game import Game
 from engine.moves import PASS
 from engine.player import POLICY_MAP, SEARCH_ANALYSIS, VALUE_MAP, Player, with_mover
 from mcts.analysis import PositionFigures
-from mcts.search import Search, lcb
+from mcts.search import MoveStats, Search, lcb
 from nets.features import VALUE_PLANES, encode_batch, encode_state
+
+from .protocol import AnalysisStream
 
 if TYPE_CHECKING:     # annotations only: importing it loads PyTorch at GTP start-up
     from nets.inference import Networks
+
+# ``run(game, args, stream)`` of a player's command: the response text; a
+# streaming command gets the response's stream, any other None
+CommandRun = Callable[[Game, list[str], AnalysisStream | None], "str | None"]
+# ``run(game, args, stream, clock)`` of a command that plays: (colour, move)
+PlayingRun = Callable[[Game, list[str], AnalysisStream, Clock], tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,7 @@ class PlayerCommand:
     move)``; the front end checks the move, plays it, charges the clock for
     the whole command and ends the response with ``play <vertex>``."""
     name: str
-    run: Callable
+    run: CommandRun | PlayingRun
     streaming: bool = False
     gogui: str | None = None
     plays: bool = False
@@ -102,22 +110,22 @@ class AnalysisRequest:
     root_moves: frozenset[int] | None = None    # avoid/allow: the moves searched at the root
 
 
-def _count(word, what):
+def _count(word: str, what: str) -> int:
     if not (word.isascii() and word.isdigit()):
         raise ValueError(f"{what} must be a non-negative integer")
     return int(word)
 
 
-def _switch(word, what):
+def _switch(word: str, what: str) -> bool:
     if word.lower() not in ("true", "false"):
         raise ValueError(f"{what} must be true or false")
     return word.lower() == "true"
 
 
-def _vertices(word, n):
+def _vertices(word: str, n: int) -> set[int]:
     """``D4,Q16,pass``: board points (KataGo and Leela Zero separate them
     with commas)."""
-    out = set()
+    out: set[int] = set()
     for v in word.split(","):
         if v:
             try:
@@ -127,7 +135,7 @@ def _vertices(word, n):
     return out
 
 
-def parse_request(args, game):
+def parse_request(args: Sequence[str], game: Game) -> AnalysisRequest:
     """``[colour] [interval] [key value ...]`` as Leela Zero and KataGo
     take them (interval in centiseconds).  ``avoid`` and ``allow``
     (``COLOUR VERTICES UNTIL_DEPTH``) restrict the moves searched at the
@@ -136,8 +144,9 @@ def parse_request(args, game):
     args = list(args)
     color, interval = game.to_move, None
     counts = {"minmoves": 0, "maxmoves": 0}
-    switches = {}
-    avoided, allowed = set(), None
+    switches: dict[str, bool] = {}
+    avoided: set[int] = set()
+    allowed: set[int] | None = None
     i = 0
     if i < len(args) and is_color_word(args[i]):
         color = parse_color(args[i])
@@ -188,7 +197,7 @@ def parse_request(args, game):
                            root_moves=root_moves, **switches)
 
 
-def listed_moves(stats, req):
+def listed_moves(stats: list[MoveStats], req: AnalysisRequest) -> list[MoveStats]:
     """The moves a line shows: every searched one, padded with the most
     probable unsearched ones up to ``minmoves``, cut at ``maxmoves``."""
     shown = [s for s in stats if s.visits > 0]
@@ -197,11 +206,12 @@ def listed_moves(stats, req):
     return shown[:req.maxmoves] if req.maxmoves else shown
 
 
-def _x10k(p):
+def _x10k(p: float) -> int:
     return min(10000, max(0, round(p * 10000)))
 
 
-def lz_info(stats, n, req, figures=None, search=None):
+def lz_info(stats: list[MoveStats], n: int, req: AnalysisRequest,
+            figures: PositionFigures | None = None, search: Search | None = None) -> str:
     """One Leela Zero analysis line (empty when nothing is searched)."""
     parts = []
     for order, s in enumerate(listed_moves(stats, req)):
@@ -212,13 +222,14 @@ def lz_info(stats, n, req, figures=None, search=None):
     return " ".join(parts)
 
 
-def _map_text(own):
+def _map_text(own: np.ndarray) -> str:
     """An ownership map (n, n; row 0 is line 1) as KataGo prints it: row by
     row from the top left (A19 on 19x19) to the bottom right."""
     return " ".join(f"{v:.6f}" for v in np.asarray(own)[::-1].ravel())
 
 
-def kata_info(stats, n, req, figures=None, search=None):
+def kata_info(stats: list[MoveStats], n: int, req: AnalysisRequest,
+              figures: PositionFigures | None = None, search: Search | None = None) -> str:
     """One KataGo analysis line (empty when nothing is searched).
     ``figures``: the position's ``mcts.analysis.PositionFigures`` with a
     value network (the score fields and the maps are left out without one,
@@ -245,8 +256,9 @@ def kata_info(stats, n, req, figures=None, search=None):
         if req.pv_visits:
             visits = " ".join(str(v) for v in s.pv_visits)
             line += f" pvVisits {visits} pvEdgeVisits {visits}"
-        if maps is not None and maps[order] is not None:
-            line += " movesOwnership " + _map_text(maps[order])
+        own = maps[order] if maps is not None else None
+        if own is not None:
+            line += " movesOwnership " + _map_text(own)
         parts.append(line)
     if req.root_info and search is not None:
         q = search.root_value()
@@ -261,8 +273,9 @@ def kata_info(stats, n, req, figures=None, search=None):
     return " ".join(parts)
 
 
-def _reporter(fmt, n, req, stream, figures=None):
-    def report(search):
+def _reporter(fmt: "InfoFormat", n: int, req: AnalysisRequest, stream: AnalysisStream,
+              figures: PositionFigures | None = None) -> Callable[[Search], None]:
+    def report(search: Search) -> None:
         stats = search.root_stats(PV_LENGTH, pv_visits=req.pv_visits)
         line = fmt(stats, n, req, figures, search)
         if line:
@@ -270,7 +283,8 @@ def _reporter(fmt, n, req, stream, figures=None):
     return report
 
 
-def _figures_for(fmt, player, game, color):
+def _figures_for(fmt: "InfoFormat", player: "NetworkPlayer", game: Game, color: int
+                 ) -> PositionFigures | None:
     """The value network's figures for KataGo's format, when one is loaded."""
     if fmt is not kata_info:
         return None
@@ -278,9 +292,10 @@ def _figures_for(fmt, player, game, color):
     return PositionFigures(nets, game, color) if nets.has_value else None
 
 
-def analyze_command(player, fmt):
+def analyze_command(player: "SearchingPlayer", fmt: "InfoFormat") -> CommandRun:
     """``lz-analyze``-style: search until the GUI sends a line."""
-    def run(game, args, stream):
+    def run(game: Game, args: list[str], stream: AnalysisStream | None) -> None:
+        assert stream is not None       # a streaming command
         req = parse_request(args, game)
         player.prepare(game)          # a missing model is an error, not an empty stream
         stream.begin()
@@ -296,9 +311,10 @@ def analyze_command(player, fmt):
     return run
 
 
-def genmove_analyze_command(player, fmt):
+def genmove_analyze_command(player: "SearchingPlayer", fmt: "InfoFormat") -> PlayingRun:
     """``lz-genmove_analyze``-style: genmove with analysis lines."""
-    def run(game, args, stream, clock):
+    def run(game: Game, args: list[str], stream: AnalysisStream, clock: Clock
+            ) -> tuple[int, int]:
         started = time.perf_counter()
         req = parse_request(args, game)
         player.prepare(game)
@@ -318,10 +334,11 @@ _RAMP = ["#3050ff", "#3c8cff", "#40c0f0", "#40e0b0", "#80f070",
          "#c8f050", "#ffe040", "#ffb030", "#ff7020", "#ff2010"]
 
 
-def _heat_lines(points, values, labels, n, text):
+def _heat_lines(points: Sequence[int], values: np.ndarray, labels: Sequence[str], n: int,
+                text: str) -> str:
     """gfx lines: each point coloured by ``values`` (in [0, 1]) and labelled."""
     lines = []
-    buckets = {}
+    buckets: dict[int, list[str]] = {}
     for p, v in zip(points, values):
         k = min(len(_RAMP) - 1, max(0, int(v * len(_RAMP))))
         buckets.setdefault(k, []).append(format_gtp(p, n))
@@ -334,25 +351,25 @@ def _heat_lines(points, values, labels, n, text):
     return "\n".join(lines)
 
 
-def _heat_args(args, game):
+def _heat_args(args: list[str], game: Game) -> int:
     if len(args) > 1 or (args and not is_color_word(args[0])):
         raise ValueError("syntax error")
     return parse_color(args[0]) if args else game.to_move
 
 
-def _candidates(game, color):
+def _candidates(game: Game, color: int) -> list[int]:
     """Legal moves (superko included) that do not fill ``color``'s own eye."""
     s = game.state
     return [p for p in game.points()
             if s[B.COLOR + p] == B.EMPTY and not B.is_eye(s, p, color) and game.legal(p, color)]
 
 
-def _name(color):
+def _name(color: int) -> str:
     return COLOR_NAMES[color].capitalize()
 
 
-def policy_heatmap(get_nets):
-    def run(game, args, stream):
+def policy_heatmap(get_nets: Callable[[int], "Networks"]) -> CommandRun:
+    def run(game: Game, args: list[str], stream: AnalysisStream | None) -> str:
         color = _heat_args(args, game)
         nets = get_nets(game.size)
         g = with_mover(game, color)
@@ -371,8 +388,8 @@ def policy_heatmap(get_nets):
     return run
 
 
-def value_heatmap(get_nets):
-    def run(game, args, stream):
+def value_heatmap(get_nets: Callable[[int], "Networks"]) -> CommandRun:
+    def run(game: Game, args: list[str], stream: AnalysisStream | None) -> str:
         color = _heat_args(args, game)
         nets = get_nets(game.size)
         if nets.value_net is None:
@@ -408,7 +425,7 @@ def player_commands(player: Player) -> list[PlayerCommand]:
     each analysis it declares (``Player.analyses``), in a fixed order, and
     any its class declares itself (a ``gtp_commands()`` method returning
     ``PlayerCommand``s)."""
-    commands = []
+    commands: list[PlayerCommand] = []
     for analysis, build in ANALYSIS_COMMANDS.items():
         if analysis in player.analyses:
             commands += build(player)
@@ -440,6 +457,11 @@ class NetworkPlayer(Protocol):
     ``VALUE_MAP``."""
 
     def networks_for(self, size: int) -> "Networks": ...
+
+
+# one analysis line in a GUI's format (``lz_info``, ``kata_info``)
+InfoFormat = Callable[[list[MoveStats], int, AnalysisRequest, PositionFigures | None,
+                       Search | None], str]
 
 
 def search_commands(player: SearchingPlayer) -> list[PlayerCommand]:

@@ -28,7 +28,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class Command:
     """One parsed command line; ``id`` is "" when none was given."""
     id: str
     name: str
-    args: tuple
+    args: tuple[str, ...]
 
 
 def parse_command(raw: str) -> "Command | None":
@@ -71,7 +71,7 @@ def parse_command(raw: str) -> "Command | None":
     return Command(cid, words[0].lower(), tuple(words[1:]))
 
 
-def _body_lines(text):
+def _body_lines(text: str) -> list[str]:
     """Response text as lines: control characters gone, trailing blanks
     stripped, empty lines dropped so the response cannot end early."""
     lines = (_CONTROL.sub("", ln).rstrip() for ln in text.split("\n"))
@@ -101,21 +101,28 @@ def parse_response_head(line: str) -> tuple[bool, str, str] | None:
     return line[0] == "=", rest[:digits], rest[digits:].strip()
 
 
+class ByteSource(Protocol):
+    """An input stream of bytes (stdin's unbuffered stream, a pipe)."""
+
+    def read(self, size: int, /) -> bytes | None:
+        """Up to ``size`` bytes; empty at the end of the input."""
+
+
 class LineReader:
     """Input lines queued by a reader thread (or pushed by a test).
 
     ``get`` blocks for the next line (None once the input has ended);
     ``pending`` says whether a line is waiting, without taking it."""
 
-    def __init__(self, stream=None):
-        self._lines = collections.deque()
+    def __init__(self, stream: "ByteSource | None" = None) -> None:
+        self._lines: collections.deque[str] = collections.deque()
         self._closed = False
         self._cond = threading.Condition()
         if stream is not None:
             threading.Thread(target=self._pump, args=(stream,), name="gtp-reader",
                              daemon=True).start()
 
-    def _pump(self, stream):
+    def _pump(self, stream: "ByteSource") -> None:
         # chunked reads on the unbuffered stream: a thread blocked in a
         # buffered readline holds the buffer's lock, and the interpreter
         # aborts if it finds that lock held at exit (after ``quit``)
@@ -151,7 +158,7 @@ class LineReader:
         """The next line, None at end of input; TimeoutError after
         ``timeout`` seconds without a line."""
         with self._cond:
-            if not self._cond.wait_for(lambda: self._lines or self._closed, timeout):
+            if not self._cond.wait_for(lambda: bool(self._lines) or self._closed, timeout):
                 raise TimeoutError("no input line")
             return self._lines.popleft() if self._lines else None
 
@@ -163,22 +170,30 @@ class LineReader:
         """Block until a line is waiting (or input ended) or ``timeout``
         seconds pass; returns ``pending()``."""
         with self._cond:
-            return self._cond.wait_for(lambda: self._lines or self._closed, timeout)
+            return self._cond.wait_for(lambda: bool(self._lines) or self._closed, timeout)
 
 
-def _decode(raw):
+def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
+
+
+class Output(Protocol):
+    """Where responses go: ``TextOutput``, or a list of texts for a caller
+    that reads them itself."""
+
+    def write(self, text: str) -> None:
+        """Send ``text`` (whole lines) at once."""
 
 
 class TextOutput:
     """Where responses go: ``write`` sends text at once (flushed), with
     ``\\n`` line ends whatever the platform; safe from several threads."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._out = sys.stdout.buffer
         self._lock = threading.Lock()
 
-    def write(self, text):
+    def write(self, text: str) -> None:
         with self._lock:
             self._out.write(text.encode("utf-8"))
             self._out.flush()
@@ -210,35 +225,41 @@ class AnalysisStream(Protocol):
 class ResponseStream:
     """The ``AnalysisStream`` given to a streaming handler."""
 
-    def __init__(self, out, reader, cid):
+    def __init__(self, out: Output, reader: LineReader, cid: str) -> None:
         self._out = out
         self._reader = reader
         self._cid = cid
         self.begun = False
 
-    def begin(self):
+    def begin(self) -> None:
         if not self.begun:
             self.begun = True
             self._out.write("=" + self._cid + "\n")
 
-    def write(self, line):
+    def write(self, line: str) -> None:
         self.begin()
         lines = _body_lines(line)
         if lines:
             self._out.write("\n".join(lines) + "\n")
 
-    def interrupted(self):
+    def interrupted(self) -> bool:
         return self._reader.pending()
 
-    def wait(self, seconds):
+    def wait(self, seconds: float) -> bool:
         return self._reader.wait(seconds)
+
+
+# a command's handler: its arguments in, the response text out (None: empty)
+PlainHandler = Callable[[list[str]], "str | None"]
+# a streaming command's handler, given the response's stream too
+StreamingHandler = Callable[[list[str], AnalysisStream], "str | None"]
 
 
 @dataclass(frozen=True)
 class Handler:
     """``func(args)`` returns the response text; a streaming handler is
     called as ``func(args, stream)``."""
-    func: object
+    func: PlainHandler | StreamingHandler
     streaming: bool = False
 
 
@@ -251,19 +272,19 @@ class GtpServer:
     only when a command needs them, so ``name`` and ``protocol_version``
     answer at once."""
 
-    def __init__(self):
-        self.commands = {}
-        self.late = []
+    def __init__(self) -> None:
+        self.commands: dict[str, Handler] = {}
+        self.late: list[Callable[[GtpServer], None]] = []
         self._late_lock = threading.RLock()
-        self.engine = None      # what the late commands act on, for inspection
+        self.engine: object = None      # what the late commands act on, for inspection
         self.stopping = False
         self.register("list_commands", self._list_commands)
         self.register("known_command", self._known_command)
 
-    def register(self, name: str, func: Callable, streaming: bool = False) -> None:
+    def register(self, name: str, func: PlainHandler | StreamingHandler, streaming: bool = False) -> None:
         self.commands[name] = Handler(func, streaming)
 
-    def _load_late(self):
+    def _load_late(self) -> None:
         # a registrar that fails stays queued: every command that needs it
         # keeps answering its error instead of "unknown command"; the lock
         # lets a background warm-up load them while commands are answered
@@ -281,18 +302,18 @@ class GtpServer:
         self._load_late()
         return sorted(self.commands)
 
-    def _list_commands(self, args):
+    def _list_commands(self, args: list[str]) -> str:
         if args:
             raise GtpError("syntax error")
         return "\n".join(self.names())
 
-    def _known_command(self, args):
+    def _known_command(self, args: list[str]) -> str:
         if len(args) != 1:
             raise GtpError("syntax error")
         return "true" if self.lookup(args[0].lower()) else "false"
 
     # ---- serving -------------------------------------------------------
-    def execute(self, cmd, out, reader):
+    def execute(self, cmd: Command, out: Output, reader: LineReader) -> None:
         """Run one command and write its whole response to ``out``."""
         try:
             handler = self.lookup(cmd.name) if cmd.name else None
@@ -311,7 +332,10 @@ class GtpServer:
             return
         stream = ResponseStream(out, reader, cmd.id) if handler.streaming else None
         try:
-            text = handler.func(list(cmd.args), stream) if stream else handler.func(list(cmd.args))
+            if stream is not None:      # registered as streaming: takes the stream
+                text = cast(StreamingHandler, handler.func)(list(cmd.args), stream)
+            else:
+                text = cast(PlainHandler, handler.func)(list(cmd.args))
         except Exception as exc:
             if not isinstance(exc, (GtpError, ValueError)):
                 log.exception("command %r failed", cmd.name)
@@ -329,13 +353,13 @@ class GtpServer:
         else:
             out.write(format_response(cmd.id, text))
 
-    def handle_line(self, raw: str, out: TextOutput, reader: LineReader) -> None:
+    def handle_line(self, raw: str, out: Output, reader: LineReader) -> None:
         """Handle one raw input line (nothing for an empty one)."""
         cmd = parse_command(raw)
         if cmd is not None:
             self.execute(cmd, out, reader)
 
-    def serve(self, reader: LineReader, out: TextOutput) -> int:
+    def serve(self, reader: LineReader, out: Output) -> int:
         """Answer commands until ``quit`` or the end of the input."""
         while not self.stopping:
             raw = reader.get()
@@ -346,6 +370,6 @@ class GtpServer:
         return 0
 
 
-def _one_line(exc):
+def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__

@@ -14,17 +14,23 @@ without ``--player``, the tree search plays when the default policy network
 """
 
 import argparse
+import io
 import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING, cast
 
 from tengen import __version__
 from tengen.base.config import add_options, parse_config
 
 from .config import EngineConfig
 from .protocol import GtpError, GtpServer, LineReader, TextOutput
+
+if TYPE_CHECKING:       # imports Numba: loaded on the first Go command only
+    from engine.player import Player
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +45,7 @@ LEELA_ZERO_LEVEL = "0.17.0"
 GTP_VERSION = f"{LEELA_ZERO_LEVEL}+tengen-{__version__}"
 
 
-def make_player(config: EngineConfig):
+def make_player(config: EngineConfig) -> "Player":
     """The ``engine.player.Player`` that ``config`` names.  The player
     modules are imported here, on the first Go command, not at start-up."""
     name = config.chosen_player
@@ -53,8 +59,8 @@ def make_player(config: EngineConfig):
     return SearchPlayer(config.networks, replace(config.search, seed=config.seed), config.play)
 
 
-def _no_args(func):
-    def run(args):
+def _no_args(func: Callable[[], str]) -> Callable[[list[str]], str]:
+    def run(args: list[str]) -> str:
         if args:
             raise GtpError("syntax error")
         return func()
@@ -69,15 +75,16 @@ def build_server(config: EngineConfig) -> GtpServer:
     server.register("name", _no_args(lambda: "tengen"))
     server.register("version", _no_args(lambda: GTP_VERSION))
 
-    def quit_():
+    def quit_() -> str:
         server.stopping = True
         return ""
     server.register("quit", _no_args(quit_))
 
-    def load_engine(srv):
+    def load_engine(srv: GtpServer) -> None:
         from .commands import GtpEngine
-        srv.engine = GtpEngine(config, make_player(config))
-        srv.engine.register(srv)
+        engine = GtpEngine(config, make_player(config))
+        srv.engine = engine
+        engine.register(srv)
     server.late.append(load_engine)
     return server
 
@@ -97,14 +104,16 @@ def warm_up_in_background(server: GtpServer) -> threading.Thread:
     command that needs the engine meanwhile waits for it (the loaders are
     locked); after ``NOTICE_AFTER`` seconds stderr says why.  A failure is
     only logged: the first command that needs the engine reports it."""
-    def run():
+    def run() -> None:
         start = time.perf_counter()
         notice = threading.Timer(NOTICE_AFTER, log.warning, args=(SLOW_MESSAGE,))
         notice.daemon = True
         notice.start()
         try:
             server.lookup("play")                 # loads the Go commands
+            from .commands import GtpEngine       # imported by now
             engine = server.engine
+            assert isinstance(engine, GtpEngine)
             engine.player.prepare(engine.game)
         except Exception as e:
             log.warning("the engine could not be prepared in the background: %s", e)
@@ -137,7 +146,9 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None
     if config.warm_up:
         warm_up_in_background(server)
     try:
-        return server.serve(LineReader(sys.stdin.buffer.raw), TextOutput())
+        # the unbuffered stream under stdin's buffer (a BufferedReader)
+        stdin = cast(io.BufferedReader, sys.stdin.buffer).raw
+        return server.serve(LineReader(stdin), TextOutput())
     except BrokenPipeError:
         log.info("the GUI closed our output; stopping")
         return 0
@@ -145,6 +156,6 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None
 
 def run_command_line(prog: str, argv: list[str] | None = None) -> int:
     """``python gtp_server.py`` and ``tengen gtp``: parse ``argv`` and serve."""
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=prog, description=(__doc__ or "").splitlines()[0])
     add_arguments(parser)
     return main(parser.parse_args(argv), parser)

@@ -24,10 +24,10 @@ SESSION = ["boardsize 19", "komi 7.5", "time_settings 0 5 1", "genmove b", "genm
 
 
 class _Discard:
-    def __init__(self):
-        self.text = []
+    def __init__(self) -> None:
+        self.text: list[str] = []
 
-    def write(self, text):
+    def write(self, text: str) -> None:
         self.text.append(text)
 
 
