@@ -62,10 +62,11 @@ class Player:
     def undone(self, game: Game) -> None:
         """The last move was taken back; ``game`` no longer includes it."""
 
-    def prepare(self, game: Game) -> None:
+    def prepare(self, game: Game) -> object:
         """Load whatever is slow to load (networks, compiled code) now.  The
         front end calls this when a time control is set, before the clock
-        runs, so that the first timed move does not pay for it."""
+        runs, so that the first timed move does not pay for it.  What it
+        returns is the player's own (the search player: its search)."""
 
 
 class RandomPlayer(Player):

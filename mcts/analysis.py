@@ -25,6 +25,7 @@ maps), which every analysis front end reports the same way.
 
 import os
 import threading
+from pathlib import Path
 from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
@@ -45,7 +46,7 @@ _LOADED: dict[tuple, "Networks"] = {}    # network files (and threads) -> the lo
 _LOADING = threading.Lock()
 
 
-def _identity(path) -> tuple | None:
+def _identity(path: Path | None) -> tuple[str, int, int] | None:
     """A network file as the cache knows it: a file rewritten in place is
     another file."""
     if path is None:
@@ -54,7 +55,7 @@ def _identity(path) -> tuple | None:
     return (os.path.realpath(path), st.st_mtime_ns, st.st_size)
 
 
-def shared_networks(policy, value, threads: int | None) -> "Networks":
+def shared_networks(policy: Path | None, value: Path | None, threads: int | None) -> "Networks":
     """The networks of these files, loaded once per process."""
     from nets.inference import Networks
 
@@ -164,7 +165,9 @@ class PositionFigures:
 
         todo = [p for p in dict.fromkeys(moves) if p not in self._leads]
         if todo:
-            self._leads.update(zip(todo, lead_after(self.nets, self.game, self.color, todo)))
+            leads = lead_after(self.nets, self.game, self.color, todo)
+            assert leads is not None        # the networks have a value network
+            self._leads.update(zip(todo, leads))
         return [self._leads[p] for p in moves]
 
     def ownership_after(self, moves: Sequence[int]) -> list[np.ndarray | None]:
@@ -203,6 +206,7 @@ class PositionFigures:
 
         if self._own_lead is None:
             black = black_leads(self.nets, both_sides(self.game), 2)
+            assert black is not None        # the networks have a value network
             lead = (black[0] + black[1]) / 2
             self._own_lead = lead if self.color == BLACK else -lead
         return self._own_lead

@@ -19,7 +19,7 @@ remain; resign under ``PlayConfig.resign_rule`` (never during
 
 import time
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -101,7 +101,8 @@ class SearchPlayer(Player):
 
     def networks_for(self, size: int) -> "Networks":
         """The networks the search runs on an n x n board (loaded if need be)."""
-        return self.ensure_search(size).nets
+        # Networks, as PositionSearch loads them (or a test's stand-in for them)
+        return cast("Networks", self.ensure_search(size).nets)
 
     # ---- searching --------------------------------------------------------
     def think(self, game: Game, color: int, visits: int | None = None,
@@ -163,7 +164,8 @@ class SearchPlayer(Player):
         search = self.prepare(game)
         plan, from_clock = self.time_plan(game, color, clock)
         if plan is None:
-            visits, stop = self.search_config.visits or VISITS_WITHOUT_CLOCK, None
+            visits: int | None = self.search_config.visits or VISITS_WITHOUT_CLOCK
+            stop: TimedStop | None = None
         else:
             # under a time limit, visits cap the search only when asked for;
             # a clock's time runs from the request (loading included),

@@ -21,7 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.clock import Clock
+from engine.game import Game
+
 from . import tree as T
+from .search import Search
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class TimePlan:
     hard: float
 
 
-def max_move_time(clock, color):
+def max_move_time(clock: Clock, color: int) -> float | None:
     """The longest ``color`` may think on this move without losing on time
     (the clock's reserve kept back), or None without a time limit.  A Canadian
     period keeps each of its later stones their reserve; a byo-yomi move may
@@ -52,7 +56,8 @@ def max_move_time(clock, color):
     return max(0.0, t - clock.reserve(t))
 
 
-def plan_move(clock, game, color, hard_move_factor=2.0):
+def plan_move(clock: Clock, game: Game, color: int, hard_move_factor: float = 2.0
+              ) -> TimePlan | None:
     """The TimePlan for ``color``'s next move, or None without a limit.
     Where the clock leaves no room to extend (the last stone of a Canadian
     period, Japanese byo-yomi), the usual budget shrinks instead, so that
@@ -65,7 +70,7 @@ def plan_move(clock, game, color, hard_move_factor=2.0):
     return TimePlan(soft=min(base, hard / factor), hard=hard)
 
 
-def root_counts(tree):
+def root_counts(tree: T.Tree) -> tuple[int, int, int, int]:
     """(visits of the most visited root move, of the runner-up, total
     root visits, number of root moves)."""
     if tree.meta[T.META_NODES] == 0:
@@ -87,16 +92,18 @@ class TimedStop:
     past the limit.  ``unclear_ratio``: the runner-up having more than this
     share of the best move's visits makes the choice unclear."""
 
-    def __init__(self, search, plan, started, unclear_ratio=0.6):
+    def __init__(self, search: Search, plan: TimePlan, started: float,
+                 unclear_ratio: float = 0.6) -> None:
         self.search = search
         self.plan = plan
         self.started = started
         self.unclear_ratio = unclear_ratio
-        self._first = None     # (time, total root visits) at the first call
-        self._last = None
+        # (time, total root visits) at the first call
+        self._first: tuple[float, int] | None = None
+        self._last = 0.0
         self._batch = 0.0
 
-    def __call__(self):
+    def __call__(self) -> bool:
         now = time.perf_counter()
         n1, n2, total, k = root_counts(self.search.tree)
         if self._first is None:

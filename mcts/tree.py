@@ -29,7 +29,7 @@ are checked as positional, which forbids a little more and so is safe).
 """
 
 import math
-from collections import namedtuple
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -48,16 +48,34 @@ TERMINAL = 1
 COLLISION = 2
 NEEDS_VALUE = 3   # stays a leaf (below the expansion threshold): value only
 
-Tree = namedtuple("Tree",
-                  "first count tomove value e_move e_prior e_N e_W e_VL e_child e_V meta")
-# meta: [nodes used, edges used]
+
+
+class Tree(NamedTuple):
+    """The arena's arrays (the module's docstring says what each holds):
+    a named tuple, so that compiled code takes the whole tree as one
+    argument."""
+    first: np.ndarray       # int32 per node
+    # the field shadows tuple.count, a method no caller of the tree uses
+    count: np.ndarray       # type: ignore[assignment]  # int32 per node
+    tomove: np.ndarray      # int8 per node
+    value: np.ndarray       # float64 per node
+    e_move: np.ndarray      # int32 per edge
+    e_prior: np.ndarray     # float32 per edge
+    e_N: np.ndarray         # int32 per edge
+    e_W: np.ndarray         # float64 per edge
+    e_VL: np.ndarray        # int32 per edge
+    e_child: np.ndarray     # int32 per edge
+    e_V: np.ndarray         # float64 per edge
+    meta: np.ndarray        # int64 [nodes used, edges used]
+
+
 META_NODES, META_EDGES = 0, 1
 
 MAX_DEPTH = 1024
 VALUE_OFFSET = 2.0   # e_V holds value + VALUE_OFFSET; 0 means none
 
 
-def new_tree(max_nodes, max_edges):
+def new_tree(max_nodes: int, max_edges: int) -> Tree:
     """An empty tree.  All arrays start as zeros (UNEXPANDED is 0), which
     the operating system hands out lazily: only the part a search touches
     costs memory, so the arena can be sized generously."""
@@ -70,19 +88,20 @@ def new_tree(max_nodes, max_edges):
 
 
 @njit(cache=True, nogil=True)
-def clear(tree):
+def clear(tree: Tree) -> None:
     tree.meta[META_NODES] = 0
     tree.meta[META_EDGES] = 0
 
 
 @njit(cache=True, nogil=True)
-def _contains(sorted_hashes, h):
+def _contains(sorted_hashes: np.ndarray, h: int) -> bool:
     i = np.searchsorted(sorted_hashes, h)
     return i < sorted_hashes.shape[0] and sorted_hashes[i] == h
 
 
 @njit(cache=True, nogil=True)
-def candidate_moves(s, history, path_hashes, depth, superko, out):
+def candidate_moves(s: np.ndarray, history: np.ndarray, path_hashes: np.ndarray, depth: int,
+                    superko: bool, out: np.ndarray) -> int:
     """Moves the search considers at ``s``: legal (superko included when
     asked), not filling the mover's own true eye; pass always last.
     Returns how many were written to ``out`` (policy indices)."""
@@ -115,7 +134,8 @@ def candidate_moves(s, history, path_hashes, depth, superko, out):
 
 
 @njit(cache=True, nogil=True)
-def add_node(tree, s, priors, history, path_hashes, depth, superko, value_black):
+def add_node(tree: Tree, s: np.ndarray, priors: np.ndarray, history: np.ndarray,
+             path_hashes: np.ndarray, depth: int, superko: bool, value_black: float) -> int:
     """Create a node for position ``s`` with one edge per candidate move,
     priors taken from ``priors`` (over n*n+1) and renormalised.  Returns
     the node index, or -1 when the tree is full."""
@@ -148,7 +168,8 @@ def add_node(tree, s, priors, history, path_hashes, depth, superko, value_black)
 
 
 @njit(cache=True, inline="always")
-def _select_edge(tree, node, c_puct, fpu_reduction, c_puct_base, fpu_by_policy):
+def _select_edge(tree: Tree, node: int, c_puct: float, fpu_reduction: float,
+                 c_puct_base: float, fpu_by_policy: bool) -> int:
     """PUCT: the edge maximising Q + c * P * sqrt(N_parent) / (1 + N).
     Unvisited edges start at the parent's Q less ``fpu_reduction`` (first-play
     urgency), times the square root of the prior mass already visited when
@@ -195,7 +216,7 @@ def _select_edge(tree, node, c_puct, fpu_reduction, c_puct_base, fpu_by_policy):
 
 
 @njit(cache=True, nogil=True)
-def terminal_value(s, komi):
+def terminal_value(s: np.ndarray, komi: float) -> float:
     """Black's result (+1, -1, 0 for a draw) of a finished game, by area."""
     d = area_score(s) - komi
     if d > 0:
@@ -206,9 +227,11 @@ def terminal_value(s, komi):
 
 
 @njit(cache=True, nogil=True)
-def select_leaves(tree, root, root_state, komi, max_moves, c_puct, fpu_reduction, threshold,
-                  states, paths, path_len, path_hashes, kinds, term_values, c_puct_base=0.0,
-                  fpu_by_policy=False):
+def select_leaves(tree: Tree, root: int, root_state: np.ndarray, komi: float, max_moves: int,
+                  c_puct: float, fpu_reduction: float, threshold: int, states: np.ndarray,
+                  paths: np.ndarray, path_len: np.ndarray, path_hashes: np.ndarray,
+                  kinds: np.ndarray, term_values: np.ndarray, c_puct_base: float = 0.0,
+                  fpu_by_policy: bool = False) -> None:
     """Walk ``states.shape[0]`` paths from ``root``, applying a virtual loss
     on every edge taken; each walk ends at an unexpanded edge (the leaf,
     its position in ``states[b]``), a finished game (TERMINAL, Black's
@@ -255,8 +278,10 @@ def select_leaves(tree, root, root_state, komi, max_moves, c_puct, fpu_reduction
 
 
 @njit(cache=True, nogil=True)
-def expand_and_backup(tree, states, paths, path_len, path_hashes, kinds, term_values,
-                      priors, values_black, history, superko):
+def expand_and_backup(tree: Tree, states: np.ndarray, paths: np.ndarray, path_len: np.ndarray,
+                      path_hashes: np.ndarray, kinds: np.ndarray, term_values: np.ndarray,
+                      priors: np.ndarray, values_black: np.ndarray, history: np.ndarray,
+                      superko: bool) -> int:
     """Attach a node to every NEEDS_EVAL leaf (a NEEDS_VALUE leaf stays
     one), then back each walk's value up its path (Black's frame: the same
     number is added at every ply), removing the virtual losses.  Returns
@@ -290,7 +315,7 @@ def expand_and_backup(tree, states, paths, path_len, path_hashes, kinds, term_va
 
 
 @njit(cache=True, nogil=True)
-def copy_subtree(src, root, dst):
+def copy_subtree(src: Tree, root: int, dst: Tree) -> None:
     """Copy the subtree of ``src`` under node ``root`` into ``dst`` (cleared)
     so that it becomes dst's node 0: how the tree of the move actually
     played is kept while everything else is dropped."""
@@ -337,7 +362,7 @@ def copy_subtree(src, root, dst):
 
 
 @njit(cache=True, nogil=True)
-def principal_variation(tree, root, out):
+def principal_variation(tree: Tree, root: int, out: np.ndarray) -> int:
     """Most-visited path from ``root`` (policy indices); returns its length."""
     node = root
     k = 0
