@@ -18,14 +18,20 @@ did write was written atomically and is whole.  The driver says so, starts
 a replacement and plays that batch once more on it; a batch that kills two
 workers is given up.
 
-Local by default: ``ray.init`` starts a private instance with as many CPUs
-as workers, no dashboard, a bounded object store, on the loopback address;
+Local by default: ``ray.init(address="local")`` starts a private instance
+with as many CPUs as workers, no dashboard, a bounded object store, on the
+loopback address, even when a cluster that ``ray start`` made runs on this
+machine (without ``"local"``, Ray joins that cluster, or fails when it is
+gone, through the address it keeps in ``/tmp/ray/ray_current_cluster``).
 ``--ray-address auto`` (or the ``RAY_ADDRESS`` variable) joins a cluster
-started with ``ray start``.
+started with ``ray start``; where a Ray authentication token is at hand and
+``RAY_AUTH_MODE`` is unset, the driver sends it (``ray_token_mode``), as
+clusters that ``ray start`` made with a token require.
 """
 
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -154,10 +160,59 @@ def _needed(job: Job) -> set[int]:
     return need
 
 
+def ray_token_mode() -> bool:
+    """Set ``RAY_AUTH_MODE=token`` for this process when it is unset and a
+    Ray authentication token is at hand (``RAY_AUTH_TOKEN``, the file named
+    by ``RAY_AUTH_TOKEN_PATH``, or ``~/.ray/auth_token``); True when the
+    driver now sends a token.
+
+    Why: ``ray start --head`` turns token authentication on whenever a token
+    exists on the machine (Ray creates ``~/.ray/auth_token`` the first time
+    ``ray.init`` starts an instance), and a driver joining by an explicit
+    address (``--ray-address HOST:PORT``, ``RAY_ADDRESS``) then sends none
+    unless ``RAY_AUTH_MODE=token``: Ray retries for 20 s and fails with
+    "Authentication token is missing or incorrect".  A cluster without
+    authentication accepts a driver that sends a token, so sending it
+    whenever there is one costs nothing.  An explicit ``RAY_AUTH_MODE``
+    (``disabled``) is left alone."""
+    mode = os.environ.get("RAY_AUTH_MODE")
+    if mode is not None:
+        return mode.lower() == "token"
+    token_file = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    if not (os.environ.get("RAY_AUTH_TOKEN") or token_file.is_file()):
+        return False
+    os.environ["RAY_AUTH_MODE"] = "token"
+    ray = sys.modules.get("ray")
+    if ray is not None:
+        # Ray reads its settings once, when it is imported; read them again
+        config = getattr(getattr(ray, "_raylet", None), "Config", None)
+        if config is not None:
+            config.initialize("")
+    return True
+
+
+def connection_help(address: str, error: BaseException) -> str:
+    """The one message for a Ray cluster that could not be joined: what
+    failed and what to do."""
+    reason = (str(error).strip().splitlines() or [""])[0]
+    return (f"cannot join the Ray cluster at {address!r} ({type(error).__name__}: {reason}). "
+            "Is it running there (ray status)? A cluster started by ray start with token "
+            "authentication (Ray turns it on when ~/.ray/auth_token exists) needs the head's "
+            "token on this machine too: copy ~/.ray/auth_token from the head, or set "
+            "RAY_AUTH_TOKEN, and start every node with RAY_AUTH_MODE=token (README, "
+            "\"On several cores or machines\"). Without --ray-address (and RAY_ADDRESS) "
+            "self-play runs on a private Ray instance on this machine.")
+
+
 def init_ray(workers: int, address: str | None, object_store_mb: int) -> bool:
     """Connect to Ray: join the cluster at ``address`` (or ``RAY_ADDRESS``),
     else start a private local instance; True when this call connected
-    (``ray.shutdown`` then disconnects, and stops a private instance)."""
+    (``ray.shutdown`` then disconnects, and stops a private instance).
+    A cluster that cannot be joined is a RuntimeError saying what to do
+    (``connection_help``)."""
+    address = address or os.environ.get("RAY_ADDRESS")
+    if address:
+        ray_token_mode()      # before Ray is imported, where it reads the setting
     try:
         import ray
     except ImportError:
@@ -167,11 +222,13 @@ def init_ray(workers: int, address: str | None, object_store_mb: int) -> bool:
 
     if ray.is_initialized():
         return False
-    address = address or os.environ.get("RAY_ADDRESS")
     if address:
-        ray.init(address=address, log_to_driver=True)
+        try:
+            ray.init(address=address, log_to_driver=True)
+        except Exception as e:      # noqa: BLE001 - Ray raises many kinds for one failure
+            raise RuntimeError(connection_help(address, e)) from None
         return True
-    ray.init(num_cpus=workers, include_dashboard=False,
+    ray.init(address="local", num_cpus=workers, include_dashboard=False,
              object_store_memory=object_store_mb * 1024 * 1024, _node_ip_address="127.0.0.1",
              log_to_driver=True, configure_logging=False)
     return True
