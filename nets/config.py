@@ -10,6 +10,8 @@ from pathlib import Path
 from tengen.base.config import at_least, option
 from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 
+from .device import check_device
+
 
 @dataclass(frozen=True)
 class NetworkConfig:
@@ -19,9 +21,13 @@ class NetworkConfig:
         None, metavar="PATH", help="value network weights (default tengen/models/value.safetensors "
         "when it exists; without a value network the search needs rollouts)")
     threads: int | None = option(None, help="PyTorch threads (default: all cores)")
+    device: str = option(
+        "auto", help="where the networks run: auto (a CUDA GPU, else Apple's MPS, else the "
+        "CPU), cpu, cuda, cuda:N or mps; a device named but absent is an error")
 
     def __post_init__(self) -> None:
         at_least(self, 1, "threads")
+        check_device(self.device)
 
     def policy_path(self, size: int | None = None) -> Path:
         """The policy network to load for an n x n board: the given file,

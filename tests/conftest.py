@@ -18,6 +18,23 @@ needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data/tygem-
 needs_gnugo = pytest.mark.skipif(GNUGO is None, reason="GNU Go not installed")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``cuda`` or ``mps`` skip where that device is absent (a
+    CPU-only machine runs the same functions with ``device="cpu"``)."""
+    marked = [item for item in items if {"cuda", "mps"} & set(item.keywords)]
+    if not marked:
+        return
+    import torch
+
+    mps = getattr(torch.backends, "mps", None)
+    present = {"cuda": torch.cuda.is_available(),
+               "mps": bool(mps is not None and mps.is_available())}
+    for item in marked:
+        for name, here in present.items():
+            if name in item.keywords and not here:
+                item.add_marker(pytest.mark.skip(reason=f"no {name.upper()} device here"))
+
+
 def random_position(n, moves, seed, suicide=False):
     """The state after up to ``moves`` uniformly random moves (no own eye
     filled) on an empty n x n board, by ``board.random_playout``."""
