@@ -7,13 +7,14 @@ line of the picture is the top row of the board (row n in GTP terms).
 from .board import BLACK, EMPTY, WHITE
 from .coords import GTP_COLUMNS, to_point
 from .game import Game
+from .rules import Rules
 
 _CELL = {"X": BLACK, "x": BLACK, "#": BLACK, "O": WHITE, "o": WHITE,
          ".": EMPTY, "+": EMPTY}
 _GLYPH = {BLACK: "X", WHITE: "O", EMPTY: "."}
 
 
-def parse_rows(text):
+def parse_rows(text: str) -> list[list[int]]:
     """The rows of an ASCII board, top first, as lists of colours."""
     rows = []
     for line in text.strip("\n").splitlines():
@@ -29,12 +30,13 @@ def parse_rows(text):
     return rows
 
 
-def from_ascii(text, to_move=BLACK, komi=7.5, rules=None):
+def from_ascii(text: str, to_move: int = BLACK, komi: float = 7.5, rules: Rules | None = None
+               ) -> Game:
     """A Game whose setup is the picture, ``to_move`` to play."""
     rows = parse_rows(text)
     n = len(rows)
     game = Game(n, komi, rules)
-    stones = {}
+    stones: dict[int, int] = {}
     for i, row in enumerate(rows):
         y = n - 1 - i
         for x, c in enumerate(row):
@@ -44,7 +46,7 @@ def from_ascii(text, to_move=BLACK, komi=7.5, rules=None):
     return game
 
 
-def to_ascii(game, coordinates=False, marks=None):
+def to_ascii(game: Game, coordinates: bool = False, marks: dict[int, str] | None = None) -> str:
     """The position as a picture; ``marks`` maps points to glyphs drawn
     instead of the stone (e.g. the last move)."""
     n = game.size

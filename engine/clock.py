@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass, replace
 
 from .board import BLACK, H_NEMPTY, WHITE
+from .game import Game
 
 SYSTEMS = ("none", "absolute", "canadian", "byoyomi")
 
@@ -33,7 +34,7 @@ class TimeControl:
     period_stones: int = 0   # canadian: moves per period
     periods: int = 0         # byoyomi: number of periods
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.system not in SYSTEMS:
             raise ValueError(f"unknown time system {self.system!r}")
         for v in (self.main_time, self.period_time):
@@ -47,7 +48,8 @@ class TimeControl:
             raise ValueError("byo-yomi needs a period time and at least one period")
 
     @classmethod
-    def from_gtp(cls, main_time, byo_yomi_time, byo_yomi_stones):
+    def from_gtp(cls, main_time: float, byo_yomi_time: float, byo_yomi_stones: int
+                 ) -> "TimeControl":
         """GTP ``time_settings``: byo-yomi time 0 is absolute time, byo-yomi
         time > 0 with 0 stones means no limit, else Canadian byo-yomi."""
         if byo_yomi_time == 0:
@@ -67,7 +69,7 @@ class SideClock:
     stones: int = 0
 
 
-def moves_left_estimate(empty_points):
+def moves_left_estimate(empty_points: int) -> float:
     """How many more moves one side will probably play: about 30 % of the
     empty points, never fewer than 8 (so late moves keep some time)."""
     return max(8.0, 0.3 * empty_points)
@@ -81,47 +83,48 @@ class Clock:
     per-move allowance: a fixed lag would leave nothing of a 0.5 s move
     (``time_settings 0 0.5 1``)."""
 
-    def __init__(self, control=None, lag=0.5, lag_share=0.5):
+    def __init__(self, control: TimeControl | None = None, lag: float = 0.5,
+                 lag_share: float = 0.5) -> None:
         self.lag = lag
         self.lag_share = lag_share
         self.set_control(control or TimeControl())
 
-    def reserve(self, allowance):
+    def reserve(self, allowance: float) -> float:
         """Seconds kept back from a per-move ``allowance`` of seconds."""
         return min(self.lag, self.lag_share * max(0.0, allowance))
 
-    def set_control(self, control):
+    def set_control(self, control: TimeControl) -> None:
         """Adopt a new time control; both clocks restart full."""
         self.control = control
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         """Both clocks full again (a new game)."""
         self.sides = {BLACK: self._full(), WHITE: self._full()}
 
-    def _full(self):
+    def _full(self) -> SideClock:
         c = self.control
         side = SideClock(main_left=c.main_time)
         if c.system in ("canadian", "byoyomi") and c.main_time == 0:
             self._enter_overtime(side)
         return side
 
-    def _enter_overtime(self, side):
+    def _enter_overtime(self, side: SideClock) -> None:
         c = self.control
         side.main_left = 0.0
         side.in_overtime = True
         side.period_left = c.period_time
         side.stones = c.period_stones if c.system == "canadian" else c.periods
 
-    def copy(self):
+    def copy(self) -> "Clock":
         k = Clock(self.control, self.lag, self.lag_share)
         k.sides = {color: replace(side) for color, side in self.sides.items()}
         return k
 
-    def side(self, color):
+    def side(self, color: int) -> SideClock:
         return self.sides[color]
 
-    def time_left(self, color, seconds, stones):
+    def time_left(self, color: int, seconds: float, stones: int) -> None:
         """GTP ``time_left``: ``stones`` 0 means ``seconds`` of main time
         left; otherwise ``seconds`` for the current period with ``stones``
         moves (Canadian) or periods (byo-yomi) to go."""
@@ -140,7 +143,7 @@ class Clock:
             side.period_left = float(seconds)
             side.stones = int(stones)
 
-    def charge(self, color, seconds):
+    def charge(self, color: int, seconds: float) -> None:
         """Book ``seconds`` spent by ``color`` on one move."""
         c = self.control
         side = self.sides[color]
@@ -165,7 +168,7 @@ class Clock:
             side.stones = max(0, side.stones - lost)
             side.period_left = c.period_time
 
-    def budget(self, color, moves_left):
+    def budget(self, color: int, moves_left: float) -> float | None:
         """Seconds ``color`` may spend on its next move, or None without a
         time limit.  Main time is spread over ``moves_left`` moves; the
         overtime allowance per move comes on top of it."""
@@ -185,6 +188,6 @@ class Clock:
             t = c.period_time
         return max(0.0, t - self.reserve(t))
 
-    def move_budget(self, game, color):
+    def move_budget(self, game: Game, color: int) -> float | None:
         """``budget`` with the moves left estimated from the empty points."""
         return self.budget(color, moves_left_estimate(int(game.state[H_NEMPTY])))

@@ -22,27 +22,27 @@ class CoordinateError(ValueError):
     """A vertex or point that does not exist on this board."""
 
 
-def to_point(x, y, n):
+def to_point(x: int, y: int, n: int) -> int:
     return (y + 1) * (n + 2) + x + 1
 
 
-def to_xy(p, n):
+def to_xy(p: int, n: int) -> tuple[int, int]:
     w = n + 2
     return p % w - 1, p // w - 1
 
 
-def on_board(x, y, n):
+def on_board(x: int, y: int, n: int) -> bool:
     return 0 <= x < n and 0 <= y < n
 
 
-def is_point(p, n):
+def is_point(p: int, n: int) -> bool:
     """``p`` is a point of the n x n board (not PASS, not the border)."""
     x, y = to_xy(p, n)
     return on_board(x, y, n) and p == to_point(x, y, n)
 
 
 @njit(cache=True, inline="always")
-def point_to_index(p, n):
+def point_to_index(p: int, n: int) -> int:
     """Board point to policy index (pass -> n*n).  Compiled, so that the
     compiled loops (training windows, the search tree) convert with it too."""
     if p == PASS:
@@ -52,14 +52,14 @@ def point_to_index(p, n):
 
 
 @njit(cache=True, inline="always")
-def index_to_point(i, n):
+def index_to_point(i: int, n: int) -> int:
     """Policy index to board point (n*n -> pass)."""
     if i == n * n:
         return PASS
     return (i // n + 1) * (n + 2) + i % n + 1
 
 
-def parse_gtp(vertex, n):
+def parse_gtp(vertex: str, n: int) -> int:
     """GTP vertex to board point; raises CoordinateError."""
     v = vertex.strip().upper()
     if v == "PASS":
@@ -73,14 +73,14 @@ def parse_gtp(vertex, n):
     return to_point(x, y, n)
 
 
-def format_gtp(p, n):
+def format_gtp(p: int, n: int) -> str:
     if p == PASS:
         return "pass"
     x, y = to_xy(p, n)
     return f"{GTP_COLUMNS[x]}{y + 1}"
 
 
-def parse_sgf(text, n):
+def parse_sgf(text: str, n: int) -> int:
     """SGF point (``"dd"``) to board point; ``""`` and ``tt`` (n<=19) pass."""
     t = text.strip()
     if t == "" or (t == "tt" and n <= 19):
@@ -94,14 +94,14 @@ def parse_sgf(text, n):
     return to_point(x, y, n)
 
 
-def format_sgf(p, n):
+def format_sgf(p: int, n: int) -> str:
     if p == PASS:
         return ""
     x, y = to_xy(p, n)
     return SGF_LETTERS[x] + SGF_LETTERS[n - 1 - y]
 
 
-def all_points(n):
+def all_points(n: int) -> list[int]:
     """Board points of an n x n board, row by row from the bottom-left."""
     return [to_point(x, y, n) for y in range(n) for x in range(n)]
 

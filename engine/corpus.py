@@ -12,7 +12,7 @@ import numpy as np
 
 from .board import STATE_LEN
 from .replay import states_before
-from .sgf.archive import ReadStats, iter_records
+from .sgf.archive import Paths, ReadStats, iter_records
 
 
 @dataclass
@@ -32,11 +32,11 @@ class Corpus:
     komi: np.ndarray | None = None    # float32 per game
 
     @property
-    def games(self):
+    def games(self) -> int:
         return len(self.offsets) - 1
 
     @property
-    def moves(self):
+    def moves(self) -> int:
         return int(self.offsets[-1])
 
     def states_before(self, pick: np.ndarray) -> np.ndarray:
@@ -49,14 +49,22 @@ class Corpus:
         return out[:m]
 
 
-def load_corpus(paths, size=19, max_games=None, progress=False):
+def load_corpus(paths: Paths, size: int | None = 19, max_games: int | None = None,
+                progress: bool = False) -> Corpus:
     """Read games of ``size`` (None: the size of the first game read) from
     SGF files, directories or archives; games of other sizes are skipped."""
 
     stats = ReadStats()
-    pts, cols, offs = [], [], [0]
-    spts, scols, soffs = [], [], [0]
-    winners, first, margins, komis = [], [], [], []
+    pts: list[int] = []
+    cols: list[int] = []
+    offs = [0]
+    spts: list[int] = []
+    scols: list[int] = []
+    soffs = [0]
+    winners: list[int] = []
+    first: list[int] = []
+    margins: list[float] = []
+    komis: list[float] = []
     other = 0
     records = iter_records(paths, stats)
     if progress:

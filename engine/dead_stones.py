@@ -25,6 +25,7 @@ from numba import njit
 from . import board as B
 from . import lookahead as LA
 from .board import BLACK, PASS, WHITE
+from .game import Game
 from .rng import new_rng, randint
 from .scoring import area_owner
 
@@ -37,7 +38,7 @@ class StatusConfig:
 
 
 @njit(cache=True)
-def _playout_move(s, c, rng):
+def _playout_move(s: np.ndarray, c: int, rng: np.ndarray) -> int:
     """A random legal move for ``c``: no own true eye filled, no self-atari
     of a chain of two or more stones; PASS when none is left."""
     n = s[B.H_NEMPTY]
@@ -57,7 +58,7 @@ def _playout_move(s, c, rng):
 
 
 @njit(cache=True)
-def ownership_counts(s0, count, seed):
+def ownership_counts(s0: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Play ``count`` playouts from ``s0`` to the end and count, for every
     point, how often it ends owned by Black and by White (area ownership).
     Returns ``(black, white)``, arrays indexed by board point."""
@@ -90,17 +91,18 @@ def ownership_counts(s0, count, seed):
     return black, white
 
 
-def chains(game):
+def chains(game: Game) -> list[list[int]]:
     """The chains on the board as lists of points, each sorted, ordered by
     their first point."""
     s = game.state
-    by_head = {}
+    by_head: dict[int, list[int]] = {}
     for p in sorted(game.stones()):
         by_head.setdefault(int(s[B.HEAD + p]), []).append(p)
     return sorted(by_head.values())
 
 
-def stone_status(game, config=StatusConfig(), counts=None):
+def stone_status(game: Game, config: StatusConfig = StatusConfig(),
+                 counts: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, str]:
     """``{point: "alive" | "dead" | "seki"}`` for every stone on the board,
     the same for all stones of a chain.  ``counts``: ``ownership_counts``
     of ``config.playouts`` playouts already made (self-play uses the same
@@ -110,7 +112,7 @@ def stone_status(game, config=StatusConfig(), counts=None):
     black, white = counts if counts is not None else ownership_counts(s, count, config.seed)
     owned = {BLACK: black, WHITE: white}
     libs = np.empty(B.MAXM, dtype=np.int64)
-    status = {}
+    status: dict[int, str] = {}
     for chain in chains(game):
         c = game.color_at(chain[0])
         opponent_share = sum(int(owned[3 - c][p]) for p in chain) / (count * len(chain))
@@ -125,13 +127,15 @@ def stone_status(game, config=StatusConfig(), counts=None):
     return status
 
 
-def dead_stones(game, config=StatusConfig(), counts=None):
+def dead_stones(game: Game, config: StatusConfig = StatusConfig(),
+                counts: tuple[np.ndarray, np.ndarray] | None = None) -> list[int]:
     """The stones ``stone_status`` calls dead, sorted."""
     return sorted(p for p, label in stone_status(game, config, counts).items()
                   if label == "dead")
 
 
-def final_score(game, config=StatusConfig(), counts=None):
+def final_score(game: Game, config: StatusConfig = StatusConfig(),
+                counts: tuple[np.ndarray, np.ndarray] | None = None) -> float:
     """Black minus White under the game's rules with the estimated dead
     stones removed, komi included."""
     return game.score(dead_stones(game, config, counts))

@@ -33,7 +33,7 @@ class IllegalMove(ValueError):
         where = ""
         if point is not None and size is not None:
             where = f" at {format_gtp(point, size)}"
-        who = {BLACK: "black", WHITE: "white"}.get(color, "")
+        who = {BLACK: "black", WHITE: "white"}.get(color, "") if color is not None else ""
         super().__init__(f"illegal move ({reason}){' by ' + who if who else ''}{where}")
 
 
@@ -55,14 +55,14 @@ class Game:
         self.size = size
         self.komi = float(komi)
         self.rules = rules or DEFAULT_SETUP.rule_set
-        self.setup = {}            # point -> colour, placed before move 1
+        self.setup: dict[int, int] = {}      # point -> colour, placed before move 1
         self.first_to_move = BLACK
         self.handicap = 0
-        self.moves = []            # (colour, point) in order, passes included
+        self.moves: list[tuple[int, int]] = []   # (colour, point) in order, passes included
         self._rebuild()
 
     # ---- state --------------------------------------------------------
-    def _rebuild(self):
+    def _rebuild(self) -> None:
         """Set up the position from ``setup`` and replay ``moves``."""
         s = B.new_state(self.size, self.rules.suicide)
         points = np.fromiter(self.setup.keys(), dtype=np.int64, count=len(self.setup))
@@ -74,12 +74,12 @@ class Game:
         self.state = s
         self._initial_key = self._key(self.first_to_move)
         self._seen = {self._initial_key}
-        self._keys = []
+        self._keys: list[int | tuple[int, int]] = []
         moves, self.moves = self.moves, []
         for c, p in moves:
             self.play(p, c)
 
-    def _key(self, to_move):
+    def _key(self, to_move: int) -> int | tuple[int, int]:
         h = int(self.state[B.H_HASH])
         return (h, to_move) if self.rules.ko == "situational" else h
 

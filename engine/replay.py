@@ -21,7 +21,8 @@ KO_CODES = {"simple": 0, "positional": 1, "situational": 2}
 
 
 @njit(cache=True, nogil=True)
-def place_setup(s, points, colours, first_to_move):
+def place_setup(s: np.ndarray, points: np.ndarray, colours: np.ndarray, first_to_move: int
+                ) -> int:
     """Place setup stones on the empty position ``s`` (in place) and make it
     the start of a game: no move played, no ko, no prisoners, the stones
     "placed long ago" for the history planes, ``first_to_move`` to play.
@@ -49,7 +50,8 @@ def place_setup(s, points, colours, first_to_move):
 
 
 @njit(cache=True, nogil=True)
-def start_position(n, spts, scols, so0, so1, first):
+def start_position(n: int, spts: np.ndarray, scols: np.ndarray, so0: int, so1: int, first: int
+                   ) -> tuple[np.ndarray, bool]:
     """(the position after a corpus game's setup stones ``spts[so0:so1]``,
     ``first`` to move; whether the setup is valid)."""
     s = B.new_state(n)
@@ -58,7 +60,7 @@ def start_position(n, spts, scols, so0, so1, first):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def recorded_move_ok(s, p, c):
+def recorded_move_ok(s: np.ndarray, p: int | np.integer, c: int | np.integer) -> bool:
     """Prepare ``s`` for the recorded move ``c`` at ``p`` and say whether it
     may be played (simple ko): the recorded mover moves even where the
     record left out a pass."""
@@ -67,7 +69,9 @@ def recorded_move_ok(s, p, c):
 
 
 @njit(cache=True, nogil=True)
-def replay_corpus_game(n, pts, cols, offs, spts, scols, soffs, first, g, upto):
+def replay_corpus_game(n: int, pts: np.ndarray, cols: np.ndarray, offs: np.ndarray,
+                       spts: np.ndarray, scols: np.ndarray, soffs: np.ndarray, first: np.ndarray,
+                       g: int, upto: int) -> tuple[np.ndarray, int]:
     """(position of corpus game ``g`` after its first ``upto`` moves (-1:
     all), moves played): replay stops early at an invalid setup (0 moves)
     or an illegal move."""
@@ -86,7 +90,8 @@ def replay_corpus_game(n, pts, cols, offs, spts, scols, soffs, first, g, upto):
 
 
 @njit(cache=True)
-def replay_moves(s, colours, points, ko_rule):
+def replay_moves(s: np.ndarray, colours: np.ndarray, points: np.ndarray, ko_rule: int
+                 ) -> tuple[int, int]:
     """Play ``colours[i]`` at ``points[i]`` in order on ``s`` (in place),
     checking each move as ``Game.play`` does; stop at the first illegal one.
 
@@ -126,7 +131,9 @@ def replay_moves(s, colours, points, ko_rule):
 
 
 @njit(cache=True, nogil=True)
-def states_before(n, pts, cols, offs, spts, scols, soffs, first, pick, out):
+def states_before(n: int, pts: np.ndarray, cols: np.ndarray, offs: np.ndarray, spts: np.ndarray,
+                  scols: np.ndarray, soffs: np.ndarray, first: np.ndarray, pick: np.ndarray,
+                  out: np.ndarray) -> int:
     """Replay every corpus game and copy into the rows of ``out`` the
     position before each move whose flag in ``pick`` (one per move of the
     corpus) is set, that move's player to play; a game stops at an invalid

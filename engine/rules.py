@@ -22,7 +22,7 @@ class Rules:
     suicide: bool = False
     scoring: str = "area"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.ko not in KO_RULES:
             raise ValueError(f"unknown ko rule {self.ko!r}")
         if self.scoring not in SCORING:
@@ -39,7 +39,7 @@ RULE_SETS = {
 }
 
 
-def rules_named(name):
+def rules_named(name: str) -> Rules:
     """Look a rule set up by name (``_`` and ``-`` alike, any case)."""
     key = name.strip().lower().replace("_", "-")
     key = {"tt": "tromp-taylor", "nz": "new-zealand"}.get(key, key)

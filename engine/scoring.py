@@ -5,6 +5,8 @@ Compiled, because the search scores every finished game it reaches and the
 random playouts end with an area count.
 """
 
+from collections.abc import Iterable
+
 import numpy as np
 from numba import njit
 
@@ -12,7 +14,7 @@ from .board import BLACK, COLOR, EMPTY, H_CAP, H_N, H_W, MAXM, WALL, WHITE
 
 
 @njit(cache=True)
-def area_owner(s, dead, out):
+def area_owner(s: np.ndarray, dead: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Tromp-Taylor ownership: ``out[p]`` = BLACK/WHITE for stones and for
     empty regions that reach only that colour, EMPTY otherwise (dame).
     ``dead[p] != 0`` marks stones to treat as removed (empty) first."""
@@ -62,7 +64,7 @@ def area_owner(s, dead, out):
 
 
 @njit(cache=True)
-def area_score(s):
+def area_score(s: np.ndarray) -> int:
     """Black's area minus White's (stones plus surrounded empty points),
     komi not included."""
     n = s[H_N]
@@ -82,7 +84,7 @@ def area_score(s):
 
 
 @njit(cache=True)
-def territory_score(s, dead):
+def territory_score(s: np.ndarray, dead: np.ndarray) -> int:
     """Black's territory plus prisoners minus White's, komi not included.
 
     Dead stones (``dead[p] != 0``) are removed and counted as prisoners;
@@ -109,7 +111,7 @@ def territory_score(s, dead):
     return score
 
 
-def dead_mask(dead):
+def dead_mask(dead: Iterable[int]) -> np.ndarray:
     """The ``dead`` argument of the scoring functions: 1 at each point of
     ``dead`` (an iterable of board points)."""
     mask = np.zeros(MAXM, dtype=np.int64)
@@ -118,7 +120,7 @@ def dead_mask(dead):
     return mask
 
 
-def result_string(score):
+def result_string(score: float) -> str:
     """``B+3.5`` / ``W+0.5`` / ``0`` (jigo) from Black-minus-White."""
     if score > 0:
         return f"B+{score:g}"

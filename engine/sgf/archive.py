@@ -5,11 +5,13 @@ import logging
 import os
 import tarfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Literal, overload
 
-from ..rules import RULE_SETS
+from ..rules import RULE_SETS, Rules
 from .read import MAX_FILE_BYTES, checked_record, parse_trees
-from .record import SGFError, rules_of
+from .record import GameRecord, SGFError, rules_of
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +32,16 @@ class ReadStats:
     games: int = 0
     skipped: int = 0
     ignored: int = 0
-    errors: list = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     max_errors: int = 20
 
-    def skip(self, message):
+    def skip(self, message: str) -> None:
         self.skipped += 1
         if len(self.errors) < self.max_errors:
             self.errors.append(message)
         log.warning("skipped %s", message)
 
-    def summary(self):
+    def summary(self) -> str:
         text = f"{self.games} games read, {self.skipped} skipped, {self.ignored} non-SGF entries ignored"
         if self.errors:
             more = self.skipped - len(self.errors)
@@ -49,7 +51,7 @@ class ReadStats:
         return text
 
 
-def _kind(path):
+def _kind(path: str) -> str | None:
     low = path.lower()
     if low.endswith(".sgf"):
         return "sgf"
@@ -60,8 +62,27 @@ def _kind(path):
     return None
 
 
-def iter_records(paths, stats=None, rules=None, validate=True, max_bytes=MAX_FILE_BYTES,
-                 with_data=False):
+# a path, or several: .sgf files, directories, archives
+Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+# what ``iter_records(..., with_data=True)`` yields: (record, its file's bytes, its index there)
+RecordWithData = tuple[GameRecord, bytes, int]
+
+
+@overload
+def iter_records(paths: Paths, stats: ReadStats | None = None, rules: Rules | str | None = None,
+                 validate: bool = True, max_bytes: int = MAX_FILE_BYTES,
+                 with_data: Literal[False] = False) -> Iterator[GameRecord]: ...
+
+
+@overload
+def iter_records(paths: Paths, stats: ReadStats | None = None, rules: Rules | str | None = None,
+                 validate: bool = True, max_bytes: int = MAX_FILE_BYTES, *,
+                 with_data: Literal[True]) -> Iterator[RecordWithData]: ...
+
+
+def iter_records(paths: Paths, stats: ReadStats | None = None, rules: Rules | str | None = None,
+                 validate: bool = True, max_bytes: int = MAX_FILE_BYTES, with_data: bool = False
+                 ) -> Iterator[GameRecord | RecordWithData]:
     """Stream GameRecords from ``paths``: .sgf files, directories (searched
     recursively, in sorted order), and .zip / .tar / .tar.gz / .tgz /
     .tar.bz2 archives of SGF files; every game of a collection.
@@ -83,8 +104,8 @@ def iter_records(paths, stats=None, rules=None, validate=True, max_bytes=MAX_FIL
     all, such as ``tengen analyze``)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    paths = [os.fspath(p) for p in paths]
-    for p in paths:
+    names = [os.fspath(p) for p in paths]
+    for p in names:
         if not os.path.exists(p):
             raise FileNotFoundError(f"no such file or directory: {p}")
         if not os.path.isdir(p) and _kind(p) is None:
@@ -92,25 +113,26 @@ def iter_records(paths, stats=None, rules=None, validate=True, max_bytes=MAX_FIL
     stats = ReadStats() if stats is None else stats
     reader = _Reader(stats, RECORD_RULES if rules is None else rules_of(rules), validate, max_bytes,
                      with_data)
-    return reader.run(paths)
+    return reader.run(names)
 
 
 class _Reader:
-    def __init__(self, stats, rules, validate, max_bytes, with_data=False):
+    def __init__(self, stats: ReadStats, rules: Rules, validate: bool, max_bytes: int,
+                 with_data: bool = False) -> None:
         self.with_data = with_data
         self.stats = stats
         self.rules = rules
         self.validate = validate
         self.max_bytes = max_bytes
 
-    def run(self, paths):
+    def run(self, paths: list[str]) -> Iterator[GameRecord | RecordWithData]:
         for path in paths:
             if os.path.isdir(path):
                 yield from self._directory(path)
             else:
                 yield from self._file(path, _kind(path))
 
-    def _directory(self, top):
+    def _directory(self, top: str) -> Iterator[GameRecord | RecordWithData]:
         for folder, dirs, files in os.walk(top):
             dirs.sort()
             for name in sorted(files):
@@ -121,7 +143,7 @@ class _Reader:
                 else:
                     yield from self._file(path, kind)
 
-    def _file(self, path, kind):
+    def _file(self, path: str, kind: str | None) -> Iterator[GameRecord | RecordWithData]:
         if kind == "zip":
             yield from self._zip(path)
         elif kind == "tar":
@@ -135,7 +157,7 @@ class _Reader:
                 return
             yield from self._games(data, path)
 
-    def _games(self, data, source):
+    def _games(self, data: bytes, source: str) -> Iterator[GameRecord | RecordWithData]:
         """The records of one SGF file's bytes, bad ones counted."""
         if len(data) > self.max_bytes:
             self.stats.skip(f"{source}: larger than {self.max_bytes} bytes, not a game record")
@@ -157,7 +179,7 @@ class _Reader:
             self.stats.games += 1
             yield (rec, data, k) if self.with_data else rec
 
-    def _zip(self, path):
+    def _zip(self, path: str) -> Iterator[GameRecord | RecordWithData]:
         name = os.path.basename(path)
         try:
             zf = zipfile.ZipFile(path)
@@ -181,7 +203,7 @@ class _Reader:
                     continue
                 yield from self._games(data, source)
 
-    def _tar(self, path):
+    def _tar(self, path: str) -> Iterator[GameRecord | RecordWithData]:
         name = os.path.basename(path)
         try:
             tf = tarfile.open(path, mode="r|*")
@@ -206,7 +228,9 @@ class _Reader:
                     self.stats.skip(f"{source}: larger than {self.max_bytes} bytes, not a game record")
                     continue
                 try:
-                    data = tf.extractfile(info).read(self.max_bytes + 1)
+                    member = tf.extractfile(info)
+                    assert member is not None       # a file member has its data
+                    data = member.read(self.max_bytes + 1)
                 except Exception as e:
                     self.stats.skip(f"{source}: archive corrupt or truncated: {e}")
                     break

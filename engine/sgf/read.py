@@ -8,6 +8,9 @@ import os
 
 from sgfmill import sgf_grammar
 
+# one node of sgfmill's coarse tree: {property: raw values}
+Node = dict[str, list[bytes]]
+
 from ..board import BLACK, EMPTY, PASS, WHITE
 from ..colors import COLOR_LETTERS
 from ..coords import format_sgf, to_point
@@ -18,10 +21,10 @@ MAX_KOMI = 1000.0
 MAX_FILE_BYTES = 16 << 20   # one SGF file or archive member; more is not a game record
 
 
-_POINT_TABLES = {}
+_POINT_TABLES: dict[int, dict[bytes, int]] = {}
 
 
-def _point_table(n):
+def _point_table(n: int) -> dict[bytes, int]:
     """{raw SGF move value: board point} for an n x n board, passes included."""
     table = _POINT_TABLES.get(n)
     if table is None:
@@ -36,7 +39,7 @@ def _point_table(n):
     return table
 
 
-def _xy(raw, n):
+def _xy(raw: bytes, n: int) -> tuple[int, int] | None:
     """(x, y) of a raw SGF point (not a pass), or None if off the board."""
     v = raw.strip()
     if len(v) != 2:
@@ -47,7 +50,7 @@ def _xy(raw, n):
     return None
 
 
-def _codec(root, override):
+def _codec(root: Node, override: str | None) -> str | None:
     """The Python codec for the text, or None for "UTF-8, else Latin-1"."""
     if override:
         return override
@@ -62,7 +65,7 @@ def _codec(root, override):
         return None
 
 
-def _text(raw, codec):
+def _text(raw: bytes, codec: str | None) -> str:
     b = sgf_grammar.text_value(raw)
     if codec is None:
         try:
@@ -72,7 +75,7 @@ def _text(raw, codec):
     return b.decode(codec, "replace")
 
 
-def _one(node, ident):
+def _one(node: Node, ident: str) -> bytes | None:
     """The single raw value of a root property, stripped, or None."""
     values = node.get(ident)
     if values is None:
@@ -82,7 +85,7 @@ def _one(node, ident):
     return values[0].strip()
 
 
-def _size(root):
+def _size(root: Node) -> int:
     raw = _one(root, "SZ")
     if raw is None:
         return 19
@@ -100,7 +103,7 @@ def _size(root):
     return n
 
 
-def _komi(root):
+def _komi(root: Node) -> float:
     raw = _one(root, "KM")
     if raw is None:
         return 0.0
@@ -113,7 +116,7 @@ def _komi(root):
     return komi
 
 
-def _handicap(root, n):
+def _handicap(root: Node, n: int) -> int:
     raw = _one(root, "HA")
     if raw is None:
         return 0
@@ -126,7 +129,7 @@ def _handicap(root, n):
     return ha
 
 
-def _colour(raw, ident):
+def _colour(raw: bytes, ident: str) -> int:
     v = raw.strip().upper()
     if v in (b"B", b"BLACK", b"1"):
         return BLACK
@@ -135,9 +138,9 @@ def _colour(raw, ident):
     raise SGFError(f"bad colour {ident}[{raw[:20].decode('ascii', 'replace')}]")
 
 
-def _apply_setup(node, setup, n, where):
+def _apply_setup(node: Node, setup: dict[int, int], n: int, where: str) -> None:
     """Add the node's AB/AW stones to ``setup``, then remove its AE points."""
-    placed = {}
+    placed: dict[int, int] = {}
     for ident, colour in (("AB", BLACK), ("AW", WHITE), ("AE", EMPTY)):
         for raw in node.get(ident, ()):
             a, colon, b = raw.partition(b":")
@@ -158,9 +161,10 @@ def _apply_setup(node, setup, n, where):
                     setup[p] = colour
 
 
-def _record(tree, source, codec_override):
+def _record(tree: sgf_grammar.Coarse_game_tree, source: str, codec_override: str | None
+            ) -> GameRecord:
     """A GameRecord from one sgfmill Coarse_game_tree (its main line)."""
-    nodes = list(sgf_grammar.main_sequence_iter(tree))
+    nodes: list[Node] = list(sgf_grammar.main_sequence_iter(tree))
     root = nodes[0]
     gm = _one(root, "GM")
     if gm is not None and gm != b"1":
@@ -180,9 +184,9 @@ def _record(tree, source, codec_override):
                   for k, vals in root.items() if k not in INTERPRETED}
 
     table = _point_table(n)
-    setup = {}
-    moves = []
-    comments = []
+    setup: dict[int, int] = {}
+    moves: list[tuple[int, int]] = []
+    comments: list[str | None] = []
     root_comment = None
     pl = None
     for idx, node in enumerate(nodes):
@@ -203,7 +207,7 @@ def _record(tree, source, codec_override):
                                f"{len(moves)}, are not supported")
             _apply_setup(node, setup, n, "the root" if idx == 0 else f"node {idx}")
         if "PL" in node and not moves:
-            pl = _colour(_one(node, "PL"), "PL")
+            pl = _colour(_one(node, "PL") or b"", "PL")     # "PL" is in the node
         c = node.get("C")
         text = _text(c[0], codec) if c else None
         if b is not None and w is not None:
@@ -248,7 +252,7 @@ def _record(tree, source, codec_override):
 _INPUT_ERRORS = (ValueError, IndexError, KeyError, TypeError, OverflowError)
 
 
-def _as_bytes(data):
+def _as_bytes(data: object) -> tuple[bytes, str | None]:
     """(bytes, codec override) of ``data``: str is taken as decoded text."""
     if isinstance(data, str):
         return data.encode("utf-8", "surrogatepass"), "utf-8"
@@ -257,7 +261,7 @@ def _as_bytes(data):
     raise TypeError(f"SGF data must be bytes or str, not {type(data).__name__}")
 
 
-def parse_trees(data, source):
+def parse_trees(data: bytes, source: str) -> list[sgf_grammar.Coarse_game_tree]:
     """The Coarse_game_trees of a collection; SGFError if unreadable."""
     try:
         return sgf_grammar.parse_sgf_collection(data)
@@ -265,7 +269,8 @@ def parse_trees(data, source):
         raise SGFError(f"{source}: malformed SGF: {e}") from None
 
 
-def checked_record(tree, source, codec):
+def checked_record(tree: sgf_grammar.Coarse_game_tree, source: str, codec: str | None
+                   ) -> GameRecord:
     try:
         return _record(tree, source, codec)
     except SGFError as e:
@@ -274,7 +279,7 @@ def checked_record(tree, source, codec):
         raise SGFError(f"{source}: malformed SGF: {type(e).__name__}: {e}") from None
 
 
-def parse_sgf(data, source="<string>"):
+def parse_sgf(data: bytes | str, source: str = "<string>") -> GameRecord:
     """The first game of SGF ``data`` (bytes, or str taken as decoded text)
     as a GameRecord; raises SGFError.  Moves are not checked for legality
     here: ``to_game`` or ``replay`` does that."""
@@ -283,7 +288,7 @@ def parse_sgf(data, source="<string>"):
     return checked_record(trees[0], source, codec)
 
 
-def load_sgf(path):
+def load_sgf(path: str | os.PathLike[str]) -> GameRecord:
     """``parse_sgf`` of a file (the first game if it holds several); raises
     SGFError, also when the file cannot be read."""
     source = os.fspath(path)

@@ -48,7 +48,7 @@ class GameRecord:
         """Black's winning margin when the result is a count (``B+3.5`` is
         3.5, ``W+0.5`` is -0.5); None for a resignation, a time loss, a
         draw or no result."""
-        if self.winner is None:
+        if self.winner is None or self.result is None:
             return None
         try:
             points = float(self.result[2:])
@@ -56,7 +56,7 @@ class GameRecord:
             return None
         return points if self.winner == BLACK else -points
 
-    def _describe(self, i):
+    def _describe(self, i: int) -> str:
         """``move 57 (W at dd = D16)`` for move index ``i`` (0-based)."""
         c, p = self.moves[i]
         if p == PASS:
@@ -64,14 +64,14 @@ class GameRecord:
         return (f"move {i + 1} ({COLOR_LETTERS[c]} at {format_sgf(p, self.size)}"
                 f" = {format_gtp(p, self.size)})")
 
-    def _count(self, upto):
+    def _count(self, upto: int | None) -> int:
         if upto is None:
             return len(self.moves)
         if upto < 0:
             raise ValueError(f"upto must be >= 0, not {upto}")
         return min(upto, len(self.moves))
 
-    def _start(self, rules):
+    def _start(self, rules: Rules | str | None) -> Game:
         """A Game holding the setup, nothing played."""
         game = Game(self.size, self.komi, rules_of(rules))
         if self.setup or self.first_to_move != BLACK:
@@ -82,7 +82,7 @@ class GameRecord:
         game.handicap = self.handicap
         return game
 
-    def to_game(self, rules=None, upto=None):
+    def to_game(self, rules: Rules | str | None = None, upto: int | None = None) -> Game:
         """Replay through ``engine.game.Game`` (``rules``: a Rules or a rule
         set name, default Chinese), the first ``upto`` moves (default all;
         more than the game has means all).  An illegal move raises
@@ -96,14 +96,14 @@ class GameRecord:
                 raise SGFError(f"{self.source}: {self._describe(i)} is illegal: {e.reason}") from None
         return game
 
-    def move_arrays(self, upto=None):
+    def move_arrays(self, upto: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(colours, points) of the first ``upto`` moves as int64 arrays."""
         k = self._count(upto)
         flat = itertools.chain.from_iterable(itertools.islice(self.moves, k))
         a = np.fromiter(flat, dtype=np.int64, count=2 * k).reshape(k, 2)
         return a[:, 0].copy(), a[:, 1].copy()
 
-    def replay(self, rules=None, upto=None):
+    def replay(self, rules: Rules | str | None = None, upto: int | None = None) -> np.ndarray:
         """The fast path of ``to_game``: the same checks, the moves played by
         the compiled ``replay_moves``; returns the final ``engine.board``
         state array.  Raises SGFError as ``to_game`` does."""
@@ -116,7 +116,7 @@ class GameRecord:
         return s
 
 
-def rules_of(rules):
+def rules_of(rules: Rules | str | None) -> Rules:
     """A Rules from a Rules, a rule set name, or None (Chinese)."""
     if rules is None:
         return RULE_SETS["chinese"]

@@ -1,5 +1,9 @@
 """Writing a game as SGF FF[4] (through ``sgfmill.sgf.Sgf_game``)."""
 
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import sgfmill.sgf
 from sgfmill import sgf_grammar
 
@@ -8,17 +12,20 @@ from tengen.base.files import atomic_write
 from ..board import BLACK, WHITE
 from ..colors import COLOR_LETTERS
 from ..coords import format_sgf
+from ..game import Game
 from .record import INTERPRETED
 
 _RU_NAMES = {"chinese": "Chinese", "japanese": "Japanese", "korean": "Korean",
              "aga": "AGA", "new-zealand": "NZ", "tromp-taylor": "Tromp-Taylor"}
 
 
-def _escaped(text):
+def _escaped(text: object) -> bytes:
     return sgf_grammar.escape_text(str(text).encode("utf-8"))
 
 
-def game_to_sgf(game, comments=None, properties=None, result=None, root_comment=None):
+def game_to_sgf(game: Game, comments: Sequence[str | None] | None = None,
+                properties: Mapping[str, str | Sequence[str]] | None = None,
+                result: str | None = None, root_comment: str | None = None) -> str:
     """The game (setup, komi, handicap, moves with passes) as SGF FF[4] text.
 
     ``comments``: one entry per move (None for none; may be shorter than
@@ -64,7 +71,7 @@ def game_to_sgf(game, comments=None, properties=None, result=None, root_comment=
     return sg.serialise().decode("utf-8")
 
 
-def save_sgf(game, path, **kw):
+def save_sgf(game: Game, path: str | os.PathLike[str], **kw: Any) -> None:
     """Write ``game_to_sgf(game, **kw)`` to ``path`` atomically
     (``tengen.base.files.atomic_write``): a reader never sees half a file and a
     crash never leaves one."""
