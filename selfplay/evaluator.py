@@ -14,11 +14,15 @@ it; a gate lost with its machine is reported and the run goes on.
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engine.game_setup import GameSetup
 
 from .config import GateConfig
 from .gating import Promotion, play_match
+
+if TYPE_CHECKING:     # annotations only: Ray is optional
+    from ray import ObjectRef
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ class LocalEvaluator:
 
     busy = False
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._done: list[Promotion] = []
 
     def submit(self, job: GateJob) -> None:
@@ -72,12 +76,12 @@ class LocalEvaluator:
 class RayEvaluator:
     """Gates as Ray tasks, one at a time, beside the workers."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         import ray
 
         self.ray = ray
         self._task = ray.remote(num_cpus=0, max_retries=0)(run_gate)
-        self._ref = None
+        self._ref: "ObjectRef[Promotion] | None" = None
         self._job: GateJob | None = None
 
     @property
@@ -98,6 +102,7 @@ class RayEvaluator:
         try:
             return [self.ray.get(ref)]
         except self.ray.exceptions.RayError as e:
+            assert self._job is not None        # submitted with the task
             log.warning("the gate of iteration %d was lost (%s); the run goes on",
                         self._job.iteration, type(e).__name__)
             return []

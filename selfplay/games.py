@@ -31,6 +31,7 @@ With ``GameConfig.visits`` > 0 the moves come from the search instead
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -48,6 +49,9 @@ from nets.features import VALUE_PLANES, encode_batch, offset
 
 from .config import GameConfig
 from .search_moves import SearchMoves, pass_rule
+
+if TYPE_CHECKING:     # annotations only: importing it loads PyTorch
+    from nets.inference import Networks
 
 RANDOM = "random"           # the uniformly random move of a value game
 _SENSIBLE = offset("sensibleness")
@@ -83,14 +87,14 @@ class PlayedGame:
     """A finished game and what training needs from it."""
     spec: GameSpec
     game: Game
-    sampled: list = field(default_factory=list)   # per move: chosen by sampling a network
+    ownership: np.ndarray                         # int8 (n*n,) Black's frame, percent
+    sampled: list[bool] = field(default_factory=list)   # per move: chosen by sampling a network
     winner: int = 0                               # BLACK, WHITE or 0 (jigo)
     score: float = float("nan")                   # Black minus White (nan: resigned)
     result: str = ""                              # SGF RE value
     resigned: int = 0                             # the colour that resigned
     would_resign: int = 0                         # no-resign game: who would have resigned
     sample: int = -1                              # value position: moves before it
-    ownership: np.ndarray | None = None           # int8 (n*n,) Black's frame, percent
     end: str = ""                                 # "two passes", "resignation", "move cap"
 
     @property
@@ -187,7 +191,8 @@ class GameRunner:
     ``nets.inference.Networks`` with a policy network); ``value`` (a
     ``Networks`` with a value network, or None) judges resignations."""
 
-    def __init__(self, cfg: GameConfig, nets: Mapping, value=None):
+    def __init__(self, cfg: GameConfig, nets: Mapping[str, "Networks"],
+                 value: "Networks | None" = None):
         self.cfg = cfg
         self.nets = nets
         self.value = value
@@ -197,7 +202,7 @@ class GameRunner:
         self._planes = np.zeros((0, VALUE_PLANES, n, n), np.uint8)
         self._states = np.zeros((0, B.STATE_LEN), np.int64)
 
-    def _buffers(self, count):
+    def _buffers(self, count: int) -> tuple[np.ndarray, np.ndarray]:
         if len(self._planes) < count:
             n = self.cfg.setup.size
             self._planes = np.zeros((count, VALUE_PLANES, n, n), np.uint8)
@@ -282,8 +287,8 @@ class GameRunner:
         counts = ownership_counts(g.state, cfg.score_playouts, seed)
         own = np.zeros(cfg.setup.size ** 2, np.int8)
         percent_from_counts(cfg.setup.size, counts[0], counts[1], cfg.score_playouts, own)
-        pg = PlayedGame(b.spec, g, b.sampled, resigned=b.resigned,
-                        would_resign=b.would_resign, sample=b.sample, ownership=own)
+        pg = PlayedGame(b.spec, g, own, b.sampled, resigned=b.resigned,
+                        would_resign=b.would_resign, sample=b.sample)
         if b.resigned:
             pg.winner = 3 - b.resigned
             pg.result = f"{'BW'[pg.winner - 1]}+R"

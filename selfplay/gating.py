@@ -29,6 +29,7 @@ import json
 import math
 import shlex
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from nets.config import NetworkConfig
 from tengen.base.config import add_options, option, parse_config, require, section, to_argv
 from tengen.gtp.config import EngineConfig, InitialGame
 from tengen.referee.elo import elo_interval
-from tengen.referee.match import MatchConfig, Referee
+from tengen.referee.match import GameOutcome, MatchConfig, MatchResult, Referee
 
 from .config import GateConfig
 from .logs import append_row
@@ -113,7 +114,9 @@ def engine_command(policy_file: str | Path, setup: GameSetup, temperature: float
 
 def play_match(a_file: str | Path, b_file: str | Path, games: int, setup: GameSetup,
                cfg: GateConfig, seed: int, sgf_dir: str | Path | None = None,
-               stop_early: bool = True, progress=None) -> GateDecision:
+               stop_early: bool = True,
+               progress: Callable[[GameOutcome, str, str], object] | None = None
+               ) -> GateDecision:
     """A's decision against B over up to ``games`` games, colours alternating."""
     match = MatchConfig(engine_a=engine_command(a_file, setup, cfg.gate_temperature, seed),
                         engine_b=engine_command(b_file, setup, cfg.gate_temperature, seed + 1),
@@ -121,17 +124,17 @@ def play_match(a_file: str | Path, b_file: str | Path, games: int, setup: GameSe
                         sgf_dir=None if sgf_dir is None else str(sgf_dir))
     tally = {"wins": 0, "draws": 0, "played": 0}
 
-    def count(outcome):
+    def count(outcome: GameOutcome) -> None:
         tally["played"] += 1
         tally["wins"] += outcome.a_won
         tally["draws"] += outcome.winner is None
 
-    def report(outcome, black, white):
+    def report(outcome: GameOutcome, black: str, white: str) -> None:
         count(outcome)
         if progress is not None:
             progress(outcome, black, white)
 
-    def stop(_result):
+    def stop(_result: MatchResult) -> bool:
         return stop_early and decided(tally["wins"], tally["draws"], tally["played"], games,
                                       cfg.gate_confidence)
     Referee(match).run(progress=report, stop=stop)
@@ -153,7 +156,7 @@ class Promotion:
     elo_vs_start: float | None = None
     share_vs_start: float | None = None
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, object]:
         d = self.decision
         return {"iteration": self.iteration, "candidate": self.candidate, "best": self.best,
                 "promoted": d.promoted, "wins": d.wins, "draws": d.draws, "games": d.games,
@@ -162,7 +165,7 @@ class Promotion:
                 "share_vs_start": _rounded(self.share_vs_start, 4)}
 
 
-def _rounded(x, digits=1):
+def _rounded(x: float | None, digits: int = 1) -> float | str:
     if x is None or math.isnan(x) or math.isinf(x):
         return "" if x is None or math.isnan(x) else ("inf" if x > 0 else "-inf")
     return round(x, digits)
@@ -199,7 +202,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     cmd = parse_config(parser, GateCommand, args)
 
-    def report(outcome, black, white):
+    def report(outcome: GameOutcome, black: str, white: str) -> None:
         print(f"game {outcome.number}: {black} (B) vs {white} (W): {outcome.result} "
               f"[{outcome.reason}]", file=sys.stderr, flush=True)
     d = play_match(cmd.candidate, cmd.best, cmd.gate.gate_games, cmd.setup, cmd.gate, cmd.seed,

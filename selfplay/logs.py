@@ -15,8 +15,12 @@ what each part takes.
 import csv
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tengen.base.files import atomic_write
+
+if TYPE_CHECKING:     # annotations only: importing it loads TensorBoard
+    from torch.utils.tensorboard import SummaryWriter
 
 
 def _rows(path: Path) -> list[dict]:
@@ -118,7 +122,7 @@ class Curves:
 
     def __init__(self, out: str | Path):
         self.dir = Path(out) / "tb"
-        self.writer = None
+        self.writer: "SummaryWriter | None" = None
 
     def add(self, values: dict[str, float], step: int) -> None:
         if self.writer is None:

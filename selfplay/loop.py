@@ -31,6 +31,7 @@ import time
 from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -51,6 +52,9 @@ from .records import BatchRecord, batch_name, record_from_shard
 from .rl import Reinforce
 from .schedule import game_seed, iteration_jobs
 from .workers import Job, LocalWorkers, RayWorkers
+
+if TYPE_CHECKING:     # annotations only: loaded when a run shows progress
+    from tqdm import tqdm
 
 VALUE_VERSION = -1        # the value network's key among the weights
 
@@ -125,7 +129,7 @@ class SelfPlayRun:
         for f in (self.out / "candidates").glob("*.safetensors"):
             f.unlink()                     # a gate in flight at a crash is not resumed
         self.curves = Curves(self.out)
-        self.evaluator = LocalEvaluator()
+        self.evaluator: LocalEvaluator | RayEvaluator = LocalEvaluator()
         self._stop = False
         self._weights: dict[int, object] = {}
 
@@ -191,12 +195,14 @@ class SelfPlayRun:
         return iteration_jobs(self.cfg, iteration, self.pool, self.version, self.best,
                               VALUE_VERSION if self.value is not None else None)
 
-    def _weights_for(self, workers, jobs: list[Job]) -> dict:
+    def _weights_for(self, workers: LocalWorkers | RayWorkers, jobs: list[Job]
+                     ) -> dict[int, object]:
         """Each version's weights, through the workers' store once each."""
         need = {v for job in jobs for v in job.versions.values()}
         need |= {job.value_version for job in jobs if job.value_version is not None}
         for v in need - set(self._weights):
             if v == VALUE_VERSION:
+                assert self.start_value is not None     # asked for only with a value network
                 path = self.start_value
             elif v == self.version:
                 path = self.policy_file
@@ -224,12 +230,14 @@ class SelfPlayRun:
             return None
         return record_from_shard(shard, str(path))
 
-    def run_iteration(self, workers, bar=None) -> dict:
+    def run_iteration(self, workers: LocalWorkers | RayWorkers, bar: "tqdm | None" = None
+                      ) -> dict[str, float]:
         cfg = self.cfg
         i = self.iteration
         t0, c0 = time.time(), time.process_time()
         jobs = self.jobs(i)
-        records, todo = [], []
+        records: list[BatchRecord] = []
+        todo: list[Job] = []
         for job in jobs:
             rec = self._done_already(job)
             (records.append(rec) if rec is not None else todo.append(job))
@@ -288,14 +296,14 @@ class SelfPlayRun:
         enforce_limit(self.out / "shards" / "rl", cfg.max_rl_shard_mb * 10 ** 6)
         return m
 
-    def _log(self, m: dict) -> None:
+    def _log(self, m: dict[str, float]) -> None:
         log_iteration(self.out, self.curves, m, self.stats, self.iteration)
 
     # ---- gating -----------------------------------------------------------
-    def gates(self, due: bool, wait: bool = False) -> dict:
+    def gates(self, due: bool, wait: bool = False) -> dict[str, float]:
         """Apply the gates that have finished; start one if ``due`` (the
         current policy, frozen as a candidate file, against the best)."""
-        out = {}
+        out: dict[str, float] = {}
         for promo in self.evaluator.poll(wait):
             out.update(self._apply_gate(promo))
         if not due or self.version == self.best:
@@ -320,11 +328,13 @@ class SelfPlayRun:
     def candidate_file(self, version: int) -> Path:
         return self.out / "candidates" / f"policy-v{version:05d}.safetensors"
 
-    def _apply_gate(self, promo: Promotion) -> dict:
+    def _apply_gate(self, promo: Promotion) -> dict[str, float]:
         d = promo.decision
-        out = {"gate_share": d.share, "gate_promoted": d.promoted}
+        out: dict[str, float] = {"gate_share": d.share, "gate_promoted": d.promoted}
         candidate = self.candidate_file(promo.candidate)
         if d.promoted:
+            # a promoted candidate has played the start (``run_gate``)
+            assert promo.elo_vs_start is not None and promo.share_vs_start is not None
             self._save_best_file(candidate, promo.candidate)
             self.best = promo.candidate
             self.elo[str(promo.candidate)] = promo.elo_vs_start
@@ -350,7 +360,7 @@ class SelfPlayRun:
         print("selfplay: stopping after this iteration (again to stop now)", file=sys.stderr,
               flush=True)
 
-    def make_workers(self):
+    def make_workers(self) -> LocalWorkers | RayWorkers:
         cfg = self.cfg
         out = str(self.out.resolve())      # a Ray worker's working directory is not ours
         if cfg.workers == 1 and not cfg.ray_address:
@@ -358,7 +368,7 @@ class SelfPlayRun:
         return RayWorkers(cfg.game, out, cfg.workers, cfg.ray_address, cfg.object_store_mb,
                           cfg.threads)
 
-    def run(self, workers=None) -> dict:
+    def run(self, workers: LocalWorkers | RayWorkers | None = None) -> dict[str, object]:
         """Iterate until a stopping rule or a signal; ``workers`` (default
         ``make_workers()``) are closed at the end."""
         cfg = self.cfg
@@ -372,7 +382,7 @@ class SelfPlayRun:
             total = cfg.max_iterations * per_it if cfg.max_iterations else None
             bar = tqdm(total=total, initial=self.iteration * per_it, unit=" games",
                        desc="selfplay", smoothing=0.1)
-        last = {}
+        last: dict[str, float] = {}
         with stop_requests(self._request_stop):
             try:
                 while not self._stop:
@@ -381,7 +391,7 @@ class SelfPlayRun:
                     if cfg.max_minutes and time.time() - start >= cfg.max_minutes * 60:
                         break
                     last = self.run_iteration(workers, bar)
-                    summary = {"it": self.iteration}
+                    summary: dict[str, object] = {"it": self.iteration}
                     if cfg.games:       # RL games' results (a value-positions-only iteration has none)
                         summary.update(win=f"{last['win_rate']:.2f}", vs=f"v{last['opponent']}")
                     summary.update({"pos/s": f"{last['positions_per_s']:.0f}",

@@ -73,7 +73,7 @@ def write_batch(played: list[PlayedGame], out: str | Path, kind: str, iteration:
         save_sgf(pg.game, path, properties=props, result=pg.result)
         total += path.stat().st_size
     n = played[0].game.size if played else 0
-    per_game = {
+    per_game: dict[str, list] = {
         "winner": [pg.winner for pg in played], "score": [pg.score for pg in played],
         "learner": [pg.spec.learner for pg in played],
         "opponent": [pg.spec.opponent for pg in played],

@@ -17,7 +17,7 @@ A search move is not a sample of the policy, so it carries no REINFORCE
 gradient (``sampled`` is False).
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -40,8 +40,10 @@ class Board(Protocol):
     """A game in flight as the search moves see it (``selfplay.games``'
     boards): its game, its seed and its own search trees, one per network."""
     game: "Game"
-    seed: int
     searches: dict[str, Search]
+
+    @property
+    def seed(self) -> int: ...
 
 
 def pass_rule(game: "Game", playouts: int) -> int | None:
@@ -82,7 +84,7 @@ class SearchMoves:
             trees[key] = Search(self.nets[key], replace(self.search_config, seed=seed))
         return trees[key]
 
-    def moves(self, key: str, boards: list[Board]) -> list[tuple[int, bool]]:
+    def moves(self, key: str, boards: Sequence[Board]) -> list[tuple[int, bool]]:
         """(move, sampled=False) for each board, where ``key`` is to move."""
         cfg = self.cfg
         out: list[tuple[int, bool] | None] = [None] * len(boards)
