@@ -15,6 +15,7 @@ responses only.
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from tengen.base.config import add_options, given_options, parse_config
 from .config import AnalysisConfig
 
 # KataGo's config keys tengen honours, and the AnalysisConfig field each sets
-KATAGO_KEYS = {"maxVisits": ("max_visits", int), "maxTime": ("max_time", float),
+# KataGo's settings that tengen honours: its key -> (AnalysisConfig's field, how to read it)
+KATAGO_KEYS: dict[str, tuple[str, Callable[[str], object]]] = {"maxVisits": ("max_visits", int), "maxTime": ("max_time", float),
                "numAnalysisThreads": ("analysis_threads", int),
                "reportAnalysisWinratesAs": ("report_winrates_as", str.upper),
                "analysisPVLen": ("pv_length", int)}

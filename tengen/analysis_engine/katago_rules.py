@@ -19,6 +19,7 @@ rule and the legacy compact strings (``koSIMPLEscoreAREA...``) are errors.
 """
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from engine.rules import Rules
@@ -92,7 +93,7 @@ def parse_katago_rules(value: object) -> KataRules:
                      "or a JSON object with detailed rules parameters.")
 
 
-def _choice(obj: dict, key: str, allowed) -> str:
+def _choice(obj: dict, key: str, allowed: Collection[str]) -> str:
     value = obj[key]
     if not isinstance(value, str) or value not in allowed:
         raise RulesError(f"rules {key} must be one of {', '.join(allowed)}, got {value!r}")

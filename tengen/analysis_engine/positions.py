@@ -21,7 +21,7 @@ from engine.coords import format_gtp, to_point
 from engine.game import Game, IllegalMove
 
 from .katago_rules import handicap_bonus_points, tengen_rules
-from .queries import AnalysisQuery, QueryError
+from .queries import AnalysisQuery, QueryError, Vertex
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Turn:
     priority: int
 
 
-def _point(vertex, n: int) -> int:
+def _point(vertex: Vertex, n: int) -> int:
     return PASS if vertex is None else to_point(vertex[0], vertex[1], n)
 
 

@@ -21,6 +21,7 @@ Only what must be parsed is Go here: vertices (``C4``, ``pass``, KataGo's
 import json
 import math
 from dataclasses import dataclass, replace
+from typing import TypeGuard
 
 from engine.colors import parse_color
 from engine.coords import GTP_COLUMNS
@@ -113,11 +114,11 @@ class AnalysisQuery:
 
 # ---- values -------------------------------------------------------------------
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return (isinstance(value, (int, float)) and not isinstance(value, bool)
             and math.isfinite(value))
 
@@ -199,8 +200,8 @@ def _placements(value: object, n: int, field: str, qid: str, allow_pass: bool) -
         try:
             vertex = parse_vertex(item[1], n)
         except ValueError:
-            vertex = False
-        if vertex is False or (vertex is None and not allow_pass):
+            raise QueryError(f"Could not parse board location: {item[1]}", field, qid) from None
+        if vertex is None and not allow_pass:
             raise QueryError(f"Could not parse board location: {item[1]}", field, qid)
         out.append((color, vertex))
     return tuple(out)
@@ -348,10 +349,11 @@ def _analysis(obj: dict, qid: str) -> AnalysisQuery:
 
     turns = [len(moves)]
     if "analyzeTurns" in obj:
-        turns = _int_list(obj["analyzeTurns"])
-        if turns is None:
+        asked = _int_list(obj["analyzeTurns"])
+        if asked is None:
             raise QueryError("Must specify an array of integers indicating turns to analyze",
                              "analyzeTurns", qid)
+        turns = asked
         for t in turns:
             if not 0 <= t <= len(moves):
                 raise QueryError(f"Invalid turn number: {t}", "analyzeTurns", qid)
@@ -403,7 +405,7 @@ def _analysis(obj: dict, qid: str) -> AnalysisQuery:
         if field in obj:
             _number(obj[field], low, high, f"Must be a number from {low} to {high}", field, qid)
             warnings.append((field, "Not used by tengen's search: ignored"))
-    include = {}
+    include: dict = {}
     for field, name in (("includeMovesOwnership", "include_moves_ownership"),
                         ("includeOwnership", "include_ownership"),
                         ("includePolicy", "include_policy"),

@@ -27,7 +27,7 @@ from tengen import __version__
 from tengen.base.provenance import git_commit
 
 from . import responses
-from .analyst import Analyst, TurnSettings
+from .analyst import Analyst, TurnResult, TurnSettings
 from .config import AnalysisConfig
 from .positions import Turn, query_turns, root_moves
 from .queries import ActionQuery, AnalysisQuery, QueryError, parse_line
@@ -140,7 +140,7 @@ class AnalysisServer:
     def _search(self, analyst: Analyst, request: TurnRequest, fresh: bool) -> None:
         number = request.turn.number
 
-        def report(result) -> None:
+        def report(result: TurnResult) -> None:
             self.send(responses.analysis(request.query_id, number, result, request.perspective,
                                          during_search=True))
         try:
