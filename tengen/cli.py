@@ -26,6 +26,7 @@ COMMANDS: Table = {
     }, "train the policy, value or two-headed network, the rollout policy, or the RL policy"),
     "selfplay": ("selfplay.command", "self-play: the RL policy, value positions, gating"),
     "gate": ("selfplay.gating", "match a candidate policy against the best: promote or not"),
+    "pack": ("engine.corpus", "pack SGF archives into one compact corpus file (tengen train and eval read it)"),
     "eval": ("nets.evaluate", "how well the networks and the rollout policy predict SGF games"),
     "match": ("tengen.referee.command", "referee games between two GTP engines"),
     "analyze": ("tengen.review.command", "review SGF games: annotated SGF, HTML report, graph, JSON"),
