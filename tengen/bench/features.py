@@ -11,7 +11,9 @@ Python per position.
 
 import pathlib
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -29,7 +31,7 @@ from .timing import timed_rounds
 DEFAULT_ARCHIVE = DATA_DIR / VALIDATION_ARCHIVE
 
 
-def archive_option():
+def archive_option() -> Any:
     """The benchmarks' game archive: positions from real games."""
     return option(DEFAULT_ARCHIVE, help="zip of SGF games (default: the tygem-9d validation set)")
 
@@ -41,7 +43,7 @@ class Config:
     every: int = option(15, help="take every k-th position of each game")
     seconds: float = option(3.0, help="measuring time")
 
-def sample_positions(archive, count, every):
+def sample_positions(archive: pathlib.Path, count: int, every: int) -> np.ndarray:
     """Board states every ``every`` moves through the archive's 19x19
     games, in the archive's order, until ``count``."""
     if not archive.is_file():
@@ -58,7 +60,7 @@ def sample_positions(archive, count, every):
 
 
 @njit(cache=True)
-def _ladders_only(states, capture, escape):
+def _ladders_only(states: np.ndarray, capture: np.ndarray, escape: np.ndarray) -> None:
     """The ladder planes alone, for the cost breakdown."""
     j, stk = new_scratch()
     for i in range(states.shape[0]):
@@ -67,7 +69,8 @@ def _ladders_only(states, capture, escape):
         ladder_maps(states[i], j, stk, states[i][H_TOMOVE], capture, escape)
 
 
-def _timed(fn, seconds, rounds_min=5):
+def _timed(fn: Callable[[], object], seconds: float, rounds_min: int = 5
+           ) -> tuple[float, float, float]:
     """(median CPU seconds, best CPU seconds, median wall seconds) of
     repeated ``fn()`` (``tengen.bench.timing.timed_rounds``)."""
     rounds = timed_rounds(fn, seconds, rounds_min)
@@ -87,7 +90,7 @@ def run(args: Config) -> dict:
     F.encode(states[0], out[0])
     _ladders_only(states, capture, escape)
 
-    def singles():
+    def singles() -> None:
         for i in range(b):
             F.encode(states[i], out[i])
 

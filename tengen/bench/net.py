@@ -17,8 +17,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from nets.features import POLICY_PLANES
-from nets.inference import Networks, bf16_supported
-from nets.model import build, build_trunk, policy_config, save_model
+from nets.device import bf16_supported
+from nets.inference import Networks
+from nets.model import NetConfig, build, build_trunk, policy_config, save_model
 from tengen.base.config import option
 from tengen.base.paths import MODELS_DIR, POLICY_FILE
 
@@ -32,7 +33,7 @@ class Config:
     batch_size: int = option(256, help="training batch size")
     threads: int = option(0, help="PyTorch threads (0: all cores)")
 
-def sequential_like(cfg):
+def sequential_like(cfg: NetConfig) -> nn.Module:
     """The bare convolutions of the network ``cfg`` describes: a Sequential
     for the plain stack, the residual tower's own trunk (its additions are
     the architecture, not wrapping) plus the 1x1 head for a residual one."""
@@ -43,10 +44,11 @@ def sequential_like(cfg):
         for _ in range(cfg.layers - 2):
             layers += [nn.Conv2d(cfg.width, cfg.width, 3, padding=1), nn.ReLU()]
         layers.append(nn.Conv2d(cfg.width, 1, 1))
-    return nn.Sequential(*layers).to(memory_format=torch.channels_last)
+    # Module.to takes memory_format at run time; torch's annotations leave it out
+    return nn.Sequential(*layers).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
 
-def _model_path(args, tmp):
+def _model_path(args: Config, tmp: str) -> Path:
     if args.model:
         return Path(args.model)
     default = MODELS_DIR / POLICY_FILE
@@ -76,11 +78,11 @@ def run(args: Config) -> dict:
             planes = (rng.random((batch, POLICY_PLANES, n, n)) < 0.3).astype(np.uint8)
             x = torch.rand(batch, POLICY_PLANES, n, n).contiguous(memory_format=torch.channels_last)
 
-            def our_step():
+            def our_step() -> int:
                 nets.policy(planes)
                 return batch
 
-            def bare_step():
+            def bare_step() -> int:
                 with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=bf16):
                     bare(x)
                 return batch
@@ -92,7 +94,8 @@ def run(args: Config) -> dict:
     return result
 
 
-def _training(args, cfg, bare, bf16, n):
+def _training(args: Config, cfg: NetConfig, bare: nn.Module, bf16: bool, n: int
+              ) -> dict[str, object]:
     """Positions/s of a real training step against the bare ceiling.
 
     The two are timed in alternating blocks of a few steps, so that both see
@@ -118,7 +121,7 @@ def _training(args, cfg, bare, bf16, n):
         trainer.net.train()
         opt = make_optimizer(tc, bare)
 
-        def bare_step():
+        def bare_step() -> int:
             with torch.autocast("cpu", torch.bfloat16, enabled=bf16):
                 out = bare(x).flatten(1)
             loss = F.cross_entropy(out.float(), y)
@@ -127,10 +130,11 @@ def _training(args, cfg, bare, bf16, n):
             opt.step()
             return b
 
-        def our_step():
+        def our_step() -> int:
             return trainer.step()[2]
 
         trainer.step()     # the first window
+        assert trainer.stream._window is not None       # built by that step
         window = len(trainer.stream._window)
         start = trainer.positions
         ceiling, ours = interleaved_rates(

@@ -36,7 +36,8 @@ class Config:
     move: int = option(100, help="start after this many moves of each game")
     seconds: float = option(5.0, help="measuring time")
 
-def midgame_positions(archive, count, move):
+def midgame_positions(archive: pathlib.Path, count: int, move: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """(states, winner of each game: BLACK, WHITE or 0) after ``move``
     moves of the first ``count`` games of ``archive`` that are that long."""
     if not archive.is_file():
@@ -63,11 +64,11 @@ def run(args: Config) -> dict:
     out = np.empty(b)
     seed = iter(range(1, 1 << 30))
 
-    def policy_round():
+    def policy_round() -> tuple[int, float]:
         moves, _ = rollouts(states, 6.5, next(seed), policy.off, policy.ew_pat, policy.ewv, out)
         return moves, float(out.mean())
 
-    def random_round():
+    def random_round() -> int:
         moves = 0
         for i in range(b):
             moves += playouts(states[i], 1, next(seed))[1]

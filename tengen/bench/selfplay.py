@@ -50,11 +50,12 @@ class Config:
     ray_jobs: int = option(8, help="batches in each Ray run")
 
 
-def _specs(count, seed=0):
+def _specs(count: int, seed: int = 0) -> list[GameSpec]:
     return [GameSpec(seed=seed + i, black="p", white="p") for i in range(count)]
 
 
-def selfplay_rate(nets, size, games, seconds):
+def selfplay_rate(nets: Networks, size: int, games: int, seconds: float
+                  ) -> tuple[float, float, int, int, int, float]:
     """(self-play positions/s, raw network positions/s at the same mean batch,
     mean batch, games, positions)."""
     cfg = GameConfig(setup=GameSetup(size=size), resign_threshold=0)
@@ -78,11 +79,11 @@ def selfplay_rate(nets, size, games, seconds):
     return positions / cpu, ceiling, batch, len(played), moves, positions / wall
 
 
-def ray_rates(model, size, games, jobs):
+def ray_rates(model: str, size: int, games: int, jobs: int) -> dict[int, float]:
     """Positions per second with 1 and 2 Ray workers on the same jobs."""
     weights = Path(model).read_bytes()
     cfg = GameConfig(setup=GameSetup(size=size), resign_threshold=0)
-    rates = {}
+    rates: dict[int, float] = {}
     for count in (1, 2):
         with tempfile.TemporaryDirectory() as tmp:
             workers = RayWorkers(cfg, tmp, count, object_store_mb=100)

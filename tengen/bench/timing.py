@@ -8,9 +8,14 @@ machine is shared and time spent descheduled is not the code's cost).
 """
 
 import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+R = TypeVar("R")
 
 
-def interleaved_rates(steps, seconds, until=None, block=4):
+def interleaved_rates(steps: Sequence[Callable[[], int]], seconds: float,
+                      until: Callable[[], bool] | None = None, block: int = 4) -> list[float]:
     """Items per wall-clock second of each of ``steps`` (callables returning
     the number of items they handled), timed in alternating blocks of
     ``block`` calls so that all see the same machine (turbo, other jobs),
@@ -30,11 +35,12 @@ def interleaved_rates(steps, seconds, until=None, block=4):
     return [n / t for n, t in zip(items, spent)]
 
 
-def timed_rounds(fn, seconds, rounds_min):
+def timed_rounds(fn: Callable[[], R], seconds: float, rounds_min: int
+                 ) -> list[tuple[float, float, R]]:
     """``fn()`` repeated until the rounds add up to ``seconds`` of CPU time
     and number at least ``rounds_min``: (CPU seconds, wall seconds, fn's
     result) per round."""
-    rounds = []
+    rounds: list[tuple[float, float, R]] = []
     cpu = 0.0
     while cpu < seconds or len(rounds) < rounds_min:
         t0, w0 = time.process_time(), time.perf_counter()
