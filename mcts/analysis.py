@@ -55,14 +55,15 @@ def _identity(path: Path | None) -> tuple[str, int, int] | None:
     return (os.path.realpath(path), st.st_mtime_ns, st.st_size)
 
 
-def shared_networks(policy: Path | None, value: Path | None, threads: int | None) -> "Networks":
-    """The networks of these files, loaded once per process."""
+def shared_networks(policy: Path | None, value: Path | None, threads: int | None,
+                    device: str = "auto") -> "Networks":
+    """The networks of these files on ``device``, loaded once per process."""
     from nets.inference import Networks
 
-    key = (_identity(policy), _identity(value), threads)
+    key = (_identity(policy), _identity(value), threads, device)
     with _LOADING:
         if key not in _LOADED:
-            _LOADED[key] = Networks(policy, value, threads=threads)
+            _LOADED[key] = Networks(policy, value, threads=threads, device=device)
         return _LOADED[key]
 
 
@@ -89,7 +90,7 @@ class PositionSearch:
             if self.search is None or (self._paths is not None and paths != self._paths):
                 from nets.rollout.policy import load_rollout
 
-                nets = shared_networks(*paths, self.networks.threads)
+                nets = shared_networks(*paths, self.networks.threads, self.networks.device)
                 rollout = None if self.search is None else self.search.rollout
                 if rollout is None and (self.config.with_rollouts or not nets.has_value):
                     rollout = load_rollout()   # RolloutFileError (a ValueError) when missing
@@ -115,7 +116,7 @@ class PositionSearch:
         with self.lock:
             search = self.ensure(game.size)
             search.set_position(Game(game.size, game.komi, game.rules))
-            search.run(visits=2 * self.config.batch_size, early_stop=False)
+            search.run(visits=2 * search.batch_size, early_stop=False)
             search.new_tree()
             return search
 

@@ -1,7 +1,8 @@
 """Asynchronous policy-and-value Monte Carlo tree search (AlphaGo's APV-MCTS).
 
 One round of the loop (``run_searches``): ``select_leaves`` walks
-``batch_size`` paths under virtual loss in every tree (compiled), the leaves
+``batch_size`` paths (``gpu_batch_size`` with the networks on a GPU)
+under virtual loss in every tree (compiled), the leaves
 of all the trees are encoded and evaluated in one network batch (the only
 Python in the loop), fast rollouts run from them if ``leaf_lambda < 1``, and
 ``expand_and_backup`` attaches the new nodes and backs the values up in
@@ -75,6 +76,13 @@ class MoveStats:
         return (self.q + 1) / 2
 
 
+def _accelerated(nets: Evaluator) -> bool:
+    """Networks on a GPU (``nets.inference.Networks.device``), where a call
+    takes more leaves (``SearchConfig.leaves_per_call``); networks that do
+    not say where they run (stand-ins) are on the CPU."""
+    return bool(getattr(getattr(nets, "device", None), "accelerated", False))
+
+
 class Search:
     """A search tree bound to networks: ``set_position`` a game, ``run`` it,
     then read ``root_stats``.  Not thread-safe: one search at a time."""
@@ -98,7 +106,8 @@ class Search:
         self._off_turn = False     # the root was set with the side not to move in the game
         self._root_moves: frozenset[int] | None = None
         self.visits_done = 0
-        self._alloc(cfg.batch_size, 19)
+        self.batch_size = cfg.leaves_per_call(_accelerated(nets))
+        self._alloc(self.batch_size, 19)
 
     # ---- buffers ------------------------------------------------------
     def _alloc(self, batch, n):
@@ -174,7 +183,7 @@ class Search:
         self._superko = game.rules.ko != "simple"
         self._history = np.sort(np.array(game.position_hashes(), dtype=np.int64))
         if self._buf_n != game.size:
-            self._alloc(self.cfg.batch_size, game.size)
+            self._alloc(self.batch_size, game.size)
         return reused
 
     def _child(self, node, point, n):
@@ -466,7 +475,7 @@ def run_searches(searches: Sequence[Search], visits: int | None = None,
         for i, s in enumerate(searches):
             if not live[i]:
                 continue
-            bs = max(1, min(s.cfg.batch_size, need - done[i])) if need else s.cfg.batch_size
+            bs = max(1, min(s.batch_size, need - done[i])) if need else s.batch_size
             if (early_stop and need and not seconds and s.decided(need - done[i])) \
                     or s.arena_full(bs):
                 live[i] = False

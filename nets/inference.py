@@ -1,10 +1,14 @@
 """Running the networks for play and evaluation: batched, under
-``torch.inference_mode()``, in bf16 autocast where the CPU has native bf16
-(AVX-512 BF16 / AMX roughly doubles throughput; elsewhere fp32 is faster).
+``torch.inference_mode()``, on the device ``--device`` names
+(``nets.device``: a CUDA GPU or Apple's MPS where there is one), in its
+mixed precision: on the CPU bf16 autocast where the CPU has native bf16
+(AVX-512 BF16 / AMX roughly doubles throughput; elsewhere fp32 is
+faster), on a GPU bf16 or fp16.  On a GPU each batch crosses once, as
+uint8 planes from pinned memory, and the results come back as numpy
+arrays; on the CPU the path is the one it always was.
 """
 
 import copy
-import functools
 from pathlib import Path
 
 import numpy as np
@@ -12,28 +16,10 @@ import torch
 
 from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 
-from .model import ModelFileError, load_model, planes_to_tensor
+from .device import announce, resolve_device
+from .model import ModelFileError, load_model
 from .symmetry import NUM_SYMMETRIES, inverse, transform_planes
 
-
-
-@functools.cache
-def bf16_supported() -> bool:
-    """True when this CPU computes bf16 natively (avx512_bf16 or amx_bf16)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = f.read()
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
-
-
-def use_bf16(flag: bool | None) -> bool:
-    """A ``--bf16/--no-bf16`` setting, None meaning: where the CPU has native
-    bf16.  Elsewhere autocast emulates it, and a training step of the value
-    network at batch 64 took 2.1 s against 0.59 s in fp32 (Intel Xeon with
-    AVX-512 but no BF16)."""
-    return bf16_supported() if flag is None else flag
 
 
 def resolve_models(spec: str | Path | None) -> tuple[Path | None, Path | None]:
@@ -58,10 +44,14 @@ class Networks:
     """The policy and/or value network, ready for batched inference."""
 
     def __init__(self, policy_path: str | Path | None = None, value_path: str | Path | None = None,
-                 bf16: bool | None = None, threads: int | None = None):
+                 bf16: bool | None = None, threads: int | None = None, device: str = "auto"):
+        """``device``: where the networks run (``nets.device.resolve_device``,
+        said once on stderr); ``bf16``: its precision where not the
+        device's own (None)."""
         if threads:
             torch.set_num_threads(threads)
-        self.bf16 = use_bf16(bf16)
+        self.device = announce(resolve_device(device, bf16))
+        self.bf16 = self.device.bf16
         self.policy_net = self._prepare(load_model(policy_path, "policy")) if policy_path else None
         self.value_net = self._prepare(load_model(value_path, "value")) if value_path else None
         self.policy_path, self.value_path = policy_path, value_path
@@ -84,15 +74,14 @@ class Networks:
         paired.value_net, paired.value_path = other.value_net, other.value_path
         return paired
 
-    @staticmethod
-    def _prepare(net):
+    def _prepare(self, net):
         net.eval()
-        return net.to(memory_format=torch.channels_last)
+        return net.to(self.device.torch, memory_format=torch.channels_last)
 
     def _run(self, net, planes):
-        x = planes_to_tensor(planes)
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            return net(x).float().numpy()
+        x = self.device.planes(planes)
+        with torch.inference_mode(), self.device.autocast():
+            return net(x).float().cpu().numpy()
 
     def policy_logits(self, planes: np.ndarray) -> np.ndarray:
         """Logits (B, n*n + 1) from 48-plane (or 49: the extra is ignored) input."""
@@ -124,10 +113,10 @@ class Networks:
         estimates of ``tengen analyze`` add up.  With ``symmetries`` > 1,
         the mean over the first that many of the board's eight symmetries
         (as many evaluations, in one batch)."""
-        x = planes_to_tensor(_symmetric_batch(planes, symmetries))
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+        x = self.device.planes(_symmetric_batch(planes, symmetries))
+        with torch.inference_mode(), self.device.autocast():
             v, own = self.value_net.forward_with_ownership(x)
-            v, own = v.float().numpy(), own.float().numpy()
+            v, own = v.float().cpu().numpy(), own.float().cpu().numpy()
         if symmetries == 1:
             return v, own
         b = len(planes)

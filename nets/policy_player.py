@@ -48,7 +48,8 @@ class PolicyPlayer(Player):
         path = self.networks.policy_path(size)
         if self.nets is None or self.nets.policy_path != path:
             from .inference import Networks
-            self.nets = Networks(path, None, threads=self.networks.threads)
+            self.nets = Networks(path, None, threads=self.networks.threads,
+                                 device=self.networks.device)
         return self.nets
 
     def networks_for(self, size: int) -> "Networks":

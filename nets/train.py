@@ -46,7 +46,7 @@ from tengen.base.provenance import git_commit, machine_description
 from tengen.base.stopping import stop_requests
 
 from .data import PositionStream, final_ownership, fixed_sample
-from .inference import use_bf16
+from .device import use_bf16
 from .model import ModelFileError, build, load_model, planes_to_tensor, save_model
 from .shards import load_value_positions
 from .train_config import RESCHEDULE, TrainConfig, learning_rate

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 
 from nets.data import encode_games
 from nets.features import POLICY_PLANES, VALUE_PLANES
-from nets.inference import use_bf16
+from nets.device import use_bf16
 from nets.model import planes_to_tensor
 from nets.shards import Shard, to_corpus
 

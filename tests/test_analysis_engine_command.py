@@ -4,8 +4,10 @@ on a 9x9 board, answering on stdout with JSON lines only."""
 
 import argparse
 import json
+import shlex
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -130,3 +132,27 @@ def test_the_command_with_the_shipped_networks_answers_as_katago_on_stdout_only(
     assert len(policy) == 82 and sum(p for p in policy if p >= 0) == pytest.approx(1, abs=1e-6)
     # E5, C3 and G7 are taken: -1 there (rows from the top: E5 is row 4, column 4)
     assert [policy[9 * 4 + 4], policy[9 * 6 + 2], policy[9 * 2 + 6]] == [-1, -1, -1]
+
+
+def test_the_engine_ends_with_the_shell_that_started_it_though_stdin_stays_open():
+    """KaTrain runs its altcommand through a shell and stops the engine by
+    ending that shell, keeping the engine's stdin open: the engine must go
+    too, or KaTrain waits for its stderr to close forever."""
+    engine = f"{shlex.quote(sys.executable)} -m tengen.cli analysis --no-warm-up"
+    shell = subprocess.Popen(["/bin/sh", "-c", f"{engine}; exit $?"],   # a child, not exec'd
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        shell.stdin.write('{"id": "v", "action": "query_version"}\n')
+        shell.stdin.flush()
+        assert json.loads(shell.stdout.readline())["id"] == "v"        # the engine is up
+        shell.terminate()
+        shell.wait()
+        stderr: list[str] = []
+        reader = threading.Thread(target=lambda: stderr.append(shell.stderr.read()))
+        reader.start()
+        reader.join(timeout=300)          # EOF: every holder of the pipe, the engine too, gone
+        assert not reader.is_alive(), "the engine outlived the shell that started it"
+        assert "the process that started the engine has ended; exiting" in stderr[0]
+    finally:
+        shell.stdin.close()

@@ -50,11 +50,58 @@ def test_networks_averaged_over_the_eight_symmetries_turn_with_the_board(tmp_pat
         nets.policy(planes, 9)
 
 
+def saved_pair(tmp_path, seed=5):
+    torch.manual_seed(seed)
+    save_model(build(policy_config(width=16, layers=4, arch="plain")), tmp_path / "p.safetensors")
+    save_model(build(value_config(width=16, layers=4, arch="plain")), tmp_path / "v.safetensors")
+    return tmp_path / "p.safetensors", tmp_path / "v.safetensors"
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_on_the_cpu_the_networks_compute_exactly_the_reference_forward_pass(tmp_path, bf16):
+    """The device path on the CPU is the one the CPU always took: the
+    planes as ``planes_to_tensor`` makes them, the CPU's autocast, numbers
+    equal to the bit."""
+    from nets.model import load_model, planes_to_tensor
+
+    policy, value = saved_pair(tmp_path)
+    nets = Networks(policy, value, bf16=bf16, device="cpu")
+    assert nets.device.type == "cpu" and nets.bf16 is bf16
+    planes = (np.random.default_rng(6).random((9, VALUE_PLANES, 19, 19)) < 0.3).astype(np.uint8)
+    refs = {}
+    for kind, path in (("policy", policy), ("value", value)):
+        net = load_model(path).to(memory_format=torch.channels_last)
+        x = planes_to_tensor(planes[:, :net.cfg.planes])
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            refs[kind] = net(x).float().numpy()
+            refs["ownership"] = None if kind == "policy" else (
+                net.forward_with_ownership(x)[1].float().numpy())
+    assert np.array_equal(nets.policy_logits(planes), refs["policy"])
+    assert np.array_equal(nets.value(planes), refs["value"])
+    assert np.array_equal(nets.value_and_ownership(planes)[1], refs["ownership"])
+
+
+@pytest.mark.cuda
+def test_networks_on_a_cuda_gpu_give_the_cpus_outputs_within_mixed_precision(tmp_path):
+    policy, value = saved_pair(tmp_path)
+    cpu = Networks(policy, value, bf16=False, device="cpu")
+    gpu = Networks(policy, value, device="cuda")
+    assert next(gpu.policy_net.parameters()).device.type == "cuda"
+    planes = (np.random.default_rng(7).random((33, VALUE_PLANES, 19, 19)) < 0.3).astype(np.uint8)
+    p_cpu, p_gpu = cpu.policy(planes), gpu.policy(planes)
+    assert isinstance(p_gpu, np.ndarray) and p_gpu.dtype == np.float32
+    assert np.abs(p_gpu - p_cpu).max() < 0.02
+    assert (p_gpu.argmax(1) == p_cpu.argmax(1)).mean() > 0.9
+    assert np.abs(gpu.value(planes) - cpu.value(planes)).max() < 0.05
+    own_gpu, own_cpu = gpu.value_and_ownership(planes, 2)[1], cpu.value_and_ownership(planes, 2)[1]
+    assert np.abs(own_gpu - own_cpu).max() < 0.05
+
+
 @pytest.mark.parametrize("native", [True, False])
 def test_bf16_is_on_by_default_only_where_the_cpu_computes_it_natively(monkeypatch, native):
-    import nets.inference as inference
+    import nets.device as device
 
-    monkeypatch.setattr(inference, "bf16_supported", lambda: native)
-    assert inference.use_bf16(TrainConfig().bf16) is native
-    assert inference.use_bf16(RLConfig().bf16) is native
-    assert inference.use_bf16(False) is False and inference.use_bf16(True) is True
+    monkeypatch.setattr(device, "bf16_supported", lambda: native)
+    assert device.use_bf16(TrainConfig().bf16) is native
+    assert device.use_bf16(RLConfig().bf16) is native
+    assert device.use_bf16(False) is False and device.use_bf16(True) is True

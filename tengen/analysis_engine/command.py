@@ -11,10 +11,19 @@ be read, and KataGo's model files (tengen runs its own networks:
 ``--policy-model``, ``--value-model``) are accepted with a warning on
 stderr.  tengen's own options win over KataGo's.  Stdout carries the
 responses only.
+
+The engine ends at the end of its input, and also when the process that
+started it ends (``--exit-with-parent``, on by default): KaTrain starts an
+``altcommand`` through a shell and stops the engine by ending that shell,
+which leaves the engine orphaned with stdin still open; KaTrain then waits
+for its stderr to close, forever, unless the engine goes too.
 """
 
 import argparse
+import os
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +38,7 @@ KATAGO_KEYS: dict[str, tuple[str, Callable[[str], object]]] = {"maxVisits": ("ma
                "numAnalysisThreads": ("analysis_threads", int),
                "reportAnalysisWinratesAs": ("report_winrates_as", str.upper),
                "analysisPVLen": ("pv_length", int)}
+PARENT_POLL_S = 0.5          # how often the engine looks whether its parent is still there
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,6 +106,20 @@ def katago_settings(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]
     return settings, warnings
 
 
+def watch_parent(on_gone: Callable[[], None], every: float = PARENT_POLL_S) -> threading.Thread:
+    """Call ``on_gone()`` once the process that started this one has ended
+    (this one re-parented), on a daemon thread polling every ``every`` s."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        on_gone()
+    thread = threading.Thread(target=watch, name="parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     settings, warnings = katago_settings(args)
     given = given_options(args)
@@ -113,6 +137,13 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 for _ in range(config.analysis_threads)]
     server = AnalysisServer(config, analysts, sys.stdout)
     server.start(warm_up=config.warm_up)
+    if config.exit_with_parent:
+        def orphaned() -> None:
+            # nobody is left to answer: the searches and the queue go too, at once (a
+            # search thread may be blocked writing to a full pipe nobody reads)
+            server.note("the process that started the engine has ended; exiting")
+            os._exit(0)
+        watch_parent(orphaned)
     try:
         for raw in sys.stdin.buffer:
             server.handle_line(raw.decode("utf-8", errors="replace"))

@@ -37,6 +37,10 @@ class AnalysisConfig:
                     "queries instead of finishing them")
     warm_up: bool = option(True, help="load the networks and compile the search at start-up, "
                                       "while the first queries wait (stderr says when ready)")
+    exit_with_parent: bool = option(
+        True, help="end when the process that started the engine ends, though stdin stays open "
+                   "(KaTrain starts its altcommand through a shell and, stopping the engine, "
+                   "ends only the shell); --no-exit-with-parent for a detached batch")
     networks: NetworkConfig = section(NetworkConfig, "networks")
     search: SearchConfig = section(SearchConfig, "search", exclude=("visits",))
 
