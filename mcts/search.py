@@ -27,7 +27,7 @@ import math
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -59,6 +59,18 @@ class Evaluator(Protocol):
 
     def value(self, planes: np.ndarray) -> np.ndarray:
         """Values (B,) in [-1, 1] for the player to move, from 49-plane input."""
+        ...
+
+
+@runtime_checkable
+class OnePassEvaluator(Evaluator, Protocol):
+    """Networks that give a position's move probabilities and its value in
+    one pass (a two-headed network, ``nets.inference.DualNetworks``): the
+    search asks them once for each new leaf instead of twice."""
+
+    def policy_and_value(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(move probabilities (B, n*n + 1), values (B,) for the player to
+        move), from 49-plane input."""
         ...
 
 
@@ -401,7 +413,8 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
     encode_batch(states, planes)
     priors = np.zeros((b, n * n + 1), np.float32)
     nets = search.nets
-    if need_policy.any():
+    one_pass = isinstance(nets, OnePassEvaluator)
+    if need_policy.any() and not one_pass:
         priors[need_policy] = nets.policy(planes[need_policy, :POLICY_PLANES])
     sign = np.where(states[:, B.H_TOMOVE] == B.BLACK, 1.0, -1.0)
     cfg = search.cfg
@@ -411,7 +424,20 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
         lam = 1.0
     values = np.zeros(b, np.float64)
     vnet = np.full(b, np.nan)
-    if lam > 0 and nets.has_value:
+    if one_pass:
+        # one call for the leaves that need priors, a value, or both
+        todo = np.zeros(b, bool) if lam == 0 else (
+            np.ones(b, bool) if stored is None else stored == 0.0)
+        if not todo.all() and lam > 0:
+            vnet[~todo] = stored[~todo] - T.VALUE_OFFSET
+        rows = need_policy | todo
+        if rows.any():
+            p, v = nets.policy_and_value(planes if rows.all() else planes[rows])
+            priors[need_policy] = p[need_policy[rows]]
+            vnet[todo] = sign[todo] * v[todo[rows]]
+        if lam > 0:
+            values += lam * vnet
+    elif lam > 0 and nets.has_value:
         todo = np.ones(b, bool) if stored is None else stored == 0.0
         if not todo.all():
             vnet[~todo] = stored[~todo] - T.VALUE_OFFSET

@@ -2,12 +2,17 @@
 
 Without PyTorch: the GTP front end builds this from its command line before
 anything heavy is imported; the networks load on the first move.
+
+A two-headed network (``tengen train dual``) is given as the policy
+network, ``--policy-model dual.safetensors``: its value head then values
+positions, in place of a separate value network.
 """
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from tengen.base.config import at_least, option
+from tengen.base.config import at_least, option, require
 from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 
 from .device import check_device
@@ -16,7 +21,9 @@ from .device import check_device
 @dataclass(frozen=True)
 class NetworkConfig:
     policy_model: str | None = option(
-        None, metavar="PATH", help="policy network weights (default tengen/models/policy.safetensors)")
+        None, metavar="PATH", help="policy network weights (default tengen/models/policy.safetensors)"
+        ", or a network with a policy and a value head (tengen train dual), which then "
+        "values positions too")
     value_model: str | None = option(
         None, metavar="PATH", help="value network weights (default tengen/models/value.safetensors "
         "when it exists; without a value network the search needs rollouts)")
@@ -28,6 +35,8 @@ class NetworkConfig:
     def __post_init__(self) -> None:
         at_least(self, 1, "threads")
         check_device(self.device)
+        require(not (self.value_model and self.policy_model and two_headed(self.policy_model)),
+                f"{self.policy_model} has a value head of its own: pass no --value-model")
 
     def policy_path(self, size: int | None = None) -> Path:
         """The policy network to load for an n x n board: the given file,
@@ -36,10 +45,13 @@ class NetworkConfig:
         return Path(self.policy_model) if self.policy_model else _shipped(POLICY_FILE, size)
 
     def value_path(self, size: int | None = None) -> Path | None:
-        """The value network to load: the given file, else the shipped one
-        for the size or the default if it exists, else None."""
+        """The value network to load: the given file, else none when the
+        policy network given has a value head of its own, else the shipped
+        one for the size or the default if it exists, else None."""
         if self.value_model:
             return Path(self.value_model)
+        if self.policy_model and two_headed(self.policy_model):
+            return None
         path = _shipped(VALUE_FILE, size)
         return path if path.exists() else None
 
@@ -56,3 +68,18 @@ def _shipped(name: str, size: int | None) -> Path:
         if sized.exists():
             return sized
     return MODELS_DIR / name
+
+
+def two_headed(path: str | Path) -> bool:
+    """Whether ``path`` holds a network with a policy and a value head
+    (``nets.model.DualNet``), read from the file's metadata without
+    PyTorch; False for a file that does not say so or cannot be read
+    (loading it then says why)."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            config = (f.metadata() or {}).get("config", "{}")
+        return json.loads(config).get("kind") == "dual"
+    except (SafetensorError, OSError, ValueError, AttributeError):
+        return False

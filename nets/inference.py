@@ -6,6 +6,11 @@ mixed precision: on the CPU bf16 autocast where the CPU has native bf16
 faster), on a GPU bf16 or fp16.  On a GPU each batch crosses once, as
 uint8 planes from pinned memory, and the results come back as numpy
 arrays; on the CPU the path is the one it always was.
+
+A two-headed network's file (``tengen train dual``) in the policy
+network's place loads as ``DualNetworks``: the same questions answered by
+its two heads, and both at once (``policy_and_value``), which the search
+asks instead of two passes.
 """
 
 import copy
@@ -16,10 +21,10 @@ import torch
 
 from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 
+from .config import two_headed
 from .device import announce, resolve_device
 from .model import ModelFileError, load_model
 from .symmetry import NUM_SYMMETRIES, inverse, transform_planes
-
 
 
 def resolve_models(spec: str | Path | None) -> tuple[Path | None, Path | None]:
@@ -37,11 +42,17 @@ def resolve_models(spec: str | Path | None) -> tuple[Path | None, Path | None]:
     if not path.exists():
         raise ModelFileError(f"{path}: no such model file or directory")
     net = load_model(path)
-    return (path, None) if net.cfg.kind == "policy" else (None, path)
+    return (None, path) if net.cfg.kind == "value" else (path, None)
 
 
 class Networks:
-    """The policy and/or value network, ready for batched inference."""
+    """The policy and/or value network, ready for batched inference.  A
+    two-headed network's file as ``policy_path`` makes a ``DualNetworks``."""
+
+    def __new__(cls, policy_path: str | Path | None = None, *args, **kw) -> "Networks":
+        if cls is Networks and policy_path is not None and two_headed(policy_path):
+            cls = DualNetworks
+        return super().__new__(cls)
 
     def __init__(self, policy_path: str | Path | None = None, value_path: str | Path | None = None,
                  bf16: bool | None = None, threads: int | None = None, device: str = "auto"):
@@ -52,9 +63,12 @@ class Networks:
             torch.set_num_threads(threads)
         self.device = announce(resolve_device(device, bf16))
         self.bf16 = self.device.bf16
-        self.policy_net = self._prepare(load_model(policy_path, "policy")) if policy_path else None
-        self.value_net = self._prepare(load_model(value_path, "value")) if value_path else None
+        self.policy_net, self.value_net = self._load(policy_path, value_path)
         self.policy_path, self.value_path = policy_path, value_path
+
+    def _load(self, policy_path, value_path) -> tuple:
+        return (self._prepare(load_model(policy_path, "policy")) if policy_path else None,
+                self._prepare(load_model(value_path, "value")) if value_path else None)
 
     @classmethod
     def from_spec(cls, spec: str | Path = "default", **kw) -> "Networks":
@@ -79,9 +93,14 @@ class Networks:
         return net.to(self.device.torch, memory_format=torch.channels_last)
 
     def _run(self, net, planes):
+        """``net`` (a network or one of its methods) on ``planes``: its
+        output as a float32 array, or a tuple of them."""
         x = self.device.planes(planes)
         with torch.inference_mode(), self.device.autocast():
-            return net(x).float().cpu().numpy()
+            out = net(x)
+            if isinstance(out, tuple):
+                return tuple(o.float().cpu().numpy() for o in out)
+            return out.float().cpu().numpy()
 
     def policy_logits(self, planes: np.ndarray) -> np.ndarray:
         """Logits (B, n*n + 1) from 48-plane (or 49: the extra is ignored) input."""
@@ -90,10 +109,7 @@ class Networks:
     def policy(self, planes: np.ndarray, symmetries: int = 1) -> np.ndarray:
         """Move probabilities (B, n*n + 1), pass last; with ``symmetries``
         > 1 the mean over the first that many of the board's eight."""
-        logits = self.policy_logits(_symmetric_batch(planes, symmetries))
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
+        p = _softmax(self.policy_logits(_symmetric_batch(planes, symmetries)))
         if symmetries == 1:
             return p
         b, n = len(planes), planes.shape[-1]
@@ -113,14 +129,61 @@ class Networks:
         estimates of ``tengen analyze`` add up.  With ``symmetries`` > 1,
         the mean over the first that many of the board's eight symmetries
         (as many evaluations, in one batch)."""
-        x = self.device.planes(_symmetric_batch(planes, symmetries))
-        with torch.inference_mode(), self.device.autocast():
-            v, own = self.value_net.forward_with_ownership(x)
-            v, own = v.float().cpu().numpy(), own.float().cpu().numpy()
+        v, own = self._run(self.value_net.forward_with_ownership,
+                           _symmetric_batch(planes, symmetries))
         if symmetries == 1:
             return v, own
         b = len(planes)
         return v.reshape(symmetries, b).mean(0), _mean_back(own.reshape(symmetries, b, *own.shape[1:]))
+
+
+class DualNetworks(Networks):
+    """A two-headed network (``nets.model.DualNet``) as the policy and the
+    value network both (``policy_net`` and ``value_net`` are the one
+    network), and as both at once: ``policy_and_value``, one pass of the
+    trunk for a leaf's priors and value (``mcts.search.OnePassEvaluator``).
+    It reads the 49 value planes for every answer."""
+
+    def _load(self, policy_path, value_path) -> tuple:
+        if value_path is not None:
+            raise ModelFileError(f"{policy_path} holds a network with a policy and a value head: "
+                                 f"it takes no separate value network ({value_path})")
+        net = self._prepare(load_model(policy_path, "dual"))
+        return net, net
+
+    def _outputs(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(logits, values, ownership) of ``planes``, which must hold the
+        player-colour plane the policy network's 48 lack."""
+        if planes.shape[1] != self.policy_net.cfg.planes:
+            raise ValueError(f"a two-headed network reads {self.policy_net.cfg.planes} planes "
+                             f"(nets.features.encode_state(s, value=True)), got {planes.shape[1]}")
+        return self._run(self.policy_net, planes)
+
+    def policy_logits(self, planes: np.ndarray) -> np.ndarray:
+        """Logits (B, n*n + 1) from 49-plane input."""
+        return self._outputs(planes)[0]
+
+    def value(self, planes: np.ndarray) -> np.ndarray:
+        """Values in [-1, 1] for the player to move, from 49-plane input."""
+        return self.value_and_ownership(planes)[0]
+
+    def policy_and_value(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(move probabilities (B, n*n + 1), values (B,) for the player to
+        move), from 49-plane input, in one pass."""
+        logits, v, _ = self._outputs(planes)
+        return _softmax(logits), v
+
+    def with_value_of(self, other: Networks) -> Networks:
+        raise ValueError(f"{self.policy_path} holds its own value head: it pairs with no other "
+                         "value network")
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Probabilities from logits (B, K), row by row (``logits`` is reused)."""
+    logits -= logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    p /= p.sum(axis=1, keepdims=True)
+    return p
 
 
 def _symmetric_batch(planes: np.ndarray, symmetries: int) -> np.ndarray:

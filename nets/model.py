@@ -228,7 +228,10 @@ class PolicyHead(nn.Module):
         both = F.conv2d(h, w.to(h.dtype))
         idx = self._bias_index.get((n, h.device))
         if idx is None:
-            idx = self._bias_index[(n, h.device)] = _edge_index(n, h.device)
+            # a normal tensor even when first made under inference mode (a
+            # validation before any training step), so training can use it
+            with torch.inference_mode(False):
+                idx = self._bias_index[(n, h.device)] = _edge_index(n, h.device)
         logits = both[:, 0].flatten(1) + self.point_bias[idx].to(both.dtype)
         p = both[:, 1].mean(dim=(1, 2)).unsqueeze(1) + self.pass_logit.bias.to(both.dtype)
         return torch.cat([logits, p], dim=1)

@@ -64,7 +64,7 @@ class PolicyPlayer(Player):
         g = with_mover(game, color)
         if not cleanup and passing_wins(g, color):
             return PASS
-        probs = nets.policy(encode_state(g.state)[None])[0]
+        probs = nets.policy(encode_state(g.state, value=True)[None])[0]
         n = g.size
 
         def playable(idx: int) -> bool:

@@ -1,14 +1,17 @@
 """``nets.inference``: the networks as the search and the evaluation call them:
-symmetry averaging, probabilities from logits, when bf16 is used."""
+symmetry averaging, probabilities from logits, when bf16 is used, a
+two-headed network's file answering as both networks and in one pass."""
 
 import numpy as np
 import pytest
 import torch
 
-from nets.features import VALUE_PLANES
-from nets.inference import Networks
+from nets.features import POLICY_PLANES, VALUE_PLANES
+from nets.inference import DualNetworks, Networks
 from nets.model import (
+    ModelFileError,
     build,
+    dual_config,
     policy_config,
     save_model,
     value_config,
@@ -105,3 +108,51 @@ def test_bf16_is_on_by_default_only_where_the_cpu_computes_it_natively(monkeypat
     assert device.use_bf16(TrainConfig().bf16) is native
     assert device.use_bf16(RLConfig().bf16) is native
     assert device.use_bf16(False) is False and device.use_bf16(True) is True
+
+
+def saved_dual(path, seed=3):
+    """A tiny two-headed network with weights far enough from their
+    initial values that every output differs from position to position."""
+    torch.manual_seed(seed)
+    net = build(dual_config(width=8, layers=3, arch="plain"))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.03 * torch.randn_like(p))
+    save_model(net, path)
+    return net.eval()
+
+
+def test_a_two_headed_file_answers_as_both_networks_and_in_one_pass(tmp_path):
+    net = saved_dual(tmp_path / "d.safetensors")
+    nets = Networks(tmp_path / "d.safetensors", bf16=False)
+    assert isinstance(nets, DualNetworks) and nets.has_value and nets.value_path is None
+    assert Networks.from_spec(tmp_path / "d.safetensors", bf16=False).policy_path == \
+        tmp_path / "d.safetensors"
+    planes = (np.random.default_rng(4).random((5, VALUE_PLANES, 9, 9)) < 0.3).astype(np.uint8)
+    with torch.no_grad():
+        logits, v, own = (t.numpy() for t in net(torch.from_numpy(planes).float()))
+    probs, values = nets.policy_and_value(planes)
+    assert np.allclose(nets.policy_logits(planes), logits, atol=1e-5)
+    assert np.array_equal(probs, nets.policy(planes))
+    assert np.allclose(probs.sum(axis=1), 1) and np.allclose(np.log(probs[:, :-1] / probs[:, -1:]),
+                                                              logits[:, :-1] - logits[:, -1:],
+                                                              atol=1e-4)
+    assert np.array_equal(values, nets.value(planes)) and np.allclose(values, v, atol=1e-6)
+    assert len(np.unique(values)) == 5 and np.abs(values).max() < 0.99
+    v2, own2 = nets.value_and_ownership(planes)
+    assert np.array_equal(v2, values) and np.allclose(own2, own, atol=1e-6)
+    with pytest.raises(ValueError, match="49 planes"):
+        nets.policy(planes[:, :POLICY_PLANES])
+
+
+def test_a_two_headed_file_takes_no_second_value_network_and_pairs_with_none(tmp_path):
+    saved_dual(tmp_path / "d.safetensors")
+    save_model(build(value_config(width=8, layers=3, arch="plain")), tmp_path / "v.safetensors")
+    with pytest.raises(ModelFileError, match="no separate value network"):
+        Networks(tmp_path / "d.safetensors", tmp_path / "v.safetensors")
+    pair = Networks(value_path=tmp_path / "v.safetensors")
+    assert type(pair) is Networks
+    with pytest.raises(ValueError, match="its own value head"):
+        Networks(tmp_path / "d.safetensors").with_value_of(pair)
+    with pytest.raises(ModelFileError, match="expected a value network"):
+        Networks(value_path=tmp_path / "d.safetensors")

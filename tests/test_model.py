@@ -1,5 +1,6 @@
 """``nets.model``: the networks at every board size, the residual tower, batch
-norm folding, and model files (round trips, subnormals, clear errors)."""
+norm folding, the two-headed network, and model files (round trips,
+subnormals, clear errors)."""
 
 import dataclasses
 import json
@@ -13,6 +14,7 @@ from nets.model import (
     ModelFileError,
     NetConfig,
     build,
+    dual_config,
     fold_batchnorm,
     load_model,
     policy_config,
@@ -191,3 +193,48 @@ def test_bad_model_files_give_clear_errors(tmp_path):
     save_file(tensors, str(tmp_path / "fs.safetensors"), metadata=meta)
     with pytest.raises(ModelFileError, match="feature"):
         load_model(tmp_path / "fs.safetensors")
+
+
+@pytest.mark.parametrize("arch", ["plain", "residual"])
+def test_a_two_headed_network_gives_the_policy_and_the_value_networks_outputs(arch):
+    """One trunk over the 49 planes, the policy head's logits and the value
+    head's value and ownership; the value half alone is the same numbers."""
+    torch.manual_seed(0)
+    net = build(dual_config(width=8, layers=3, arch=arch, blocks=1)).eval()
+    for n in (9, 19):
+        x = (torch.rand(3, VALUE_PLANES, n, n) < 0.3).float()
+        logits, v, own = net(x)
+        assert logits.shape == (3, n * n + 1) and v.shape == (3,) and own.shape == (3, n, n)
+        assert bool(((v > -1) & (v < 1)).all()) and bool(((own > -1) & (own < 1)).all())
+        v2, own2 = net.forward_with_ownership(x)
+        assert torch.equal(v, v2) and torch.equal(own, own2)
+    policy_keys = set(build(policy_config(width=8, layers=3, arch=arch, blocks=1)).state_dict())
+    assert policy_keys < set(net.state_dict())          # the policy head under its own names
+    with pytest.raises(ValueError, match="49"):
+        NetConfig(kind="dual", planes=POLICY_PLANES)
+
+
+def test_a_two_headed_model_file_round_trips_and_is_no_other_kind(tmp_path):
+    torch.manual_seed(2)
+    net = build(dual_config(width=8, layers=3, arch="plain")).eval()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    save_model(net, tmp_path / "d.safetensors")
+    back = load_model(tmp_path / "d.safetensors", "dual")
+    assert back.cfg == net.cfg
+    x = (torch.rand(2, VALUE_PLANES, 9, 9) < 0.3).float()
+    for a, b in zip(net(x), back(x)):
+        assert torch.equal(a, b)
+    for kind in ("policy", "value"):
+        with pytest.raises(ModelFileError, match=f"holds a dual network, expected a {kind}"):
+            load_model(tmp_path / "d.safetensors", kind)
+    # a value network's file under the two-headed kind: its weights do not fit
+    value = build(value_config(width=8, layers=3, arch="plain"))
+    save_model(value, tmp_path / "v.safetensors")
+    from safetensors.torch import load_file, save_file
+    meta = {"format": "tengen-net", "config": json.dumps(dataclasses.asdict(net.cfg))}
+    save_file(load_file(str(tmp_path / "v.safetensors")), str(tmp_path / "mixed.safetensors"),
+              metadata=meta)
+    with pytest.raises(ModelFileError, match="do not match the declared architecture"):
+        load_model(tmp_path / "mixed.safetensors")

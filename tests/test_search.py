@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 from selfplay_helpers import tiny_models
 
 from engine import board as B
@@ -15,8 +16,10 @@ from engine.game import Game
 from engine.move_choice import choose_by_weight
 from mcts import tree as T
 from mcts.config import SearchConfig
-from mcts.search import Search, run_searches
+from mcts.search import OnePassEvaluator, Search, run_searches
+from nets.features import VALUE_PLANES
 from nets.inference import Networks
+from nets.model import build, dual_config, save_model
 
 
 class MaterialNets:
@@ -238,6 +241,65 @@ def test_below_the_threshold_a_leaf_is_valued_once_and_its_value_kept():
         black_lead = float(colours.count(BLACK) - colours.count(WHITE))
         assert tr.e_V[e] - T.VALUE_OFFSET == pytest.approx(np.tanh(black_lead / 3.0), abs=1e-6)
     assert tr.e_VL[:used].sum() == 0
+
+
+class OnePassNets(MaterialNets):
+    """MaterialNets that answer both questions in one call
+    (``mcts.search.OnePassEvaluator``), and only so."""
+
+    def __init__(self):
+        self.calls = []
+
+    def policy(self, planes):
+        raise AssertionError("a one-pass network is asked for priors and value together")
+
+    value = policy
+
+    def policy_and_value(self, planes):
+        assert planes.shape[1] == VALUE_PLANES
+        self.calls.append(len(planes))
+        return MaterialNets.policy(self, planes), MaterialNets.value(self, planes)
+
+
+@pytest.mark.parametrize("threshold", [1, 3])
+def test_a_network_with_both_heads_is_asked_once_a_round_for_the_same_search(threshold):
+    """The same judgement in one call or in two gives the same tree; the
+    one-pass network is asked once a round, for the leaves that need priors
+    or a value (below the expansion threshold a leaf keeps its value and
+    needs neither)."""
+    game = from_ascii(CAPTURE, to_move=BLACK)
+    cfg = SearchConfig(visits=120, batch_size=8, max_nodes=20_000, seed=1,
+                       expand_threshold=threshold)
+    two, one = CountingNets(), OnePassNets()
+    trees = []
+    for nets in (two, one):
+        s = Search(nets, cfg)
+        s.set_position(game)
+        trees.append((s, run_searches([s], 120, early_stop=False)))
+    (a, rounds_a), (b, rounds_b) = trees
+    used = a.tree.meta[T.META_EDGES]
+    assert rounds_a == rounds_b and b.tree.meta[T.META_EDGES] == used
+    for field_ in ("e_N", "e_W", "e_V", "e_prior", "e_move", "e_child"):
+        assert np.array_equal(getattr(a.tree, field_)[:used], getattr(b.tree, field_)[:used])
+    asked = sum(one.calls)
+    if threshold == 1:      # every leaf becomes a node: priors and value for each
+        assert len(one.calls) == rounds_b + 1                     # + the root
+        assert asked == two.policy_positions == two.value_positions
+    else:                   # some leaves need a value, some priors, some both
+        assert len(one.calls) <= rounds_b + 1
+        assert max(two.policy_positions, two.value_positions) < asked
+        assert asked < two.policy_positions + two.value_positions
+
+
+def test_a_two_headed_network_file_runs_the_search(tmp_path):
+    torch.manual_seed(0)
+    save_model(build(dual_config(width=8, layers=3, arch="plain")), tmp_path / "d.safetensors")
+    nets = Networks(tmp_path / "d.safetensors", bf16=False)
+    assert isinstance(nets, OnePassEvaluator)
+    s = Search(nets, SearchConfig(batch_size=4, seed=1))
+    s.set_position(Game(9))
+    assert s.run(visits=32, early_stop=False) == 32
+    assert sum(st.visits for st in s.root_stats()) == 32
 
 
 def test_full_arena_ends_the_search_without_losing_visits():

@@ -1,8 +1,8 @@
 """``nets.train``: the training loop end to end on tiny random games, resume,
-Ctrl-C, rescheduling, value training, starting from a network; and the
-pieces of a step: losses and metrics against plain computations,
-validation, the optimiser's weight decay, frozen layers, a value network
-started from a policy trunk."""
+Ctrl-C, rescheduling, value and two-headed training, starting from a
+network; and the pieces of a step: losses and metrics against plain
+computations, validation, the optimiser's weight decay, frozen layers, a
+value or two-headed network started from a policy network."""
 
 import numpy as np
 import pytest
@@ -15,6 +15,7 @@ from nets.inference import Networks
 from nets.model import (
     ModelFileError,
     build,
+    dual_config,
     load_model,
     planes_to_tensor,
     policy_config,
@@ -53,18 +54,19 @@ def test_network_overfits_a_tiny_dataset(tmp_path):
     assert fresh["policy_expert_probability"] < 0.1
 
 
-def test_resumed_run_continues_exactly(tmp_path):
+@pytest.mark.parametrize("kind", ["policy", "dual"])
+def test_resumed_run_continues_exactly(tmp_path, kind):
     games = random_games_dir(tmp_path, count=6, moves=30)
     whole = small_config(tmp_path / "a", games, max_positions=32 * 40, symmetries=True,
-                         window_games=2, optimizer="sgd", lr=0.01)
+                         window_games=2, optimizer="sgd", lr=0.01, kind=kind)
     (tmp_path / "a").mkdir()
     Trainer(whole, progress=False).run()
 
     (tmp_path / "b").mkdir()
     first = small_config(tmp_path / "b", games, max_positions=32 * 17, symmetries=True,
-                         window_games=2, optimizer="sgd", lr=0.01)
+                         window_games=2, optimizer="sgd", lr=0.01, kind=kind)
     Trainer(first, progress=False).run()
-    second = small_config(tmp_path / "b", games, max_positions=32 * 40)
+    second = small_config(tmp_path / "b", games, max_positions=32 * 40, kind=kind)
     t = Trainer(second, resume=True, progress=False)
     assert t.cfg.symmetries and t.cfg.optimizer == "sgd"  # the run keeps its own design
     assert t.positions == 32 * 17
@@ -151,6 +153,28 @@ def test_value_training_uses_results(tmp_path):
     assert set(np.unique(value)) <= {-1.0, 1.0}
     t.run()
     assert load_model(tmp_path / "run" / "model.safetensors", "value").cfg.kind == "value"
+
+
+def test_two_headed_training_lowers_all_three_losses_on_the_games_it_sees(tmp_path):
+    """A few hundred steps on four games: the policy's cross-entropy, the
+    value error and the ownership error on those games all fall, and the
+    run's files hold a two-headed network."""
+    from engine.corpus import load_corpus
+    from nets.data import final_ownership, fixed_sample
+
+    games = random_games_dir(tmp_path, count=4, moves=30)
+    cfg = small_config(tmp_path, games, kind="dual", max_positions=32 * 300, value_weight=1.0)
+    t = Trainer(cfg, progress=False)
+    corpus = load_corpus([str(games)], size=9)
+    sample = fixed_sample(corpus, VALUE_PLANES, 40, per_game=10, need_winner=True,
+                          ownership=final_ownership(corpus))
+    before = validate(cfg, t.net, sample)
+    t.run()
+    after = validate(cfg, t.net, sample)
+    for k in ("policy_loss", "mse", "ownership_mse", "loss"):
+        assert after[k] < 0.8 * before[k], k
+    assert after["top1"] > before["top1"]
+    assert load_model(tmp_path / "run" / "model.safetensors", "dual").cfg.planes == VALUE_PLANES
 
 
 def test_starting_from_a_network_of_another_trunk_shape_is_a_clear_error(tmp_path):
@@ -294,3 +318,55 @@ def test_a_value_network_starts_from_a_policy_trunk_with_the_extra_plane_silent(
             assert torch.equal(mine[k], v), k
     for k, v in head_before.items():
         assert torch.equal(mine[k], v), k                        # another kind: heads untouched
+
+
+def test_a_two_headed_batchs_loss_weighs_the_value_heads_losses_where_the_winner_is_known(tmp_path):
+    """policy cross-entropy + value_weight x (value MSE over the positions
+    with a known winner + ownership_weight x ownership MSE over all)."""
+    torch.manual_seed(0)
+    cfg = small_config(tmp_path, "unused", kind="dual", value_weight=0.1, ownership_weight=0.5)
+    net = build(dual_config(width=8, layers=3, arch="plain")).eval()
+    x, move, value, owner = batch_of(VALUE_PLANES)
+    value[:2] = 0.0                                    # no winner known
+    loss, m = loss_and_metrics(cfg, net, x, move, value, owner)
+    logits, v, own = (t.detach().double() for t in net(x))
+    ce = torch.nn.functional.cross_entropy(logits, move).item()
+    known = value.numpy() != 0
+    mse = ((v.numpy()[known] - value.numpy()[known]) ** 2).mean()
+    own_mse = ((own.numpy() - owner.numpy()) ** 2).mean()
+    assert m["policy_loss"] == pytest.approx(ce, rel=1e-5)
+    assert m["mse"] == pytest.approx(mse, rel=1e-5)
+    assert m["ownership_mse"] == pytest.approx(own_mse, rel=1e-5)
+    assert loss.item() == pytest.approx(ce + 0.1 * (mse + 0.5 * own_mse), rel=1e-5) == m["loss"]
+    assert m["winner_acc"] == pytest.approx(((v.numpy() > 0) == (value.numpy() > 0))[known].mean())
+    ranks = (logits > logits[torch.arange(len(move)), move][:, None]).sum(1).numpy()
+    assert m["top1"] == pytest.approx((ranks == 0).mean())
+    value[:] = 0.0                                     # no winner in the batch: ownership only
+    loss, m = loss_and_metrics(cfg, net, x, move, value, owner)
+    assert "mse" not in m and loss.item() == pytest.approx(ce + 0.05 * own_mse, rel=1e-5)
+
+
+def test_a_two_headed_network_starts_from_a_policy_networks_trunk_and_head(tmp_path):
+    """``tengen train dual --init-from policy.safetensors``: the trunk and the
+    policy head copied, the player-colour plane silent, the value head new;
+    so it starts out predicting the moves the policy network did."""
+    torch.manual_seed(1)
+    policy = build(policy_config(width=8, layers=3, arch="plain"))
+    with torch.no_grad():
+        for p in policy.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    save_model(policy, tmp_path / "p.safetensors")
+    dual = build(dual_config(width=8, layers=3, arch="plain"))
+    value_head = {k: v.clone() for k, v in dual.state_dict().items() if k not in policy.state_dict()}
+    init_from_network(dual, str(tmp_path / "p.safetensors"))
+    mine = dual.state_dict()
+    for k, v in policy.state_dict().items():
+        if k == "trunk.convs.0.weight":
+            assert torch.equal(mine[k][:, :POLICY_PLANES], v)
+            assert not mine[k][:, POLICY_PLANES:].any()          # the player-colour plane
+        else:
+            assert torch.equal(mine[k], v), k
+    assert value_head and all(torch.equal(mine[k], v) for k, v in value_head.items())
+    x, _, _, _ = batch_of(VALUE_PLANES)
+    with torch.no_grad():
+        assert torch.allclose(dual(x)[0], policy(x[:, :POLICY_PLANES]), atol=1e-6)

@@ -155,7 +155,7 @@ class _Reader:
 
     def _policy(self, nets) -> list:
         game, n = self.game, self.game.size
-        probs = nets.policy(encode_state(game.state)[None])[0].astype(np.float64)
+        probs = nets.policy(encode_state(game.state, value=True)[None])[0].astype(np.float64)
         legal = np.zeros(n * n + 1, bool)
         legal[n * n] = True
         for p in game.points():

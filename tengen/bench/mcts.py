@@ -3,7 +3,8 @@
 The ceiling is the default networks' own batched throughput at the
 search's batch size, on planes already in memory: the policy network alone
 (``policy_pos_per_s``) and the policy plus value network
-(``networks_pos_per_s``, what every leaf of the search needs).  The
+(``networks_pos_per_s``, what every leaf of the search needs: one pass of
+a two-headed network, ``--model dual.safetensors``).  The
 ratios show what selection, encoding, expansion and backup cost on top of
 the networks.  Rollouts off unless ``--rollouts``.
 """
@@ -51,7 +52,7 @@ def _positions(count):
 def run(args: Config) -> dict:
     import torch
 
-    from mcts.search import Search
+    from mcts.search import OnePassEvaluator, Search
     from nets.features import VALUE_PLANES
     from nets.inference import Networks
 
@@ -83,9 +84,14 @@ def run(args: Config) -> dict:
         nets.policy(planes)
         return b
 
+    one_pass = isinstance(nets, OnePassEvaluator)
+
     def networks_step():
-        nets.policy(planes)
-        nets.value(planes)
+        if one_pass:
+            nets.policy_and_value(planes)
+        else:
+            nets.policy(planes)
+            nets.value(planes)
         return b
     if nets.value_net is not None:
         pol, both = interleaved_rates([policy_step, networks_step], 6.0)
@@ -96,5 +102,5 @@ def run(args: Config) -> dict:
             "networks_pos_per_s": round(both, 1), "ratio_to_policy": round(visit_rate / pol, 3),
             "ratio_to_networks": round(visit_rate / both, 3), "batch_size": b,
             "rollouts": bool(args.rollouts), "threads": torch.get_num_threads(),
-            "bf16": nets.bf16, "value_net": nets.value_net is not None,
+            "bf16": nets.bf16, "value_net": nets.value_net is not None, "two_headed": one_pass,
             "expand_threshold": cfg.expand_threshold}

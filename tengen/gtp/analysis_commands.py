@@ -374,7 +374,7 @@ def policy_heatmap(get_nets: Callable[[int], "Networks"]) -> CommandRun:
         nets = get_nets(game.size)
         g = with_mover(game, color)
         n = g.size
-        probs = nets.policy(encode_state(g.state)[None])[0]
+        probs = nets.policy(encode_state(g.state, value=True)[None])[0]
         points = _candidates(g, color)
         idx = [point_to_index(p, n) for p in points]
         pr = probs[idx] if points else np.zeros(0)
