@@ -29,12 +29,22 @@ from engine.corpus import load_corpus
 from nets.rollout.model import RolloutFileError, RolloutModel
 from nets.rollout.model import load_model as load_rollout_model
 from nets.rollout.train import rollout_accuracy
-from tengen.base.config import add_options, at_least, from_args, option, parse_config, require
+from tengen.base.config import (
+    add_options,
+    at_least,
+    from_args,
+    option,
+    option_of,
+    parse_config,
+    require,
+)
 from tengen.base.control import JsonOutput
 from tengen.base.paths import MODELS_DIR, ROLLOUT_FILE
 
 from .data import build_window
 from .features import VALUE_PLANES
+from .config import NetworkConfig
+from .device import check_device
 from .inference import Networks
 from .model import ModelFileError
 from .score import movers_lead
@@ -161,7 +171,8 @@ def _score_errors(totals: dict, corpus, w, idx: np.ndarray, planes: np.ndarray,
 
 @dataclass(frozen=True)
 class EvalConfig:
-    games: list[str] = option(metavar="PATH", help="SGF files, directories or archives to score")
+    games: list[str] = option(metavar="PATH", help="SGF files, directories or archives to "
+                                                   "score, or packed corpora (tengen pack)")
     model: str = option("default", help="model file, directory with policy/value files, "
                                         "or 'default' (tengen/models/)")
     rollout: str = option("default", help="rollout policy file to score too ('default': "
@@ -172,11 +183,13 @@ class EvalConfig:
                                          "(default: the first game's)")
     symmetries: int = option(1, help="average each network over this many of the board's "
                                      "eight symmetries (1..8; as many evaluations)")
+    device: str = option_of(NetworkConfig, "device")
 
     def __post_init__(self) -> None:
         require(bool(self.games), "--games needs at least one path")
         at_least(self, 1, "batch")
         require(1 <= self.symmetries <= NUM_SYMMETRIES, f"--symmetries must be 1..{NUM_SYMMETRIES}")
+        check_device(self.device)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -202,7 +215,7 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except RolloutFileError as e:
         parser.error(str(e))
     try:
-        nets = Networks.from_spec(cfg.model)
+        nets = Networks.from_spec(cfg.model, device=cfg.device)
     except ModelFileError:
         if rollout is None or cfg.model != "default":
             raise

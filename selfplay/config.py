@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from engine.game_setup import GameSetup
 from engine.move_choice import ResignRule, TemperatureSchedule
-from tengen.base.config import ALWAYS, IF_GIVEN, at_least, option, require, section
+from nets.config import NetworkConfig
+from nets.device import check_device
+from tengen.base.config import ALWAYS, IF_GIVEN, at_least, option, option_of, require, section
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,21 @@ class RunConfig:
                              "0: value positions only)")
     batch_games: int = option(32, resume=IF_GIVEN,
                               help="games a worker plays at once (one network call serves "
-                                   "them all), and the games of a Ray worker's job")
+                                   "them all), and the games of a Ray worker's job, with the "
+                                   "networks on the CPU")
+    gpu_batch_games: int = option(
+        256, resume=IF_GIVEN,
+        help="the same with the networks on a GPU, where one call takes hundreds of boards "
+             "(raise --games and --value-games to fill them)")
+    device: str = option_of(
+        NetworkConfig, "device", resume=ALWAYS,
+        help="where the workers' networks and the learner run: auto (a CUDA GPU, else "
+             "Apple's MPS, else the CPU), cpu, cuda, cuda:N or mps")
+    worker_gpus: float | None = option(
+        None, metavar="G", resume=ALWAYS,
+        help="GPUs each Ray worker asks Ray for, fractional where workers share one (default, "
+             "with a CUDA device: the cluster's GPUs shared evenly, at most one each: 0.25 "
+             "for four workers on one GPU)")
     value_games: int = option(16, resume=IF_GIVEN,
                               help="value-position games per iteration (one position each)")
     value_policy: str = option(
@@ -187,7 +203,11 @@ class RunConfig:
     gate: GateConfig = section(GateConfig, "gating")
 
     def __post_init__(self) -> None:
-        at_least(self, 1, "workers", "object_store_mb", "threads", "batch_games", "pool_every")
+        at_least(self, 1, "workers", "object_store_mb", "threads", "batch_games",
+                 "gpu_batch_games", "pool_every")
+        check_device(self.device)
+        require(self.worker_gpus is None or 0 <= self.worker_gpus,
+                "worker GPUs must be at least 0")
         at_least(self, 0, "learner_threads", "games", "value_games", "pool_size", "gate_every",
                  "max_iterations", "max_sgf_mb", "max_rl_shard_mb")
         require(self.max_minutes >= 0, "max minutes must be at least 0")
@@ -195,3 +215,8 @@ class RunConfig:
         require(self.game.visits == 0 or self.games == 0,
                 "REINFORCE learns from moves sampled from the policy itself: with --visits "
                 "(search moves) pass --games 0 and play value-position games only")
+
+    def games_at_once(self, accelerated: bool) -> int:
+        """Games a worker plays at once, and the games of a job:
+        ``gpu_batch_games`` with the networks on a GPU, else ``batch_games``."""
+        return self.gpu_batch_games if accelerated else self.batch_games

@@ -41,18 +41,19 @@ class GateJob:
     seed: int
     sgf_dir: str
     cfg: GateConfig
+    device: str = "auto"            # where the players' networks run
 
 
 def run_gate(job: GateJob) -> Promotion:
     """Play the gate's matches; the Promotion to log (and apply)."""
     cfg = job.cfg
     d = play_match(job.candidate_file, job.best_file, cfg.gate_games, job.setup, cfg,
-                   job.seed, f"{job.sgf_dir}/vs-best")
+                   job.seed, f"{job.sgf_dir}/vs-best", device=job.device)
     promo = Promotion(job.iteration, job.candidate, job.best, d)
     if d.promoted:
         vs_start = d if job.best == 0 else play_match(
             job.candidate_file, job.start_file, cfg.start_games, job.setup, cfg,
-            job.seed + 2, f"{job.sgf_dir}/vs-start", stop_early=False)
+            job.seed + 2, f"{job.sgf_dir}/vs-start", stop_early=False, device=job.device)
         promo.elo_vs_start, promo.share_vs_start = vs_start.elo, vs_start.share
     return promo
 

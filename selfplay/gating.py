@@ -35,7 +35,16 @@ from pathlib import Path
 
 from engine.game_setup import GameSetup
 from nets.config import NetworkConfig
-from tengen.base.config import add_options, option, parse_config, require, section, to_argv
+from nets.device import check_device
+from tengen.base.config import (
+    add_options,
+    option,
+    option_of,
+    parse_config,
+    require,
+    section,
+    to_argv,
+)
 from tengen.gtp.config import EngineConfig, InitialGame
 from tengen.referee.elo import elo_interval
 from tengen.referee.match import GameOutcome, MatchConfig, MatchResult, Referee
@@ -103,23 +112,26 @@ def decided(wins: int, draws: int, played: int, total: int, confidence: float = 
 
 
 def engine_command(policy_file: str | Path, setup: GameSetup, temperature: float,
-                   seed: int) -> str:
-    """The GTP command line of a policy player (no search, one thread) for
-    the referee, written from its ``EngineConfig``."""
+                   seed: int, device: str = "auto") -> str:
+    """The GTP command line of a policy player (no search, one thread, its
+    network on ``device``) for the referee, written from its ``EngineConfig``."""
     config = EngineConfig(player="policy", setup=InitialGame(setup.size, setup.komi, setup.rules),
                           seed=seed, policy_temperature=temperature,
-                          networks=NetworkConfig(policy_model=str(policy_file), threads=1))
+                          networks=NetworkConfig(policy_model=str(policy_file), threads=1,
+                                                 device=device))
     return shlex.join([sys.executable, str(GTP_SERVER), *to_argv(config)])
 
 
 def play_match(a_file: str | Path, b_file: str | Path, games: int, setup: GameSetup,
                cfg: GateConfig, seed: int, sgf_dir: str | Path | None = None,
                stop_early: bool = True,
-               progress: Callable[[GameOutcome, str, str], object] | None = None
-               ) -> GateDecision:
-    """A's decision against B over up to ``games`` games, colours alternating."""
-    match = MatchConfig(engine_a=engine_command(a_file, setup, cfg.gate_temperature, seed),
-                        engine_b=engine_command(b_file, setup, cfg.gate_temperature, seed + 1),
+               progress: Callable[[GameOutcome, str, str], object] | None = None,
+               device: str = "auto") -> GateDecision:
+    """A's decision against B over up to ``games`` games, colours alternating,
+    the players' networks on ``device``."""
+    match = MatchConfig(engine_a=engine_command(a_file, setup, cfg.gate_temperature, seed, device),
+                        engine_b=engine_command(b_file, setup, cfg.gate_temperature, seed + 1,
+                                                device),
                         alternate=True, games=games, setup=setup, time_per_move=cfg.gate_time,
                         sgf_dir=None if sgf_dir is None else str(sgf_dir))
     tally = {"wins": 0, "draws": 0, "played": 0}
@@ -189,10 +201,12 @@ class GateCommand:
     all_games: bool = option(False, help="play every game even when the decision is already "
                                          "made")
     gate: GateConfig = section(GateConfig, "gating", exclude=("start_games",))
+    device: str = option_of(NetworkConfig, "device")
 
     def __post_init__(self) -> None:
         for f in (self.candidate, self.best):
             require(Path(f).is_file(), f"no such policy file: {f}")
+        check_device(self.device)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -206,7 +220,8 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"game {outcome.number}: {black} (B) vs {white} (W): {outcome.result} "
               f"[{outcome.reason}]", file=sys.stderr, flush=True)
     d = play_match(cmd.candidate, cmd.best, cmd.gate.gate_games, cmd.setup, cmd.gate, cmd.seed,
-                   cmd.sgf_dir, stop_early=not cmd.all_games, progress=report)
+                   cmd.sgf_dir, stop_early=not cmd.all_games, progress=report,
+                   device=cmd.device)
     # JSON has no infinities: an Elo bound at 0 % or 100 % is written as null
     print(json.dumps({k: (v if not isinstance(v, float) or math.isfinite(v) else None)
                       for k, v in asdict(d).items()}))

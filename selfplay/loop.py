@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from nets.device import announce, resolve_device
 from nets.model import build, load_model, save_model
 from nets.shards import SHARD_SUFFIX, ShardError, read_shard
 from tengen.base.config import from_dict, resumed
@@ -75,7 +76,7 @@ class SelfPlayRun:
             if not self.ckpt_path.exists():
                 raise FileNotFoundError(f"no checkpoint to resume in {self.out}")
             try:
-                ckpt = torch.load(self.ckpt_path, weights_only=True)
+                ckpt = torch.load(self.ckpt_path, weights_only=True, map_location="cpu")
             except Exception as e:     # noqa: BLE001 - torch raises many kinds for a bad file
                 raise ValueError(f"{self.ckpt_path}: not a readable checkpoint ({e})") from None
             cfg = resumed(from_dict(RunConfig, ckpt["config"]), cfg, given)
@@ -86,6 +87,8 @@ class SelfPlayRun:
         self.progress = progress
         self.command = command or " ".join(sys.argv)
         torch.set_num_threads(cfg.threads)
+        # the learner's device (and the local worker's); the one line on stderr
+        self.device = announce(resolve_device(cfg.device, cfg.rl.bf16), "selfplay learner")
         self.out.mkdir(parents=True, exist_ok=True)
         start = self.out / "start"
         if ckpt is None:
@@ -96,9 +99,9 @@ class SelfPlayRun:
         value = None
         if self.start_value is not None:
             from nets.inference import Networks
-            value = Networks(value_path=self.start_value)
+            value = Networks(value_path=self.start_value, device=cfg.device)
         self.value = value
-        self.learner = Reinforce(self.net, cfg.rl, value)
+        self.learner = Reinforce(self.net, cfg.rl, value, self.device)
         self.pool = OpponentPool(self.out / "pool", cfg.pool_size)
         self.iteration = 0
         self.steps = 0                  # REINFORCE steps taken: the policy's version
@@ -193,7 +196,8 @@ class SelfPlayRun:
     def jobs(self, iteration: int) -> list[Job]:
         """The batches of ``iteration`` (``selfplay.schedule``)."""
         return iteration_jobs(self.cfg, iteration, self.pool, self.version, self.best,
-                              VALUE_VERSION if self.value is not None else None)
+                              VALUE_VERSION if self.value is not None else None,
+                              self.cfg.games_at_once(self.device.accelerated))
 
     def _weights_for(self, workers: LocalWorkers | RayWorkers, jobs: list[Job]
                      ) -> dict[int, object]:
@@ -320,7 +324,9 @@ class SelfPlayRun:
             iteration=self.iteration, candidate=self.version, candidate_file=str(candidate),
             best=self.best, best_file=str(self.best_file()), start_file=str(self.start_policy),
             setup=cfg.game.setup, seed=game_seed(cfg.seed, self.iteration, 2, 0),
-            sgf_dir=str(self.out / "gates" / f"it{self.iteration:06d}"), cfg=cfg.gate))
+            sgf_dir=str(self.out / "gates" / f"it{self.iteration:06d}"), cfg=cfg.gate,
+            # a gate under Ray sees no GPU (its task asks for none): auto, not cuda
+            device="cpu" if self.device.type == "cpu" else "auto"))
         for promo in self.evaluator.poll():
             out.update(self._apply_gate(promo))
         return out
@@ -364,9 +370,10 @@ class SelfPlayRun:
         cfg = self.cfg
         out = str(self.out.resolve())      # a Ray worker's working directory is not ours
         if cfg.workers == 1 and not cfg.ray_address:
-            return LocalWorkers(cfg.game, out, cfg.threads, cfg.batch_games)
+            return LocalWorkers(cfg.game, out, cfg.threads,
+                                cfg.games_at_once(self.device.accelerated), cfg.device)
         return RayWorkers(cfg.game, out, cfg.workers, cfg.ray_address, cfg.object_store_mb,
-                          cfg.threads)
+                          cfg.threads, cfg.device, cfg.worker_gpus)
 
     def run(self, workers: LocalWorkers | RayWorkers | None = None) -> dict[str, object]:
         """Iterate until a stopping rule or a signal; ``workers`` (default

@@ -27,9 +27,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from nets.data import encode_games
+from nets.device import Device, resolve_device
 from nets.features import POLICY_PLANES, VALUE_PLANES
-from nets.device import use_bf16
-from nets.model import planes_to_tensor
 from nets.shards import Shard, to_corpus
 
 from .config import RLConfig
@@ -49,15 +48,18 @@ def learner_moves(shard: Shard) -> np.ndarray:
 
 
 class Reinforce:
-    """Owns the optimiser of ``net`` (a ``PolicyNet``); ``value`` (a
+    """Owns the optimiser of ``net`` (a ``PolicyNet``, on ``device``: the
+    CPU unless given, in ``cfg.bf16``'s precision); ``value`` (a
     ``nets.inference.Networks`` with a value network, or None) is the
-    baseline."""
+    baseline.  On a GPU in fp16 the loss is scaled (``Device.grad_scaler``)."""
 
-    def __init__(self, net: nn.Module, cfg: RLConfig, value=None):
-        self.net = net
+    def __init__(self, net: nn.Module, cfg: RLConfig, value=None, device: Device | None = None):
+        self.device = device or resolve_device("cpu", cfg.bf16)
+        self.net = net.to(self.device.torch)
         self.cfg = cfg
         self.value = value if cfg.baseline == "value" else None
-        self.opt = make_rl_optimizer(cfg, net)
+        self.opt = make_rl_optimizer(cfg, self.net)
+        self.scaler = self.device.grad_scaler()
 
     def _chunks(self, shards: list[Shard]):
         """(planes (P, 49, n, n), move index, z) chunks of the learner's
@@ -104,19 +106,20 @@ class Reinforce:
         self.net.train()
         self.opt.zero_grad(set_to_none=True)
         sums = {"loss": 0.0, "z": 0.0, "baseline": 0.0, "entropy": 0.0, "logp": 0.0}
+        dev = self.device
         for planes, move, z in self._chunks(shards):
             if self.value is not None:
                 b = self.value.value(planes)
             else:
                 b = np.full(len(z), mean_z if mean_z is not None else 0.0, np.float32)
-            adv = torch.from_numpy(z - b.astype(np.float32))
-            x = planes_to_tensor(planes[:, :POLICY_PLANES])
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16(cfg.bf16)):
+            adv = dev.to_device(torch.from_numpy(z - b.astype(np.float32)))
+            x = dev.planes(planes[:, :POLICY_PLANES])
+            with dev.autocast():
                 logits = self.net(x)
             logp_all = F.log_softmax(logits.float(), dim=1)
-            logp = logp_all.gather(1, torch.from_numpy(move).unsqueeze(1)).squeeze(1)
+            logp = logp_all.gather(1, dev.to_device(torch.from_numpy(move)).unsqueeze(1)).squeeze(1)
             loss = -(adv * logp).sum() / total
-            loss.backward()
+            self.scaler.scale(loss).backward()
             with torch.no_grad():
                 ent = -(logp_all.exp() * logp_all).sum(dim=1)
             sums["loss"] += loss.item()
@@ -124,6 +127,7 @@ class Reinforce:
             sums["baseline"] += float(b.sum()) / total
             sums["entropy"] += float(ent.sum()) / total
             sums["logp"] += float(logp.detach().sum()) / total
-        self.opt.step()
+        self.scaler.step(self.opt)
+        self.scaler.update()
         self.net.eval()
         return dict(sums, positions=total)

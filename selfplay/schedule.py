@@ -33,12 +33,14 @@ def _cut(kind: str, prefix: str, iteration: int, specs: list[GameSpec], size: in
 
 
 def iteration_jobs(cfg: RunConfig, iteration: int, pool: OpponentPool, version: int,
-                   best: int, value_version: int | None) -> list[Job]:
+                   best: int, value_version: int | None,
+                   games_per_job: int | None = None) -> list[Job]:
     """The jobs of ``iteration``: ``cfg.games`` games of the current policy
     (``version``) against an opponent drawn from ``pool``, then
     ``cfg.value_games`` value-position games (SL start to U, after it the
     best RL policy or, with ``cfg.value_policy == "current"``, ``version``),
-    ``cfg.batch_games`` games a job."""
+    ``games_per_job`` games a job (default ``cfg.batch_games``)."""
+    size = games_per_job or cfg.batch_games
     rng = np.random.default_rng([cfg.seed, iteration])
     opponent = pool.sample(rng)
     specs = []
@@ -48,13 +50,13 @@ def iteration_jobs(cfg: RunConfig, iteration: int, pool: OpponentPool, version: 
         black, white = ("learner", "opponent") if learner == BLACK else ("opponent", "learner")
         specs.append(GameSpec(game_seed(cfg.seed, iteration, 0, k), black, white, resign,
                               learner, opponent.version))
-    jobs = _cut("rl", "rl", iteration, specs, cfg.batch_games,
+    jobs = _cut("rl", "rl", iteration, specs, size,
                 {"learner": version, "opponent": opponent.version},
                 {"learner": f"rl-v{version}", "opponent": f"pool-v{opponent.version}"},
                 value_version)
     vspecs = value_specs(cfg.value_games, rng, cfg.game.setup.size, "sl", "rl",
                          game_seed(cfg.seed, iteration, 1, 0))
     rl = version if cfg.value_policy == "current" else best
-    jobs += _cut("value", "val", iteration, vspecs, cfg.batch_games, {"sl": 0, "rl": rl},
+    jobs += _cut("value", "val", iteration, vspecs, size, {"sl": 0, "rl": rl},
                  {"sl": "sl-v0", "rl": f"rl-v{rl}"}, value_version)
     return jobs

@@ -18,6 +18,10 @@ did write was written atomically and is whole.  The driver says so, starts
 a replacement and plays that batch once more on it; a batch that kills two
 workers is given up.
 
+With the networks on CUDA each actor asks Ray for its share of the GPUs
+(``gpus_per_worker``), and plays ``--gpu-batch-games`` games at once, one
+network call for all of them.
+
 Local by default: ``ray.init(address="local")`` starts a private instance
 with as many CPUs as workers, no dashboard, a bounded object store, on the
 loopback address, even when a cluster that ``ray start`` made runs on this
@@ -66,13 +70,14 @@ class GameWorker:
     and warmed once, when the worker starts, not per game."""
 
     def __init__(self, cfg: GameConfig, out: str, threads: int = 1,
-                 in_flight: int | None = None):
+                 in_flight: int | None = None, device: str = "auto"):
         import torch
 
         torch.set_num_threads(threads)
         self.cfg = cfg
         self.out = out
         self.in_flight = in_flight
+        self.device = device
         self._dir = tempfile.TemporaryDirectory(prefix="tengen-worker-")
         self._nets: dict[int, object] = {}
         warm_up(cfg.setup.size)
@@ -94,7 +99,7 @@ class GameWorker:
             atomic_write_bytes(path, weights)
             kind = "value" if version < 0 else "policy"
             nets = Networks(path if kind == "policy" else None, path if kind == "value" else None,
-                            bf16=None)
+                            bf16=None, device=self.device)
             self._nets[version] = nets
             if len(self._nets) > 8:      # keep the most recent versions only
                 self._nets.pop(next(iter(self._nets)))
@@ -135,11 +140,11 @@ class GameWorker:
 
 class LocalWorkers:
     """One worker in this process: all jobs of a call played together,
-    ``in_flight`` games at a time."""
+    ``in_flight`` games at a time, its networks on ``device``."""
 
     def __init__(self, cfg: GameConfig, out: str, threads: int = 1,
-                 in_flight: int | None = None):
-        self.worker = GameWorker(cfg, out, threads, in_flight)
+                 in_flight: int | None = None, device: str = "auto"):
+        self.worker = GameWorker(cfg, out, threads, in_flight, device)
         self.count = 1
 
     def weights(self, version: int, data: bytes):
@@ -234,24 +239,62 @@ def init_ray(workers: int, address: str | None, object_store_mb: int) -> bool:
     return True
 
 
+def gpus_per_worker(kind: str, workers: int, cluster_gpus: float, asked: float | None) -> float:
+    """The GPUs each Ray worker asks Ray for: ``asked`` (``--worker-gpus``),
+    else with the networks on CUDA the cluster's GPUs shared evenly among
+    the workers, at most one each (fractional: Ray packs several workers on
+    one GPU, each with its own share of the work in flight), else none.
+    RuntimeError where CUDA is asked for and Ray has no GPU to give: an
+    actor without a share sees no GPU at all (Ray hides them)."""
+    if kind != "cuda":
+        if asked:
+            raise RuntimeError(f"--worker-gpus {asked:g} asks Ray for CUDA GPUs, but the "
+                               f"networks run on {kind}: pass --device cuda")
+        return 0.0
+    if asked is None:
+        asked = min(1.0, cluster_gpus / workers)
+    if asked <= 0 or cluster_gpus < asked:
+        raise RuntimeError(f"--device cuda: the Ray cluster has {cluster_gpus:g} GPU(s) for "
+                           f"{workers} workers asking {asked:g} each (a node's GPUs count once "
+                           "it runs ray start with them; --worker-gpus sets the share), or pass "
+                           "--device cpu")
+    return asked
+
+
 class RayWorkers:
-    """``count`` ``GameWorker`` actors; ``run`` hands each free actor the
-    next job and yields records as they arrive."""
+    """``count`` ``GameWorker`` actors, with their share of the GPUs when the
+    networks run on CUDA (``gpus_per_worker``); ``run`` hands each free
+    actor the next job and yields records as they arrive."""
 
     def __init__(self, cfg: GameConfig, out: str, count: int, address: str | None = None,
-                 object_store_mb: int = 256, threads: int = 1):
+                 object_store_mb: int = 256, threads: int = 1, device: str = "cpu",
+                 gpus: float | None = None):
+        from nets.device import resolve_device
+
+        kind = resolve_device(device).type
         self.started = init_ray(count, address, object_store_mb)
         import ray
 
         self.ray = ray
         self.cfg, self.out, self.threads = cfg, out, threads
         self.count = count
-        self._actor_class = ray.remote(num_cpus=1, max_restarts=0)(GameWorker)
+        try:
+            self.gpus = gpus_per_worker(kind, count, ray.cluster_resources().get("GPU", 0.0),
+                                        gpus)
+        except RuntimeError:
+            if self.started:
+                ray.shutdown()
+            raise
+        # a worker's CUDA device is the one Ray gave it (CUDA_VISIBLE_DEVICES): "cuda"
+        self.worker_device = kind
+        self._actor_class = ray.remote(num_cpus=1, num_gpus=self.gpus,
+                                       max_restarts=0)(GameWorker)
         self.actors = [self._new_actor() for _ in range(count)]
         self.deaths = 0
 
     def _new_actor(self):
-        return self._actor_class.remote(self.cfg, self.out, self.threads)
+        return self._actor_class.remote(self.cfg, self.out, self.threads, None,
+                                        self.worker_device)
 
     def weights(self, version: int, data: bytes):
         """The object reference of a version's weights: put once, shared by all."""

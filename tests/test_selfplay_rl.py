@@ -79,3 +79,58 @@ def test_the_step_reports_the_learners_results():
     m = Reinforce(fresh_net(), RLConfig(baseline="zero", bf16=False)).step(
         [one_game_shard(winner=WHITE)])
     assert m["positions"] == 3 and m["z"] == -1.0 and m["entropy"] > 0
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_on_the_cpu_device_the_step_is_the_plain_cpu_step_to_the_bit(bf16):
+    """The learner's device path on the CPU (the device, its autocast and a
+    scaler that is off) moves the weights exactly as a plain step does."""
+    from nets.device import resolve_device
+
+    shard = one_game_shard(winner=BLACK)
+    cfg = RLConfig(lr=0.05, optimizer="adam", baseline="zero", bf16=bf16)
+    ours = fresh_net()
+    Reinforce(ours, cfg, device=resolve_device("cpu", bf16)).step([shard])
+    plain = fresh_net()
+    opt = torch.optim.Adam([p for p in plain.parameters() if p.requires_grad], lr=0.05)
+    _, move = learner_log_probs(plain, shard)
+    corpus_planes = learner_planes(shard)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        logits = plain(planes_to_tensor(corpus_planes[:, :48]))
+    logp = torch.log_softmax(logits.float(), 1).gather(1, torch.from_numpy(move)[:, None])
+    (-(torch.ones(len(move)) * logp.squeeze(1)).sum() / len(move)).backward()
+    opt.step()
+    for a, b in zip(ours.state_dict().values(), plain.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def learner_planes(shard):
+    corpus = to_corpus([shard])
+    pick = learner_moves(shard)
+    k = int(pick.sum())
+    out = np.zeros((k, VALUE_PLANES, N, N), np.uint8)
+    encode_games(N, corpus.points, corpus.colors, corpus.offsets, corpus.setup_points,
+                 corpus.setup_colors, corpus.setup_offsets, corpus.winner, corpus.first,
+                 np.arange(1, dtype=np.int64), pick, out, np.zeros(k, np.int64),
+                 np.zeros(k, np.int8), np.zeros(k, np.int32), np.zeros(k, np.int64))
+    return out
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("bf16", [None, False], ids=["the GPU's precision", "fp16, scaled"])
+def test_the_learner_on_a_cuda_gpu_moves_the_probabilities_as_on_the_cpu(bf16):
+    from nets.device import resolve_device
+
+    shard = one_game_shard(winner=BLACK)
+    before, _ = learner_log_probs(fresh_net(), shard)
+    gpu_net = fresh_net()
+    Reinforce(gpu_net, RLConfig(lr=0.05, optimizer="sgd", baseline="zero", bf16=bf16),
+              device=resolve_device("cuda", bf16)).step([shard])
+    assert next(gpu_net.parameters()).device.type == "cuda"
+    after_gpu, _ = learner_log_probs(gpu_net.cpu(), shard)
+    cpu_net = fresh_net()
+    Reinforce(cpu_net, RLConfig(lr=0.05, optimizer="sgd", baseline="zero", bf16=False)).step(
+        [shard])
+    after_cpu, _ = learner_log_probs(cpu_net, shard)
+    assert (after_gpu > before).all()
+    assert np.allclose(after_gpu - before, after_cpu - before, rtol=0.1, atol=2e-3)

@@ -191,3 +191,29 @@ def test_a_cluster_from_ray_start_with_a_token_is_joined_and_without_an_address_
         left = ray_processes(base)
         shutil.rmtree(base, ignore_errors=True)
     assert left == []
+
+
+def test_ray_workers_ask_for_their_share_of_the_gpus_only_when_the_networks_run_on_cuda():
+    from selfplay.workers import gpus_per_worker
+
+    assert gpus_per_worker("cpu", 4, 2.0, None) == 0.0
+    assert gpus_per_worker("mps", 4, 0.0, None) == 0.0
+    assert gpus_per_worker("cuda", 4, 1.0, None) == 0.25      # four workers share one GPU
+    assert gpus_per_worker("cuda", 2, 8.0, None) == 1.0       # at most one each
+    assert gpus_per_worker("cuda", 3, 2.0, 0.5) == 0.5
+    with pytest.raises(RuntimeError, match="has 0 GPU"):
+        gpus_per_worker("cuda", 2, 0.0, None)
+    with pytest.raises(RuntimeError, match="has 1 GPU"):
+        gpus_per_worker("cuda", 2, 1.0, 2.0)
+    with pytest.raises(RuntimeError, match="pass --device cuda"):
+        gpus_per_worker("cpu", 2, 1.0, 0.5)
+
+
+def test_a_gpu_worker_plays_hundreds_of_games_at_once_a_cpu_worker_tens():
+    from selfplay.config import RunConfig
+
+    cfg = RunConfig()
+    assert cfg.games_at_once(False) == cfg.batch_games == 32
+    assert cfg.games_at_once(True) == cfg.gpu_batch_games == 256
+    with pytest.raises(ValueError, match="--device must be"):
+        RunConfig(device="gpu")
