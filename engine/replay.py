@@ -20,6 +20,14 @@ REASONS = ("", "off-board", "occupied", "ko", "suicide", "superko")
 KO_CODES = {"simple": 0, "positional": 1, "situational": 2}
 
 
+@njit(cache=True, nogil=True, inline="always")
+def recorded_move(points: np.ndarray, colours: np.ndarray, k: int) -> tuple[int, int]:
+    """(point, colour) of entry ``k`` of a record's arrays, widened from
+    their int16 / int8 to the int64 that the board's functions take."""
+    # NumPy's int64 is an int to compiled code, not to the type checker
+    return np.int64(points[k]), np.int64(colours[k])  # type: ignore[return-value]
+
+
 @njit(cache=True, nogil=True)
 def place_setup(s: np.ndarray, points: np.ndarray, colours: np.ndarray, first_to_move: int
                 ) -> int:
@@ -32,8 +40,7 @@ def place_setup(s: np.ndarray, points: np.ndarray, colours: np.ndarray, first_to
     position with a bad stone is not a valid start; callers refuse it."""
     nj = np.zeros(0, dtype=np.int64)
     for k in range(points.shape[0]):
-        p = np.int64(points[k])
-        c = np.int64(colours[k])
+        p, c = recorded_move(points, colours, k)
         if not B.is_legal(s, p, c) or B.play(s, nj, p, c) != 0 or s[B.COLOR + p] != c:
             return k
     for k in range(points.shape[0]):
@@ -60,7 +67,7 @@ def start_position(n: int, spts: np.ndarray, scols: np.ndarray, so0: int, so1: i
 
 
 @njit(cache=True, nogil=True, inline="always")
-def recorded_move_ok(s: np.ndarray, p: int | np.integer, c: int | np.integer) -> bool:
+def recorded_move_ok(s: np.ndarray, p: int, c: int) -> bool:
     """Prepare ``s`` for the recorded move ``c`` at ``p`` and say whether it
     may be played (simple ko): the recorded mover moves even where the
     record left out a pass."""
@@ -81,8 +88,7 @@ def replay_corpus_game(n: int, pts: np.ndarray, cols: np.ndarray, offs: np.ndarr
     nj = np.zeros(0, dtype=np.int64)
     end = offs[g + 1] if upto < 0 else min(offs[g + 1], offs[g] + upto)
     for k in range(offs[g], end):
-        p = np.int64(pts[k])
-        c = np.int64(cols[k])
+        p, c = recorded_move(pts, cols, k)
         if not recorded_move_ok(s, p, c):
             return s, k - offs[g]
         B.play(s, nj, p, c)
@@ -150,8 +156,7 @@ def states_before(n: int, pts: np.ndarray, cols: np.ndarray, offs: np.ndarray, s
         if not ok:
             continue
         for k in range(offs[g], offs[g + 1]):
-            p = np.int64(pts[k])
-            c = np.int64(cols[k])
+            p, c = recorded_move(pts, cols, k)
             if not recorded_move_ok(s, p, c):
                 break
             if pick[k] and m < out.shape[0]:

@@ -60,6 +60,7 @@ from engine.board import (
     MOVED,
     STATE_LEN,
 )
+from engine.game import Game
 from engine.ladder import ladder_maps, new_scratch
 from engine.unowned import raw_view
 
@@ -82,8 +83,9 @@ POLICY_PLANES = 48
 VALUE_PLANES = 49
 
 
-def _offsets():
-    table, k = {}, 0
+def _offsets() -> dict[str, int]:
+    table: dict[str, int] = {}
+    k = 0
     for name, planes in FEATURES:
         table[name] = k
         k += planes
@@ -95,7 +97,7 @@ def _offsets():
 _OFFSET = _offsets()
 
 
-def offset(name):
+def offset(name: str) -> int:
     """First plane of feature ``name``."""
     try:
         return _OFFSET[name]
@@ -103,7 +105,7 @@ def offset(name):
         raise ValueError(f"unknown feature {name!r}; known: {', '.join(_OFFSET)}") from None
 
 
-def check_feature_set(version):
+def check_feature_set(version: str) -> None:
     """Refuse data or a model made with another encoder."""
     if version != FEATURE_SET_VERSION:
         raise ValueError(
@@ -129,7 +131,7 @@ _COLOUR = _OFFSET["player_colour"]
 
 
 @njit(cache=True)
-def _check(s, out):
+def _check(s: np.ndarray, out: np.ndarray) -> None:
     n = s[H_N]
     if out.shape[0] != POLICY_PLANES and out.shape[0] != VALUE_PLANES:
         raise ValueError("out must have 48 (policy) or 49 (value) planes")
@@ -140,7 +142,7 @@ def _check(s, out):
 
 
 @njit(cache=True, inline='always')
-def _move_libs(s, p, c, ne, own, cap):
+def _move_libs(s: np.ndarray, p: int, c: int, ne: int, own: int, cap: int) -> int:
     """Liberties (up to 8) of ``c``'s chain after a legal move at ``p`` with
     ``ne`` empty and ``own`` own neighbours, capturing ``cap`` stones.
 
@@ -174,7 +176,7 @@ def _move_libs(s, p, c, ne, own, cap):
 
 
 @njit(cache=True)
-def _encode(s, out, j, stk):
+def _encode(s: np.ndarray, out: np.ndarray, j: np.ndarray, stk: np.ndarray) -> None:
     # an unowned view: the queries below then skip Numba's atomic
     # reference counting of s at every call (see engine.unowned.raw_view)
     s = raw_view(s)
@@ -223,7 +225,7 @@ def _encode(s, out, j, stk):
 
 
 @njit(cache=True)
-def encode(s, out):
+def encode(s: np.ndarray, out: np.ndarray) -> None:
     """Fill ``out`` (uint8, 48 or 49 x n x n) with the planes of board state
     ``s`` (``engine.board``) for the side to move.
 
@@ -235,7 +237,7 @@ def encode(s, out):
 
 
 @njit(cache=True)
-def encode_batch(states, out):
+def encode_batch(states: np.ndarray, out: np.ndarray) -> None:
     """``encode`` for each row of ``states`` (B x STATE_LEN int64, one
     board size) into ``out`` (B x P x n x n), sharing one scratch."""
     if states.shape[1] != STATE_LEN:
@@ -248,11 +250,11 @@ def encode_batch(states, out):
         _encode(states[i], out[i], j, stk)
 
 
-def _planes(value):
+def _planes(value: bool) -> int:
     return VALUE_PLANES if value else POLICY_PLANES
 
 
-def _valid_state(s):
+def _valid_state(s: np.ndarray) -> int:
     if not isinstance(s, np.ndarray) or s.dtype != np.int64 or s.shape != (STATE_LEN,):
         raise ValueError("expected a board state (engine.board.new_state), "
                          f"got {type(s).__name__} {getattr(s, 'shape', '')}")
@@ -262,7 +264,7 @@ def _valid_state(s):
     return n
 
 
-def encode_state(s, value=False):
+def encode_state(s: np.ndarray, value: bool = False) -> np.ndarray:
     """The planes of one board state as a new uint8 array (P, n, n)."""
     n = _valid_state(s)
     if not s.flags.writeable:
@@ -272,6 +274,6 @@ def encode_state(s, value=False):
     return out
 
 
-def encode_game(game, value=False):
+def encode_game(game: Game, value: bool = False) -> np.ndarray:
     """The planes of an ``engine.game.Game``'s current position."""
     return encode_state(game.state, value)

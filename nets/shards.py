@@ -84,7 +84,7 @@ class Shard:
     def moves(self) -> int:
         return int(self.offsets[-1])
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> np.ndarray:
         games = self.__dict__.get("games", {})
         if name in games:
             return games[name]
@@ -138,7 +138,7 @@ def write_shard(path: str | os.PathLike, shard: Shard) -> int:
     return os.path.getsize(path)
 
 
-def _check(cond: bool, path, message: str) -> None:
+def _check(cond: bool, path: object, message: str) -> None:
     if not cond:
         raise ShardError(f"{path}: {message}")
 
@@ -231,7 +231,8 @@ def shard_files(paths: str | os.PathLike | Iterable, newest_first: bool = False)
     return found
 
 
-def iter_shards(paths, size: int | None = None, stats: ShardStats | None = None,
+def iter_shards(paths: str | os.PathLike | Iterable, size: int | None = None,
+                stats: ShardStats | None = None,
                 newest_first: bool = False) -> Iterator[Shard]:
     """The readable shards in ``paths``; a bad one is counted in ``stats``,
     logged and skipped."""
@@ -269,7 +270,7 @@ def to_corpus(shards: list[Shard], games: list[np.ndarray] | None = None) -> Cor
     offsets[1:] = np.cumsum(lens)
     count = len(lens)
 
-    def cat(xs, t):
+    def cat(xs: list[np.ndarray], t: type) -> np.ndarray:
         return np.concatenate(xs).astype(t) if xs else np.zeros(0, t)
 
     return Corpus(n, cat(pts, np.int16), cat(cols, np.int8), offsets,
@@ -294,7 +295,8 @@ def value_position_mask(shard: Shard) -> np.ndarray:
     return (shard.sample >= 0) & (shard.sample < np.diff(shard.offsets)) & (shard.winner != 0)
 
 
-def load_value_positions(paths, size: int, max_games: int | None = None) -> ValuePositions:
+def load_value_positions(paths: str | os.PathLike | Iterable, size: int,
+                         max_games: int | None = None) -> ValuePositions:
     """The value positions of the shards in ``paths``: games with a
     ``sample`` index, a winner and an ownership map, the newest
     ``max_games`` of them (a window over the most recent records)."""
@@ -318,5 +320,6 @@ def load_value_positions(paths, size: int, max_games: int | None = None) -> Valu
     picks.reverse()
     corpus = to_corpus(chosen, picks)
     moves = np.concatenate([s.sample[i] for s, i in zip(chosen, picks)]).astype(np.int64)
-    own = np.concatenate([s.ownership[i] for s, i in zip(chosen, picks)])
+    own = np.concatenate([s.ownership[i] for s, i in zip(chosen, picks)
+                          if s.ownership is not None])      # every chosen shard has one
     return ValuePositions(corpus, moves, own, stats)

@@ -13,24 +13,32 @@ Symmetry ``k`` (0..7) is: flip left-right first when ``k >= 4``, then turn
 ``flip`` methods) without importing torch.
 """
 
+from typing import TYPE_CHECKING, TypeVar, overload
+
 import numpy as np
+
+if TYPE_CHECKING:     # annotations only: the planes may be tensors
+    import torch
 
 NUM_SYMMETRIES = 8
 _INVERSE = (0, 3, 2, 1, 4, 5, 6, 7)   # flips are their own inverses
 
+# planes as NumPy arrays or as PyTorch tensors
+Planes = TypeVar("Planes", np.ndarray, "torch.Tensor")
 
-def _check(k):
+
+def _check(k: int) -> int:
     if not 0 <= int(k) < NUM_SYMMETRIES or int(k) != k:
         raise ValueError(f"symmetry must be an integer 0..7, got {k!r}")
     return int(k)
 
 
-def inverse(k):
+def inverse(k: int) -> int:
     """The symmetry that undoes ``k``."""
     return _INVERSE[_check(k)]
 
 
-def transform_planes(planes, k):
+def transform_planes(planes: Planes, k: int) -> Planes:
     """Planes ``(..., n, n)`` seen under symmetry ``k`` (a view or copy)."""
     k = _check(k)
     if planes.shape[-1] != planes.shape[-2]:
@@ -42,7 +50,15 @@ def transform_planes(planes, k):
     return a.rot90(k % 4, (-2, -1))
 
 
-def transform_index(idx, k, n):
+@overload
+def transform_index(idx: int, k: int, n: int) -> int: ...
+
+
+@overload
+def transform_index(idx: np.ndarray, k: int, n: int) -> np.ndarray: ...
+
+
+def transform_index(idx: int | np.ndarray, k: int, n: int) -> int | np.ndarray:
     """Policy index ``y * n + x`` (pass ``n * n`` unchanged) under symmetry
     ``k``; ``idx`` an int or an integer array (elementwise)."""
     k = _check(k)
@@ -60,12 +76,12 @@ def transform_index(idx, k, n):
     return int(out) if out.ndim == 0 else out.astype(a.dtype, copy=False)
 
 
-def index_permutation(k, n):
+def index_permutation(k: int, n: int) -> np.ndarray:
     """``perm`` with ``perm[i] = transform_index(i, k, n)`` for i in 0..n*n."""
     return transform_index(np.arange(n * n + 1), k, n)
 
 
-def transform_policy(policy, k, n):
+def transform_policy(policy: np.ndarray, k: int, n: int) -> np.ndarray:
     """A policy vector ``(..., n*n + 1)`` (pass last) under symmetry ``k``:
     the value at index i moves to ``transform_index(i, k, n)``.  Maps a
     network's output on transformed planes back with ``inverse(k)``."""

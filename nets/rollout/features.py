@@ -41,6 +41,7 @@ names this definition; a model file trained on another one is refused.
 """
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,7 +63,7 @@ ORTH = ((0, 1), (1, 0), (0, -1), (-1, 0))      # N E S W
 DIAG = ((1, 1), (1, -1), (-1, -1), (-1, 1))    # NE SE SW NW
 
 
-def _sym(k, dx, dy):
+def _sym(k: int, dx: int, dy: int) -> tuple[int, int]:
     """Symmetry ``k`` (0..7) of the square applied to an offset: ``k % 4``
     quarter turns, then a mirror if ``k >= 4``."""
     for _ in range(k % 4):
@@ -70,7 +71,7 @@ def _sym(k, dx, dy):
     return (-dx, dy) if k >= 4 else (dx, dy)
 
 
-def _perm(offsets):
+def _perm(offsets: Sequence[tuple[int, int]]) -> np.ndarray:
     """perm[k, i]: where symmetry k sends offset i (an index into offsets)."""
     return np.array([[offsets.index(_sym(k, *d)) for d in offsets] for k in range(8)],
                     dtype=np.int64)
@@ -104,7 +105,7 @@ GROUPS = (("capture", 5), ("self_atari", 5), ("save", 6), ("cap_save", 1), ("edg
 
 
 @functools.cache
-def pattern_classes():
+def pattern_classes() -> tuple[np.ndarray, int]:
     """(ids, count): ids[code] is the class (0..count-1) of raw 3x3 code
     ``code``; codes related by a symmetry share a class."""
     canon = _canonical_codes()
@@ -113,7 +114,7 @@ def pattern_classes():
 
 
 @njit(cache=True)
-def _canonical_codes():
+def _canonical_codes() -> np.ndarray:
     """The smallest code in each raw code's orbit under the 8 symmetries."""
     canon = np.empty(PATTERN_CODES, dtype=np.int64)
     for code in range(PATTERN_CODES):
@@ -145,13 +146,13 @@ class Layout:
     size: int
 
     @property
-    def none(self):
+    def none(self) -> int:
         return self.size
 
-    def sizes(self):
+    def sizes(self) -> dict[str, int]:
         return {"pattern": self.patterns} | dict(GROUPS)
 
-    def offsets(self):
+    def offsets(self) -> np.ndarray:
         """int64 array of the offsets for compiled code (see ``OFF_*``)."""
         return np.array([self.capture, self.self_atari, self.save, self.cap_save, self.edge,
                          self.dist_last, self.dist_last2, self.response, self.none],
@@ -159,9 +160,9 @@ class Layout:
 
 
 @functools.cache
-def layout():
+def layout() -> Layout:
     _, k = pattern_classes()
-    off = {}
+    off: dict[str, int] = {}
     at = k
     for name, size in GROUPS:
         off[name] = at
@@ -183,7 +184,7 @@ SLOT_DIST, SLOT_DIST2, SLOT_RESP = 4, 5, 6
 # --------------------------------------------------------------------------
 
 @njit(cache=True, inline="always")
-def size5(k):
+def size5(k: int) -> int:
     """Stone count bucket 1, 2, 3, 4-6, 7+ -> 0..4."""
     if k <= 3:
         return k - 1
@@ -191,7 +192,7 @@ def size5(k):
 
 
 @njit(cache=True, inline="always")
-def size3(k):
+def size3(k: int) -> int:
     """Stone count bucket 1, 2-3, 4+ -> 0..2."""
     if k == 1:
         return 0
@@ -199,7 +200,7 @@ def size3(k):
 
 
 @njit(cache=True)
-def edge_table(n, off):
+def edge_table(n: int, off: np.ndarray) -> np.ndarray:
     """The edge feature index of every point of an n x n board."""
     t = np.empty(MAXM, dtype=np.int64)
     fill_edge(n, off, t)
@@ -207,7 +208,7 @@ def edge_table(n, off):
 
 
 @njit(cache=True)
-def fill_edge(n, off, t):
+def fill_edge(n: int, off: np.ndarray, t: np.ndarray) -> None:
     t[:] = off[OFF_NONE]
     w = n + 2
     for y in range(n):
@@ -217,7 +218,8 @@ def fill_edge(n, off, t):
 
 
 @njit(cache=True)
-def static_features(s, q, c, off, edge):
+def static_features(s: np.ndarray, q: int, c: int, off: np.ndarray, edge: np.ndarray
+                    ) -> tuple[bool, int, int, int, int]:
     """(candidate, raw 3x3 code, tactical index, save index, edge index)
     of a move by ``c`` at ``q``; indices are ``off[OFF_NONE]`` when absent.
 
@@ -288,7 +290,7 @@ def static_features(s, q, c, off, edge):
 
 
 @njit(cache=True, inline="always")
-def _may_self_atari(s, q, c):
+def _may_self_atari(s: np.ndarray, q: int, c: int) -> bool:
     """False when a move by c at q surely keeps 2+ liberties: it has two
     empty neighbours, or joins an own chain with 3+ liberties."""
     if B.nb_count(s, q, EMPTY) >= 2:
@@ -301,12 +303,13 @@ def _may_self_atari(s, q, c):
 
 
 @njit(cache=True, inline="always")
-def _hash16(key):
+def _hash16(key: int) -> np.int64:
     return np.int64((np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - RESPONSE_BITS))
 
 
 @njit(cache=True, inline="always")
-def _distance_features(m, n, w, base, slot, rq, rf, rs, k):
+def _distance_features(m: int, n: int, w: int, base: int, slot: int, rq: np.ndarray,
+                       rf: np.ndarray, rs: np.ndarray, k: int) -> int:
     """Append the distance feature (index ``base`` + class, slot ``slot``)
     of every point near the move ``m`` to rq/rf/rs from entry k; returns
     the new count."""
@@ -324,7 +327,8 @@ def _distance_features(m, n, w, base, slot, rq, rf, rs, k):
 
 
 @njit(cache=True)
-def response_features(s, c, off, rq, rf, rs, keys):
+def response_features(s: np.ndarray, c: int, off: np.ndarray, rq: np.ndarray, rf: np.ndarray,
+                      rs: np.ndarray, keys: np.ndarray) -> int:
     """The response features of the position for the mover ``c``: writes
     (point, feature index, slot) triples into rq/rf/rs and returns how many.
     Points may be occupied or illegal; callers keep only candidates.
@@ -376,7 +380,9 @@ RESPONSE_MAX = 2 * len(_NEAR) + DIAMOND
 
 
 @njit(cache=True)
-def position_features(s, c, off, edge, pat_id, cand, feats, index):
+def position_features(s: np.ndarray, c: int, off: np.ndarray, edge: np.ndarray,
+                      pat_id: np.ndarray, cand: np.ndarray, feats: np.ndarray,
+                      index: np.ndarray) -> int:
     """All candidates of ``c`` (into ``cand``) and their features (``feats``
     rows, ``SLOTS`` indices each, ``off[OFF_NONE]`` where empty); leaves
     ``index[q]`` = the candidate number of point q, which the caller resets
@@ -413,7 +419,8 @@ def position_features(s, c, off, edge, pat_id, cand, feats, index):
 
 
 @njit(cache=True)
-def position_logits(s, c, off, edge, pat_id, weights, out):
+def position_logits(s: np.ndarray, c: int, off: np.ndarray, edge: np.ndarray,
+                    pat_id: np.ndarray, weights: np.ndarray, out: np.ndarray) -> int:
     """Logits of ``c``'s moves by policy index (y * n + x) into ``out``;
     -inf where the rollout would never play.  Returns the candidate count."""
     n = s[H_N]

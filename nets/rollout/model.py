@@ -6,6 +6,7 @@ or with the wrong number of weights is refused with ``RolloutFileError``."""
 
 import io
 import json
+import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ class RolloutModel:
     weights: np.ndarray                       # float32, layout().size
     provenance: dict = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         lay = layout()
         w = np.asarray(self.weights)
         if w.ndim != 1 or w.shape[0] != lay.size:
@@ -42,17 +43,17 @@ class RolloutModel:
         self.weights = w.astype(np.float32)
 
     @classmethod
-    def zeros(cls):
+    def zeros(cls) -> "RolloutModel":
         """A uniform policy (every candidate equally likely)."""
         return cls(np.zeros(layout().size, np.float32))
 
-    def tables(self):
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(off, pattern ids, weights with a trailing 0 for "none") for the
         full-computation functions."""
         ids, _ = pattern_classes()
         return layout().offsets(), ids, np.append(self.weights.astype(np.float64), 0.0)
 
-    def exp_tables(self):
+    def exp_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(off, exp pattern weight by raw 3x3 code, exp of the weights with
         a trailing 1) for the rollouts: a move's weight is a product."""
         off, ids, w = self.tables()
@@ -60,7 +61,7 @@ class RolloutModel:
         ew = np.exp(w)
         return off, ew[ids], ew
 
-    def logits(self, state, color=None):
+    def logits(self, state: np.ndarray, color: int | None = None) -> np.ndarray:
         """Logits of the moves of ``color`` (default: the player to move)
         by policy index, -inf where the rollout never plays."""
         state = np.ascontiguousarray(state, dtype=np.int64)
@@ -72,7 +73,7 @@ class RolloutModel:
         return out
 
 
-def save_rollout(model, path):
+def save_rollout(model: RolloutModel, path: str | os.PathLike[str]) -> None:
     """Write ``model`` to ``path`` (.npz) atomically."""
     path = Path(path)
     lay = layout()
@@ -85,7 +86,7 @@ def save_rollout(model, path):
     atomic_write_bytes(path, buf.getvalue())
 
 
-def load_model(path=None):
+def load_model(path: str | os.PathLike[str] | None = None) -> RolloutModel:
     """The RolloutModel in ``path`` (default ``tengen/models/rollout.npz``)."""
     path = Path(path) if path is not None else MODELS_DIR / ROLLOUT_FILE
     if not path.is_file():

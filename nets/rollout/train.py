@@ -31,8 +31,9 @@ from numba import njit
 
 from engine import board as B
 from engine.board import MAXM
-from engine.corpus import load_corpus
-from engine.replay import recorded_move_ok, start_position
+from engine.corpus import Corpus, load_corpus
+from engine.replay import recorded_move, recorded_move_ok, start_position
+from engine.sgf.archive import Paths
 from engine.sizes import check_size
 from tengen.base.config import add_options, from_args, option, parse_config
 from tengen.base.control import Progress
@@ -47,8 +48,10 @@ _POSITIONS, _HITS, _LOSS, _SCORED, _CANDIDATES = 0, 1, 2, 3, 4
 
 
 @njit(cache=True, nogil=True)
-def _replay(n, pts, cols, offs, spts, scols, soffs, first, games, off, pat_id, weights, accum,
-            lr, train, max_positions, stats):
+def _replay(n: int, pts: np.ndarray, cols: np.ndarray, offs: np.ndarray, spts: np.ndarray,
+            scols: np.ndarray, soffs: np.ndarray, first: np.ndarray, games: np.ndarray,
+            off: np.ndarray, pat_id: np.ndarray, weights: np.ndarray, accum: np.ndarray,
+            lr: float, train: bool, max_positions: int, stats: np.ndarray) -> None:
     """Replay ``games``, scoring (and if ``train``, fitting) every position
     until ``stats[_POSITIONS]`` reaches ``max_positions`` (0: no limit).
 
@@ -73,8 +76,7 @@ def _replay(n, pts, cols, offs, spts, scols, soffs, first, games, off, pat_id, w
         for k in range(offs[g], offs[g + 1]):
             if max_positions > 0 and stats[_POSITIONS] >= max_positions:
                 return
-            p = np.int64(pts[k])
-            c = np.int64(cols[k])
+            p, c = recorded_move(pts, cols, k)
             if not recorded_move_ok(s, p, c):
                 break
             m = position_features(s, c, off, edge, pat_id, cand, feats, index)
@@ -123,7 +125,8 @@ def _replay(n, pts, cols, offs, spts, scols, soffs, first, games, off, pat_id, w
             B.play(s, nj, p, c)
 
 
-def replay(corpus, games, model_tables, accum=None, lr=0.0, max_positions=0):
+def replay(corpus: Corpus, games: np.ndarray, model_tables: tuple[np.ndarray, np.ndarray, np.ndarray],
+           accum: np.ndarray | None = None, lr: float = 0.0, max_positions: int = 0) -> np.ndarray:
     """Score (and with ``accum``, train on) ``games`` of ``corpus``; returns
     the stats vector (see ``_replay``)."""
     off, ids, weights = model_tables
@@ -132,11 +135,11 @@ def replay(corpus, games, model_tables, accum=None, lr=0.0, max_positions=0):
     _replay(corpus.size, corpus.points, corpus.colors, corpus.offsets, corpus.setup_points,
             corpus.setup_colors, corpus.setup_offsets, corpus.first,
             np.asarray(games, np.int64), off, ids, weights,
-            accum if train else np.zeros(1), lr, train, max_positions, stats)
+            np.zeros(1) if accum is None else accum, lr, train, max_positions, stats)
     return stats
 
 
-def summarise(stats):
+def summarise(stats: np.ndarray) -> dict[str, float | None]:
     pos = stats[_POSITIONS]
     return {"positions": int(pos),
             "top1": stats[_HITS] / pos if pos else None,
@@ -144,7 +147,8 @@ def summarise(stats):
             "candidates": stats[_CANDIDATES] / pos if pos else None}
 
 
-def rollout_accuracy(model, paths, max_positions=None, size=None):
+def rollout_accuracy(model: RolloutModel, paths: Paths, max_positions: int | None = None,
+                     size: int | None = None) -> dict[str, float | None]:
     """Top-1 move prediction of the rollout policy on the games in
     ``paths``: every position of the games in order (as ``tengen eval``
     scores the networks), up to ``max_positions``."""
@@ -187,13 +191,15 @@ class RolloutTrainConfig:
         self.data, self.val = resolve_games(self.data, self.val)
 
 
-def train(cfg, command="", progress=True):
+def train(cfg: RolloutTrainConfig, command: str = "", progress: bool = True) -> dict[str, float | None]:
     """Train from zero; writes ``rollout.npz`` and ``metrics.csv`` under
     ``cfg.out`` and returns the final validation metrics.  ``progress``:
     a progress bar while reading the games."""
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    def log(text):
+    assert cfg.data is not None and cfg.val is not None     # resolved by __post_init__
+
+    def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
     start, cpu0 = time.time(), time.process_time()
@@ -211,7 +217,7 @@ def train(cfg, command="", progress=True):
     train_stats = np.zeros(5)
     metrics_path = out / "metrics.csv"
 
-    def validate():
+    def validate() -> dict[str, float | None]:
         if val is None:
             return {}
         r = summarise(replay(val, np.arange(val.games), (off, ids, weights),
@@ -223,9 +229,9 @@ def train(cfg, command="", progress=True):
         log(f"[val] positions {seen:,}  top1 {r['top1']:.4f}  loss {r['loss']:.4f}")
         return r
 
-    def out_of_time():
-        return ((cfg.max_minutes and time.time() - start >= 60 * cfg.max_minutes) or
-                (cfg.max_cpu_minutes and time.process_time() - cpu0 >= 60 * cfg.max_cpu_minutes))
+    def out_of_time() -> bool:
+        return bool((cfg.max_minutes and time.time() - start >= 60 * cfg.max_minutes) or
+                    (cfg.max_cpu_minutes and time.process_time() - cpu0 >= 60 * cfg.max_cpu_minutes))
 
     with open(metrics_path, "w", newline="") as f:
         csv.writer(f).writerow(["positions", "seconds", "cpu_seconds", "split", "metrics"])

@@ -50,7 +50,8 @@ from .features import (
 
 
 @njit(cache=True)
-def static_weight(s, q, c, off, edge, ew_pat, ewv):
+def static_weight(s: np.ndarray, q: int, c: int, off: np.ndarray, edge: np.ndarray,
+                  ew_pat: np.ndarray, ewv: np.ndarray) -> float:
     """exp(static logit) of a move by c at q, 0 if not a candidate."""
     ok, code, tactic, save, e = static_features(s, q, c, off, edge)
     if not ok:
@@ -59,7 +60,9 @@ def static_weight(s, q, c, off, edge, ew_pat, ewv):
 
 
 @njit(cache=True, inline="always")
-def _weight_of(s, q, c, code, own_atari, captured, strong, empties, off, edge, ew_pat, ewv):
+def _weight_of(s: np.ndarray, q: int, c: int, code: int, own_atari: int, captured: int,
+               strong: bool, empties: int, off: np.ndarray, edge: np.ndarray, ew_pat: np.ndarray,
+               ewv: np.ndarray) -> float:
     """The tactical part of ``static_features`` for one colour, given what
     ``static_pair`` read around q, as a weight (``static_weight``'s
     product, factor for factor)."""
@@ -82,7 +85,8 @@ def _weight_of(s, q, c, code, own_atari, captured, strong, empties, off, edge, e
 
 
 @njit(cache=True)
-def static_pair(s, q, off, edge, ew_pat, ewv):
+def static_pair(s: np.ndarray, q: int, off: np.ndarray, edge: np.ndarray, ew_pat: np.ndarray,
+                ewv: np.ndarray) -> tuple[float, float]:
     """(Black's, White's) ``static_weight`` at q from one read of the
     neighbourhood: the rollout keeps both colours' weights, and the two
     share every load (the codes differ only by swapping own and opponent)."""
@@ -191,7 +195,7 @@ def static_pair(s, q, off, edge, ew_pat, ewv):
 
 
 @njit(cache=True)
-def row_sum(ew, ci, r, w, n):
+def row_sum(ew: np.ndarray, ci: int, r: int, w: int, n: int) -> float:
     t = 0.0
     base = ci * MAXM + r * w + 1
     for x in range(n):
@@ -200,7 +204,8 @@ def row_sum(ew, ci, r, w, n):
 
 
 @njit(cache=True)
-def init_weights(s, off, edge, ew_pat, ewv, ew, rows):
+def init_weights(s: np.ndarray, off: np.ndarray, edge: np.ndarray, ew_pat: np.ndarray,
+                 ewv: np.ndarray, ew: np.ndarray, rows: np.ndarray) -> None:
     """Static weights of every point for both colours, and their row sums."""
     n = s[H_N]
     w = s[H_W]
@@ -216,7 +221,7 @@ def init_weights(s, off, edge, ew_pat, ewv, ew, rows):
 
 
 @njit(cache=True, inline="always")
-def _mark(dm, dl, stamp, q):
+def _mark(dm: np.ndarray, dl: np.ndarray, stamp: int, q: int) -> None:
     """Add q to the dirty list dl (dl[0] = length) unless already there."""
     if dm[q] != stamp:
         dm[q] = stamp
@@ -226,7 +231,7 @@ def _mark(dm, dl, stamp, q):
 
 
 @njit(cache=True)
-def _mark_liberties(s, dm, dl, stamp, p):
+def _mark_liberties(s: np.ndarray, dm: np.ndarray, dl: np.ndarray, stamp: int, p: int) -> None:
     """Mark the liberties of the chain through stone p."""
     w = s[H_W]
     r = p
@@ -240,7 +245,7 @@ def _mark_liberties(s, dm, dl, stamp, p):
 
 
 @njit(cache=True)
-def _mark_around(s, dm, dl, stamp, p):
+def _mark_around(s: np.ndarray, dm: np.ndarray, dl: np.ndarray, stamp: int, p: int) -> None:
     """Mark p and its 8 neighbours (their 3x3 patterns contain p)."""
     w = s[H_W]
     for r in (p - w - 1, p - w, p - w + 1, p - 1, p, p + 1, p + w - 1, p + w, p + w + 1):
@@ -249,7 +254,9 @@ def _mark_around(s, dm, dl, stamp, p):
 
 
 @njit(cache=True)
-def play_tracked(s, p, c, off, edge, ew_pat, ewv, ew, rows, dm, dl, stamp, buf):
+def play_tracked(s: np.ndarray, p: int, c: int, off: np.ndarray, edge: np.ndarray,
+                 ew_pat: np.ndarray, ewv: np.ndarray, ew: np.ndarray, rows: np.ndarray,
+                 dm: np.ndarray, dl: np.ndarray, stamp: int, buf: np.ndarray) -> None:
     """Play a legal move (or PASS) and bring the static weights up to date.
 
     Which points can change (see ``static_features`` for what a point's
@@ -342,7 +349,8 @@ def play_tracked(s, p, c, off, edge, ew_pat, ewv, ew, rows, dm, dl, stamp, buf):
 
 
 @njit(cache=True)
-def check_weights(s, off, edge, ew_pat, ewv, ew, rows):
+def check_weights(s: np.ndarray, off: np.ndarray, edge: np.ndarray, ew_pat: np.ndarray,
+                  ewv: np.ndarray, ew: np.ndarray, rows: np.ndarray) -> int:
     """Entries of ``ew``/``rows`` that differ from a fresh computation with
     the single-colour reference ``static_features``: the tests' check that
     the incremental update and ``static_pair`` are both exact."""
