@@ -15,7 +15,8 @@ Layout (Leela Zero's FastBoard, KataGo's board.h):
   (the padded 25x25 grid) so section offsets are compile-time constants;
 * chains are circular linked lists (``NEXT``) with a head (``HEAD``); the
   head carries the liberty count (``LIBS``) and stone count (``SIZE``), all
-  kept incrementally;
+  kept incrementally; ``HEAD`` is 0 at every empty point and on the wall
+  (no head is 0, a wall point), so one load tells "a stone of chain h";
 * ``NBR`` packs, for every point, how many neighbours are empty, black and
   white (4 bits each), which makes eye and legality tests a few loads;
 * the empty points are kept as a list with positions (``EMPTY_LIST`` /
@@ -30,9 +31,11 @@ boards.  ``play`` with an empty journal runs a separately compiled variant
 in which the journalling is gone (``_play`` with ``j`` None), which is what
 playouts use.
 
-Speed: hot entry points rebind their arrays to views Numba does not
-reference-count (``engine.unowned``).  What a move would do without playing
-it (captures, liberties, size, hash after it) is ``engine.lookahead``.
+Speed: hot entry points (``play``, ``is_legal``) pass the functions below a
+raw pointer to the state (``engine.unowned.pointer``): no reference
+counting, and a bare load or store per access.  What a move would do
+without playing it (captures, liberties, size, hash after it) is
+``engine.lookahead``.
 
 Rules handled here: occupied points, simple ko, suicide (illegal, or
 multi-stone suicide allowed when ``H_SUICIDE`` is set), captures, passes.
@@ -46,7 +49,7 @@ from numba import njit
 
 from .moves import NO_MOVE, PASS
 from .sizes import MAX_SIZE, MIN_SIZE
-from .unowned import unowned
+from .unowned import pointer
 
 EMPTY, BLACK, WHITE, WALL = 0, 1, 2, 3
 MAXW = MAX_SIZE + 2
@@ -210,8 +213,10 @@ def new_stamp(s):
 def _head_of(s, q, c):
     """The head of the chain at ``q`` if it has colour ``c`` (``c`` = 0:
     either colour), else -1."""
-    cq = s[COLOR + q]
-    if (cq == c) if c != 0 else (cq == BLACK or cq == WHITE):
+    if c == 0:
+        h = s[HEAD + q]   # 0 for an empty point or the wall
+        return h if h != 0 else -1
+    if s[COLOR + q] == c:
         return s[HEAD + q]
     return -1
 
@@ -249,7 +254,12 @@ def neighbour_heads(s, p, c):
 @njit(cache=True)
 def is_legal(s, p, c):
     """Legal under simple ko and the board's suicide rule (not superko)."""
-    s = unowned(s)
+    return _legal(pointer(s), p, c)
+
+
+@njit(cache=True, inline='always')
+def _legal(s, p, c):
+    """``is_legal``, inlined where it is asked once per candidate point."""
     if p == PASS:
         return True
     if p < 0 or p >= MAXM or s[COLOR + p] != EMPTY:
@@ -286,6 +296,13 @@ def is_eye(s, p, c):
         return False
     if nb_count(s, p, EMPTY) != 0 or nb_count(s, p, 3 - c) != 0:
         return False
+    return _eye_diagonals(s, p, c)
+
+
+@njit(cache=True, inline='always')
+def _eye_diagonals(s, p, c):
+    """The diagonal test of ``is_eye`` for a point whose neighbours are all
+    ``c`` or wall."""
     w = s[H_W]
     o = 3 - c
     bad = 0
@@ -412,12 +429,11 @@ def _merge(s, j, big, small):
     while True:
         for q in (r - 1, r + 1, r - w, r + w):
             if s[COLOR + q] == EMPTY:
-                shared = False
-                for t in (q - 1, q + 1, q - w, q + w):
-                    if s[HEAD + t] == big and s[COLOR + t] != EMPTY:
-                        shared = True
-                        break
-                if not shared:
+                # a new liberty unless it touches big (or a stone of small
+                # already relabelled); empty points and walls have HEAD 0,
+                # so the heads alone tell
+                if ((s[HEAD + q - 1] != big) & (s[HEAD + q + 1] != big)
+                        & (s[HEAD + q - w] != big) & (s[HEAD + q + w] != big)):
                     _w(s, j, LIBS + big, s[LIBS + big] + 1)
         _w(s, j, HEAD + r, big)
         r = s[NEXT + r]
@@ -434,10 +450,9 @@ def play(s, j, p, c):
     PASS.  Returns the number of opponent stones captured.  ``j`` is a
     journal (``new_journal``) to record the writes in for ``undo_to``, or an
     empty array for none."""
-    s = unowned(s)
     if j.shape[0] == 0:
-        return _play(s, None, p, c)
-    return _play(s, unowned(j), p, c)
+        return _play(pointer(s), None, p, c)
+    return _play(pointer(s), pointer(j), p, c)
 
 
 @njit(cache=True)
@@ -456,38 +471,39 @@ def _play(s, j, p, c):
         _w(s, j, H_PASSES, 0)
     w = s[H_W]
     o = 3 - c
-    # every on-board neighbour is an opponent: a capture of one stone here
-    # leaves a lone stone in atari, i.e. a ko
-    eyeplay = nb_count(s, p, c) == 0 and nb_count(s, p, EMPTY) == 0
+    nb = s[NBR + p]
     _w(s, j, COLOR + p, c)
     _w(s, j, HEAD + p, p)
     _w(s, j, NEXT + p, p)
     _w(s, j, SIZE + p, 1)
-    _w(s, j, LIBS + p, nb_count(s, p, EMPTY))
+    _w(s, j, LIBS + p, nb & 15)
     _w(s, j, MOVED + p, s[H_MOVENUM] - 1)
     _w(s, j, H_HASH, s[H_HASH] ^ ZOBRIST[c, p])
     _empty_remove(s, j, p)
     _nb_add(s, j, p, c, 1)
-    # p was a liberty of each distinct neighbouring chain
-    for hq in neighbour_heads(s, p, 0):
-        if hq >= 0:
-            _w(s, j, LIBS + hq, s[LIBS + hq] - 1)
     captured = 0
     cap_point = -1
-    for q in (p - 1, p + 1, p - w, p + w):
-        cq = s[COLOR + q]
-        if cq == o:
-            if s[LIBS + s[HEAD + q]] == 0:
-                captured += _remove_chain(s, j, s[HEAD + q])
-                cap_point = q
-        elif cq == c:
-            hp = s[HEAD + p]
-            hq = s[HEAD + q]
-            if hp != hq:
-                if s[SIZE + hp] >= s[SIZE + hq]:
-                    _merge(s, j, hp, hq)
-                else:
-                    _merge(s, j, hq, hp)
+    if nb >> 4 != 0:
+        # stones next to p: p was a liberty of each distinct neighbouring
+        # chain, which may now be captured or joined (a move in the open
+        # skips all this)
+        for hq in neighbour_heads(s, p, 0):
+            if hq >= 0:
+                _w(s, j, LIBS + hq, s[LIBS + hq] - 1)
+        for q in (p - 1, p + 1, p - w, p + w):
+            cq = s[COLOR + q]
+            if cq == o:
+                if s[LIBS + s[HEAD + q]] == 0:
+                    captured += _remove_chain(s, j, s[HEAD + q])
+                    cap_point = q
+            elif cq == c:
+                hp = s[HEAD + p]
+                hq = s[HEAD + q]
+                if hp != hq:
+                    if s[SIZE + hp] >= s[SIZE + hq]:
+                        _merge(s, j, hp, hq)
+                    else:
+                        _merge(s, j, hq, hp)
     if captured:
         _w(s, j, H_CAP + c - 1, s[H_CAP + c - 1] + captured)
     hp = s[HEAD + p]
@@ -496,7 +512,9 @@ def _play(s, j, p, c):
         lost = _remove_chain(s, j, hp)
         _w(s, j, H_CAP + o - 1, s[H_CAP + o - 1] + lost)
     ko = -1
-    if captured == 1 and eyeplay:
+    if captured == 1 and nb & ((15 << (4 * c)) | 15) == 0:
+        # p had neither an empty nor an own neighbour: the capture of one
+        # stone leaves a lone stone in atari, i.e. a ko
         ko = cap_point
     if s[H_KO] != ko:
         _w(s, j, H_KO, ko)

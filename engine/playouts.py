@@ -22,21 +22,24 @@ from .board import (
     MAXM,
     NBR,
     PASS,
+    _eye_diagonals,
+    _legal,
     _play,
-    is_eye,
-    is_legal,
 )
 from .rng import new_rng, rand_below
 from .scoring import area_score
-from .unowned import unowned
+from .unowned import pointer
 
 
 @njit(cache=True, inline='always')
 def _playout_candidate(s, p, c):
     """``p`` (empty) is legal for ``c`` and not one of its true eyes."""
-    if s[NBR + p] & 15 != 0:
+    nb = s[NBR + p]
+    if nb & 15 != 0:
         return True  # an empty neighbour: legal (even the ko point has none), no eye
-    return not is_eye(s, p, c) and is_legal(s, p, c)
+    if (nb >> (4 * (3 - c))) & 15 == 0 and _eye_diagonals(s, p, c):
+        return False  # is_eye: no empty and no opponent neighbour, then the diagonals
+    return _legal(s, p, c)
 
 
 @njit(cache=True, inline='always')
@@ -83,7 +86,7 @@ def random_move(s, c, rng):
     but ``rng`` changes, so it may be used between ``journal_mark`` and
     ``undo_to``.
     """
-    return _draw_move(unowned(s), c, unowned(rng), True)
+    return _draw_move(pointer(s), c, pointer(rng), True)
 
 
 @njit(cache=True)
@@ -93,8 +96,8 @@ def random_playout(s, rng, max_moves):
 
     Simple ko only (no superko, which needs the history): a long cycle is
     cut off by ``max_moves``."""
-    s = unowned(s)
-    rng = unowned(rng)
+    s = pointer(s)
+    rng = pointer(rng)
     moves = 0
     while moves < max_moves and s[H_PASSES] < 2:
         c = s[H_TOMOVE]
@@ -114,9 +117,15 @@ def copy_position(dst, src):
     fraction of the cost on small boards: 10 x 121 entries instead of 7306
     on 9x9, which made the full copy a tenth of a playout's time."""
     m = src[H_W] * src[H_W]
-    dst[:HDR] = src[:HDR]
+    d = pointer(dst)
+    s = pointer(src)
+    for i in range(HDR):
+        d[i] = s[i]
+    # plain loops over raw pointers: LLVM turns them into vector copies,
+    # where slice assignment ran Numba's generic element-by-element copy
     for base in range(HDR, MARK, MAXM):
-        dst[base:base + m] = src[base:base + m]
+        for i in range(base, base + m):
+            d[i] = s[i]
 
 
 @njit(cache=True)

@@ -1,4 +1,5 @@
-"""Views of numpy vectors that Numba does not reference-count.
+"""Views of numpy vectors that Numba does not reference-count, and raw
+pointers to them.
 
 Why (``tengen bench board``): Numba reference-counts every array passed to a
 compiled function with atomic instructions, and LLVM often fails to prune
@@ -54,4 +55,40 @@ def _unowned_compiled(a):
         def view(a):
             return carray(_address_as_pointer(a.ctypes.data), a.shape[0], a.dtype)
         return view
+    return lambda a: a
+
+
+@intrinsic
+def _data_pointer(typingctx, a):
+    """Compiled-code pointer to the first element of a contiguous vector."""
+    def codegen(context, builder, signature, args):
+        return context.make_array(signature.args[0])(context, builder, args[0]).data
+    return types.CPointer(a.dtype)(a), codegen
+
+
+def pointer(a):
+    """In compiled code, a raw pointer to the first element of the
+    contiguous vector ``a`` (a state, a journal, a random generator's
+    state); the identity in Python and for a pointer or any other array.
+
+    Why: indexing a pointer (``p[i]``, ``p[i] = v``) compiles to a bare load
+    or store, where indexing an array first maps a negative index to the
+    end (a compare and a conditional move per access, which LLVM cannot
+    drop: it does not know the index is never negative) and every call that
+    passes the array also passes its seven fields and reference-counts it.
+    On the board, whose indices are a section plus a point and never
+    negative, that took about a seventh of a random playout.  A pointer
+    has no length, no slicing and no bounds, and is valid only while ``a``
+    is alive: hot functions take it once at their entry point
+    (``engine.board.play``, ``engine.playouts.random_playout``).
+    """
+    return a
+
+
+@overload(pointer)
+def _pointer_compiled(a):
+    if isinstance(a, types.CPointer):
+        return lambda a: a
+    if isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C":
+        return lambda a: _data_pointer(a)
     return lambda a: a
