@@ -109,8 +109,9 @@ class Search:
         self.tree = T.new_tree(cfg.max_nodes, edges)
         self._spare = T.new_tree(cfg.max_nodes, edges)
         self.rng = np.random.default_rng(cfg.seed)
-        self.root_key = None      # (size, komi, rules, setup, moves) of the root position
-        self.root_state = None
+        # (size, komi, rules, setup, first to move), moves: the root position's
+        self.root_key: tuple[tuple, list[tuple[int, int]]] | None = None
+        self.root_state = np.zeros(0, np.int64)     # its board (empty until set_position)
         self.komi = 0.0
         self.size = 0
         self._history = np.zeros(0, np.int64)
@@ -122,7 +123,7 @@ class Search:
         self._alloc(self.batch_size, 19)
 
     # ---- buffers ------------------------------------------------------
-    def _alloc(self, batch, n):
+    def _alloc(self, batch: int, n: int) -> None:
         self._buf_n = n
         self._states = np.zeros((batch, B.STATE_LEN), np.int64)
         self._paths = np.zeros((batch, T.MAX_DEPTH), np.int64)
@@ -134,7 +135,7 @@ class Search:
 
     # ---- position -----------------------------------------------------
     @staticmethod
-    def _key(game):
+    def _key(game: Game) -> tuple:
         return (game.size, game.komi, game.rules, tuple(sorted(game.setup.items())),
                 game.first_to_move)
 
@@ -198,7 +199,7 @@ class Search:
             self._alloc(self.batch_size, game.size)
         return reused
 
-    def _child(self, node, point, n):
+    def _child(self, node: int, point: int, n: int) -> int:
         """The child of ``node`` reached by ``point`` (expanded), else -1."""
         tr = self.tree
         move = point_to_index(point, n)
@@ -286,14 +287,16 @@ class Search:
         return Leaves(batch, idx, last, kinds[idx] == T.NEEDS_EVAL, tr.e_V[last],
                       self._states[idx])
 
-    def backup(self, leaves: "Leaves", priors: np.ndarray, values: np.ndarray,
-               vnet: np.ndarray) -> int:
-        """Attach and back up the evaluated ``leaves``; the visits completed."""
+    def backup(self, leaves: "Leaves", priors: np.ndarray | None, values: np.ndarray | None,
+               vnet: np.ndarray | None) -> int:
+        """Attach and back up the evaluated ``leaves`` (their evaluations
+        None when there are none); the visits completed."""
         bs = leaves.batch
         tr = self.tree
         all_priors = np.zeros((bs, self.size * self.size + 1), np.float32)
         all_values = np.zeros(bs, np.float64)
         if len(leaves.index):
+            assert priors is not None and values is not None and vnet is not None
             all_priors[leaves.index] = priors
             all_values[leaves.index] = values
             keep = (leaves.stored == 0.0) & ~np.isnan(vnet)
@@ -413,8 +416,8 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
     encode_batch(states, planes)
     priors = np.zeros((b, n * n + 1), np.float32)
     nets = search.nets
-    one_pass = isinstance(nets, OnePassEvaluator)
-    if need_policy.any() and not one_pass:
+    one_pass = nets if isinstance(nets, OnePassEvaluator) else None
+    if need_policy.any() and one_pass is None:
         priors[need_policy] = nets.policy(planes[need_policy, :POLICY_PLANES])
     sign = np.where(states[:, B.H_TOMOVE] == B.BLACK, 1.0, -1.0)
     cfg = search.cfg
@@ -424,15 +427,16 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
         lam = 1.0
     values = np.zeros(b, np.float64)
     vnet = np.full(b, np.nan)
-    if one_pass:
+    if one_pass is not None:
         # one call for the leaves that need priors, a value, or both
         todo = np.zeros(b, bool) if lam == 0 else (
             np.ones(b, bool) if stored is None else stored == 0.0)
         if not todo.all() and lam > 0:
+            assert stored is not None       # else every leaf is to do
             vnet[~todo] = stored[~todo] - T.VALUE_OFFSET
         rows = need_policy | todo
         if rows.any():
-            p, v = nets.policy_and_value(planes if rows.all() else planes[rows])
+            p, v = one_pass.policy_and_value(planes if rows.all() else planes[rows])
             priors[need_policy] = p[need_policy[rows]]
             vnet[todo] = sign[todo] * v[todo[rows]]
         if lam > 0:
@@ -440,6 +444,7 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
     elif lam > 0 and nets.has_value:
         todo = np.ones(b, bool) if stored is None else stored == 0.0
         if not todo.all():
+            assert stored is not None       # else every leaf is to do
             vnet[~todo] = stored[~todo] - T.VALUE_OFFSET
         if todo.all():
             vnet[:] = sign * nets.value(planes)
@@ -447,6 +452,7 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
             vnet[todo] = sign[todo] * nets.value(planes[todo])
         values += lam * vnet
     if lam < 1:
+        assert search.rollout is not None   # lam < 1 only with rollouts
         z = search.rollout(states, search.komi, int(search.rng.integers(1 << 62)))
         values += (1 - lam) * z
     return priors, values, vnet

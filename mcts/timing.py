@@ -63,10 +63,11 @@ def plan_move(clock: Clock, game: Game, color: int, hard_move_factor: float = 2.
     period, Japanese byo-yomi), the usual budget shrinks instead, so that
     clear moves still save time for unclear ones."""
     base = clock.move_budget(game, color)
-    if base is None:
+    longest = max_move_time(clock, color)
+    if base is None or longest is None:     # both None together: no time limit
         return None
     factor = max(1.0, hard_move_factor)
-    hard = max(0.0, min(base * factor, max_move_time(clock, color)))
+    hard = max(0.0, min(base * factor, longest))
     return TimePlan(soft=min(base, hard / factor), hard=hard)
 
 
