@@ -38,6 +38,7 @@ never unpickles, and a file that does not match the config is an error.
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -92,15 +93,15 @@ class NetConfig:
                 "a residual tower needs at least one block")
 
 
-def policy_config(**kw) -> "NetConfig":
+def policy_config(**kw: Any) -> "NetConfig":
     return NetConfig(kind="policy", planes=POLICY_PLANES, **kw)
 
 
-def value_config(**kw) -> "NetConfig":
+def value_config(**kw: Any) -> "NetConfig":
     return NetConfig(kind="value", planes=VALUE_PLANES, **kw)
 
 
-def dual_config(**kw) -> "NetConfig":
+def dual_config(**kw: Any) -> "NetConfig":
     return NetConfig(kind="dual", planes=VALUE_PLANES, **kw)
 
 
@@ -113,7 +114,7 @@ def planes_to_tensor(planes: np.ndarray, channels_last: bool = True) -> torch.Te
     return x.to(dtype=torch.float32, memory_format=fmt)
 
 
-def _edge_index(n, device=None):
+def _edge_index(n: int, device: torch.device | None = None) -> torch.Tensor:
     """For each point of an n x n board, the index of its bias entry:
     (a, b) = sorted distances to the nearest vertical and horizontal edge."""
     d = torch.arange(n, device=device)
@@ -124,7 +125,7 @@ def _edge_index(n, device=None):
     return (lo * MAX_EDGE_DISTANCE + hi).reshape(-1)
 
 
-def _conv(cin, cout, k, bias):
+def _conv(cin: int, cout: int, k: int, bias: bool) -> nn.Conv2d:
     conv = nn.Conv2d(cin, cout, k, padding=k // 2, bias=bias)
     # He initialisation keeps a deep ReLU stack without batch norm from
     # shrinking its signal to nothing (PyTorch's default leaves the output
@@ -140,7 +141,7 @@ class Trunk(nn.Module):
     convolutions, all with ReLU; the last layer of each network is its
     head."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
         k = cfg.width
         convs = [_conv(cfg.planes, k, 5, not cfg.batchnorm)]
@@ -148,7 +149,7 @@ class Trunk(nn.Module):
         self.convs = nn.ModuleList(convs)
         self.norms = nn.ModuleList(nn.BatchNorm2d(k) for _ in convs) if cfg.batchnorm else None
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         for i, conv in enumerate(self.convs):
             x = conv(x)
             if self.norms is not None:
@@ -166,7 +167,7 @@ class ResidualTrunk(nn.Module):
     a per-channel bias computed from the board mean and maximum of c1's
     output (KataGo's global pooling)."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
         k = cfg.width
         convs = [_conv(cfg.planes, k, 5, not cfg.batchnorm)]
@@ -176,21 +177,23 @@ class ResidualTrunk(nn.Module):
             for c2 in convs[2::2]:
                 nn.init.zeros_(c2.weight)    # each block starts as the identity
         self.convs = nn.ModuleList(convs)
-        self.norms = nn.ModuleList(nn.BatchNorm2d(k) for _ in convs) if cfg.batchnorm else None
-        if cfg.batchnorm:
-            for bn in list(self.norms)[2::2]:
+        norms = [nn.BatchNorm2d(k) for _ in convs] if cfg.batchnorm else None
+        self.norms = nn.ModuleList(norms) if norms is not None else None
+        if norms is not None:
+            for bn in norms[2::2]:
                 nn.init.zeros_(bn.weight)    # the same, for the normalised tower
         self.pool_blocks = ([b for b in range(cfg.blocks) if b % 3 == 2]
                             if cfg.global_pool else [])
-        self.pools = nn.ModuleList(nn.Linear(2 * k, k, bias=False) for _ in self.pool_blocks)
-        for lin in self.pools:
+        pools = [nn.Linear(2 * k, k, bias=False) for _ in self.pool_blocks]
+        self.pools = nn.ModuleList(pools)
+        for lin in pools:
             nn.init.zeros_(lin.weight)
 
-    def _layer(self, i, x):
+    def _layer(self, i: int, x: torch.Tensor) -> torch.Tensor:
         x = self.convs[i](x)
         return self.norms[i](x) if self.norms is not None else x
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.relu(self._layer(0, x), inplace=True)
         pools = dict(zip(self.pool_blocks, self.pools))
         for b in range(len(self.convs) // 2):
@@ -202,7 +205,7 @@ class ResidualTrunk(nn.Module):
         return x
 
 
-def build_trunk(cfg: NetConfig) -> nn.Module:
+def build_trunk(cfg: NetConfig) -> Trunk | ResidualTrunk:
     return ResidualTrunk(cfg) if cfg.arch == "residual" else Trunk(cfg)
 
 
@@ -215,7 +218,7 @@ class PolicyHead(nn.Module):
         self.head = nn.Conv2d(cfg.width, 1, 1, bias=False)
         self.point_bias = nn.Parameter(torch.zeros(MAX_EDGE_DISTANCE * MAX_EDGE_DISTANCE))
         self.pass_logit = nn.Linear(cfg.width, 1)
-        self._bias_index = {}
+        self._bias_index: dict[tuple[int, torch.device], torch.Tensor] = {}
 
     def policy_from_trunk(self, h: torch.Tensor) -> torch.Tensor:
         """Logits (B, n*n + 1) from the trunk's output ``h`` (B, k, n, n)."""
@@ -261,7 +264,7 @@ class PolicyNet(PolicyHead):
         self.trunk = build_trunk(cfg)
         self._init_policy_head(cfg)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.policy_from_trunk(self.trunk(x))
 
 
@@ -276,7 +279,7 @@ class ValueNet(nn.Module):
         self.fc = nn.Linear(cfg.value_channels, cfg.value_hidden)
         self.out = nn.Linear(cfg.value_hidden, 1)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_with_ownership(x)[0]
 
     def forward_with_ownership(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -310,14 +313,19 @@ class DualNet(PolicyHead):
         return value_from_head(self.value_head(self.trunk(x)), self.fc, self.out)
 
 
-def build(cfg: NetConfig) -> nn.Module:
+# every network ``build`` makes
+Net = PolicyNet | ValueNet | DualNet
+
+
+def build(cfg: NetConfig) -> Net:
     """A new network; every network (training, play, the RL learner, Ray
     workers) is built here, so this also turns on flush-to-zero: on x86
     CPUs without native bf16 a subnormal float costs a microcode assist,
     and fp32 convolutions over them ran 35 times slower (7.2 s against
     0.21 s for 64 positions through the value network)."""
     torch.set_flush_denormal(True)
-    return {"policy": PolicyNet, "value": ValueNet, "dual": DualNet}[cfg.kind](cfg)
+    kinds: dict[str, type[Net]] = {"policy": PolicyNet, "value": ValueNet, "dual": DualNet}
+    return kinds[cfg.kind](cfg)
 
 
 def flush_subnormals(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -331,7 +339,7 @@ def flush_subnormals(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor
 
 
 @torch.no_grad()
-def fold_batchnorm(net: nn.Module) -> nn.Module:
+def fold_batchnorm(net: Net) -> Net:
     """A copy of ``net`` without batch normalisation: each BatchNorm (in
     eval mode: running statistics) folded into the convolution before it."""
     cfg = net.cfg
@@ -341,7 +349,10 @@ def fold_batchnorm(net: nn.Module) -> nn.Module:
     plain = build(plain_cfg)
     state = {k: v for k, v in net.state_dict().items()
              if not k.startswith(("trunk.convs.", "trunk.norms."))}
+    assert net.trunk.norms is not None      # built with batch norm
     for i, (conv, bn) in enumerate(zip(net.trunk.convs, net.trunk.norms)):
+        assert isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d)
+        assert bn.running_var is not None and bn.running_mean is not None
         scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
         state[f"trunk.convs.{i}.weight"] = conv.weight * scale.view(-1, 1, 1, 1)
         state[f"trunk.convs.{i}.bias"] = bn.bias - bn.running_mean * scale
@@ -364,7 +375,7 @@ def config_from_json(text: str) -> NetConfig:
         raise ModelFileError(f"model config is not valid: {e}") from e
 
 
-def save_model(net: nn.Module, path: str | Path) -> None:
+def save_model(net: Net, path: str | Path) -> None:
     """Write ``net`` (batch norm folded) as a safetensors file, atomically."""
     from safetensors.torch import save
 
@@ -375,7 +386,7 @@ def save_model(net: nn.Module, path: str | Path) -> None:
     atomic_write_bytes(path, save(tensors, metadata=meta))
 
 
-def load_model(path: str | Path, kind: str | None = None) -> nn.Module:
+def load_model(path: str | Path, kind: str | None = None) -> Net:
     """Load a network from a safetensors model file, checking that it is a
     tengen network of the expected ``kind`` and feature set and that its
     weights match the declared architecture exactly."""

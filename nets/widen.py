@@ -19,16 +19,15 @@ from dataclasses import asdict
 
 import numpy as np
 import torch
-import torch.nn as nn
 
-from .model import NetConfig, build, fold_batchnorm
+from .model import Net, NetConfig, build, fold_batchnorm
 
 # parameters whose input dimension (dim 1) reads the trunk's filters: the
 # heads of both networks
 _HEAD_INPUTS = ("head.weight", "pass_logit.weight")
 
 
-def widen(src: nn.Module, width: int, noise: float = 0.01, seed: int = 0) -> nn.Module:
+def widen(src: Net, width: int, noise: float = 0.01, seed: int = 0) -> Net:
     """A copy of ``src`` with ``width`` filters per trunk convolution.
 
     ``noise``: standard deviation of the noise added to the copied filters'
@@ -62,7 +61,7 @@ def widen(src: nn.Module, width: int, noise: float = 0.01, seed: int = 0) -> nn.
 
     wide_cfg = NetConfig(**{**asdict(cfg), "width": width})
     net = build(wide_cfg)
-    state = {}
+    state: dict[str, torch.Tensor] = {}
     with torch.no_grad():
         for name, w in src.state_dict().items():
             w = w.detach().float().clone()

@@ -52,7 +52,7 @@ from .pool import OpponentPool
 from .records import BatchRecord, batch_name, record_from_shard
 from .rl import Reinforce
 from .schedule import game_seed, iteration_jobs
-from .workers import Job, LocalWorkers, RayWorkers
+from .workers import Job, LocalWorkers, RayWorkers, Weights
 
 if TYPE_CHECKING:     # annotations only: loaded when a run shows progress
     from tqdm import tqdm
@@ -134,7 +134,7 @@ class SelfPlayRun:
         self.curves = Curves(self.out)
         self.evaluator: LocalEvaluator | RayEvaluator = LocalEvaluator()
         self._stop = False
-        self._weights: dict[int, object] = {}
+        self._weights: dict[int, Weights] = {}
 
     # ---- files ----------------------------------------------------------
     def _copy_start(self, start: Path) -> None:
@@ -200,7 +200,7 @@ class SelfPlayRun:
                               self.cfg.games_at_once(self.device.accelerated))
 
     def _weights_for(self, workers: LocalWorkers | RayWorkers, jobs: list[Job]
-                     ) -> dict[int, object]:
+                     ) -> dict[int, Weights]:
         """Each version's weights, through the workers' store once each."""
         need = {v for job in jobs for v in job.versions.values()}
         need |= {job.value_version for job in jobs if job.value_version is not None}

@@ -21,6 +21,8 @@ trained policy.
 """
 
 
+from collections.abc import Iterator
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -29,6 +31,7 @@ import torch.nn.functional as F
 from nets.data import encode_games
 from nets.device import Device, resolve_device
 from nets.features import POLICY_PLANES, VALUE_PLANES
+from nets.inference import Networks
 from nets.shards import Shard, to_corpus
 
 from .config import RLConfig
@@ -53,7 +56,8 @@ class Reinforce:
     ``nets.inference.Networks`` with a value network, or None) is the
     baseline.  On a GPU in fp16 the loss is scaled (``Device.grad_scaler``)."""
 
-    def __init__(self, net: nn.Module, cfg: RLConfig, value=None, device: Device | None = None):
+    def __init__(self, net: nn.Module, cfg: RLConfig, value: Networks | None = None,
+                 device: Device | None = None):
         self.device = device or resolve_device("cpu", cfg.bf16)
         self.net = net.to(self.device.torch)
         self.cfg = cfg
@@ -61,7 +65,7 @@ class Reinforce:
         self.opt = make_rl_optimizer(cfg, self.net)
         self.scaler = self.device.grad_scaler()
 
-    def _chunks(self, shards: list[Shard]):
+    def _chunks(self, shards: list[Shard]) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """(planes (P, 49, n, n), move index, z) chunks of the learner's
         sampled positions, replayed from the shards."""
         for shard in shards:

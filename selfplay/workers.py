@@ -40,12 +40,21 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from tengen.base.files import atomic_write_bytes
 
 from .config import GameConfig
 from .games import GameRunner, GameSpec, warm_up
 from .records import BatchRecord, write_batch
+
+if TYPE_CHECKING:     # annotations only: PyTorch loads in the worker, Ray is optional
+    from ray import ObjectRef
+
+    from nets.inference import Networks
+
+# a version's model file: its bytes, or a Ray reference to them (put once, shared)
+Weights: TypeAlias = "bytes | ObjectRef[bytes]"
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +88,13 @@ class GameWorker:
         self.in_flight = in_flight
         self.device = device
         self._dir = tempfile.TemporaryDirectory(prefix="tengen-worker-")
-        self._nets: dict[int, object] = {}
+        self._nets: dict[int, Networks] = {}
         warm_up(cfg.setup.size)
 
     def pid(self) -> int:
         return os.getpid()
 
-    def _networks(self, version: int, weights):
+    def _networks(self, version: int, weights: Weights) -> "Networks":
         """The ``Networks`` of ``version``; ``weights`` is the model file's
         bytes, or a Ray object reference to them, fetched on first use."""
         nets = self._nets.get(version)
@@ -105,17 +114,19 @@ class GameWorker:
                 self._nets.pop(next(iter(self._nets)))
         return nets
 
-    def play(self, job: Job, weights: dict) -> BatchRecord:
+    def play(self, job: Job, weights: dict[int, Weights]) -> BatchRecord:
         """Play ``job`` with ``weights`` (version -> bytes or reference)."""
         return self.play_jobs([job], weights)[0]
 
-    def play_jobs(self, jobs: list[Job], weights: dict) -> list[BatchRecord]:
+    def play_jobs(self, jobs: list[Job], weights: dict[int, Weights]) -> list[BatchRecord]:
         """Play the games of all ``jobs`` together, ``in_flight`` at a time
         (a finished game's board goes to the next game waiting, so batches
         stay full), networks keyed by version so that games of one version
         share calls whichever job they come from; then write each job's
         records."""
-        nets, specs, owners = {}, [], []
+        nets: dict[str, Networks] = {}
+        specs: list[GameSpec] = []
+        owners: list[tuple[int, GameSpec]] = []
         for j, job in enumerate(jobs):
             keys = {key: f"v{v}" for key, v in job.versions.items()}
             for v in job.versions.values():
@@ -147,10 +158,10 @@ class LocalWorkers:
         self.worker = GameWorker(cfg, out, threads, in_flight, device)
         self.count = 1
 
-    def weights(self, version: int, data: bytes):
+    def weights(self, version: int, data: bytes) -> Weights:
         return data
 
-    def run(self, jobs: list[Job], weights: dict) -> Iterator[BatchRecord]:
+    def run(self, jobs: list[Job], weights: dict[int, Weights]) -> Iterator[BatchRecord]:
         if jobs:
             yield from self.worker.play_jobs(jobs, weights)
 
@@ -292,18 +303,20 @@ class RayWorkers:
         self.actors = [self._new_actor() for _ in range(count)]
         self.deaths = 0
 
-    def _new_actor(self):
+    def _new_actor(self) -> Any:
+        # an ActorHandle[GameWorker]; Ray's annotations cannot type its methods' .remote calls
         return self._actor_class.remote(self.cfg, self.out, self.threads, None,
                                         self.worker_device)
 
-    def weights(self, version: int, data: bytes):
+    def weights(self, version: int, data: bytes) -> Weights:
         """The object reference of a version's weights: put once, shared by all."""
         return self.ray.put(data)
 
-    def run(self, jobs: list[Job], weights: dict) -> Iterator[BatchRecord]:
+    def run(self, jobs: list[Job], weights: dict[int, Weights]) -> Iterator[BatchRecord]:
         ray = self.ray
         queue = [(job, 0) for job in jobs]
-        running = {}                               # object ref -> (actor index, job, tries)
+        # object ref -> (actor index, job, tries)
+        running: dict[ObjectRef[BatchRecord], tuple[int, Job, int]] = {}
         free = list(range(len(self.actors)))
         while queue or running:
             while queue and free:

@@ -31,14 +31,14 @@ class Config:
     rollouts: bool = option(False, help="mix in fast rollouts (lambda 0.5; default off)")
     expand_threshold: int = option_of(SearchConfig, "expand_threshold")
 
-def _positions(count):
+def _positions(count: int) -> list[Game]:
     """Mid-game 19x19 positions from the validation games when present,
     else the empty board."""
     from engine.sgf.archive import iter_records
     from tengen.base.paths import default_archives
 
     _, val = default_archives()
-    games = []
+    games: list[Game] = []
     if val:
         for rec in iter_records(val):
             games.append(rec.to_game(upto=min(len(rec.moves), 60 + 40 * len(games))))
@@ -80,15 +80,15 @@ def run(args: Config) -> dict:
     b = args.batch_size
     planes = (np.random.default_rng(0).random((b, VALUE_PLANES, 19, 19)) < 0.3).astype(np.uint8)
 
-    def policy_step():
+    def policy_step() -> int:
         nets.policy(planes)
         return b
 
-    one_pass = isinstance(nets, OnePassEvaluator)
+    one_pass = nets if isinstance(nets, OnePassEvaluator) else None
 
-    def networks_step():
-        if one_pass:
-            nets.policy_and_value(planes)
+    def networks_step() -> int:
+        if one_pass is not None:
+            one_pass.policy_and_value(planes)
         else:
             nets.policy(planes)
             nets.value(planes)
