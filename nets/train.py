@@ -46,8 +46,8 @@ from tengen.base.provenance import git_commit, machine_description
 from tengen.base.stopping import stop_requests
 
 from .data import PositionStream, final_ownership, fixed_sample
-from .device import use_bf16
-from .model import ModelFileError, build, load_model, planes_to_tensor, save_model
+from .device import Device, announce, resolve_device
+from .model import ModelFileError, build, load_model, save_model
 from .shards import load_value_positions
 from .train_config import RESCHEDULE, TrainConfig, learning_rate
 from .widen import widen
@@ -119,13 +119,15 @@ def make_optimizer(cfg, net):
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
 
 
-def loss_and_metrics(cfg, net, x, move, value, owner=None):
-    """(loss, {metric: float}) for one batch; ``owner`` (value and dual
+def loss_and_metrics(cfg, net, x, move, value, owner=None, device: Device | None = None):
+    """(loss, {metric: float}) for one batch on ``device`` (default: the
+    CPU in ``cfg.bf16``'s precision); ``owner`` (value and dual
     networks): final-ownership targets for the auxiliary loss.  A dual
     network's loss is the policy's cross-entropy plus ``value_weight``
     times the value network's loss, its value error counted only where
     the game's winner is known (``value`` not 0)."""
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16(cfg.bf16)):
+    device = device or resolve_device("cpu", cfg.bf16)
+    with device.autocast():
         if cfg.kind == "dual":
             logits, out, own = net(x)
             if owner is None:
@@ -166,17 +168,18 @@ def loss_and_metrics(cfg, net, x, move, value, owner=None):
 
 
 @torch.inference_mode()
-def validate(cfg, net, sample, batch=512):
+def validate(cfg, net, sample, batch=512, device: Device | None = None):
+    device = device or resolve_device("cpu", cfg.bf16)
     net.eval()
     sums, count = {}, 0
     for a in range(0, len(sample), batch):
         idx = np.arange(a, min(len(sample), a + batch))
-        x = planes_to_tensor(sample.planes_of(idx), cfg.channels_last)
-        move = torch.from_numpy(sample.move[idx])
-        value = torch.from_numpy(sample.value[idx])
+        x = device.planes(sample.planes_of(idx), cfg.channels_last)
+        move = device.to_device(torch.from_numpy(sample.move[idx]))
+        value = device.to_device(torch.from_numpy(sample.value[idx]))
         owner = sample.owner_of(idx)
-        owner = None if owner is None else torch.from_numpy(owner)
-        _, m = loss_and_metrics(cfg, net, x, move, value, owner)
+        owner = None if owner is None else device.to_device(torch.from_numpy(owner))
+        _, m = loss_and_metrics(cfg, net, x, move, value, owner, device)
         for k, v in m.items():
             sums[k] = sums.get(k, 0.0) + v * len(idx)
         count += len(idx)
@@ -205,14 +208,19 @@ class Trainer:
             ckpt = self.load_checkpoint()
             self.cfg = cfg = resumed(from_dict(TrainConfig, ckpt["config"]), cfg,
                                      when={RESCHEDULE} if reschedule else ())
+        self.device = announce(resolve_device(cfg.device, cfg.bf16), f"train {cfg.kind}")
         torch.manual_seed(cfg.seed)
-        self.net = build(cfg.net_config())
+        self.net = build(cfg.net_config())      # on the CPU: the same start on every device
         if cfg.channels_last:
             self.net = self.net.to(memory_format=torch.channels_last)
+        self.net = self.net.to(self.device.torch)
         if cfg.init_from and ckpt is None:
             init_from_network(self.net, cfg.init_from)
         freeze_trunk(self.net, cfg.freeze_layers)
         self.opt = make_optimizer(cfg, self.net)
+        self.scaler = self.device.grad_scaler()
+        # the training steps' network: compiled if asked (its weights are self.net's)
+        self.model = torch.compile(self.net) if cfg.compile else self.net
         per_game = cfg.per_game or (4 if cfg.kind == "value" else None)
         owner = val_owner = chosen = None
         use_owner = cfg.kind in ("value", "dual") and cfg.ownership_weight > 0
@@ -232,7 +240,8 @@ class Trainer:
                                         cache=self.out / "ownership-train.npy")
         self.stream = PositionStream(self.corpus, cfg.planes, cfg.batch_size, cfg.seed,
                                      cfg.window_games, per_game, need_winner=cfg.kind == "value",
-                                     symmetries=cfg.symmetries, ownership=owner, chosen=chosen)
+                                     symmetries=cfg.symmetries, ownership=owner, chosen=chosen,
+                                     workers=cfg.window_workers(self.device.accelerated))
         self.val_sample = None
         if cfg.val and cfg.val_positions:
             val_corpus = load_corpus(cfg.val, cfg.size, max_games=max(50, cfg.val_positions // 2))
@@ -258,6 +267,8 @@ class Trainer:
             self.best = ckpt.get("best")
             self.last_val_at = ckpt.get("last_val_at", 0)
             torch.set_rng_state(ckpt["torch_rng"])
+            if "scaler" in ckpt:
+                self.scaler.load_state_dict(ckpt["scaler"])
         self.writer = None
         self._stop = False
 
@@ -266,7 +277,8 @@ class Trainer:
         path = self.out / "checkpoint.pt"
         if not path.exists():
             raise FileNotFoundError(f"no checkpoint to resume in {self.out}")
-        return torch.load(path, weights_only=True)
+        # on the CPU whatever device wrote it: load_state_dict moves it to ours
+        return torch.load(path, weights_only=True, map_location="cpu")
 
     def save_checkpoint(self):
         state = {"config": asdict(self.cfg), "model": self.net.state_dict(),
@@ -275,6 +287,8 @@ class Trainer:
                  "cpu_seconds": self.cpu_seconds,
                  "best": self.best, "last_val_at": self.last_val_at,
                  "torch_rng": torch.get_rng_state()}
+        if self.scaler.is_enabled():
+            state["scaler"] = self.scaler.state_dict()
         with atomic_write(self.out / "checkpoint.pt") as f:
             torch.save(state, f)
 
@@ -361,6 +375,7 @@ class Trainer:
             finally:
                 if bar is not None:
                     bar.close()
+                self.stream.close()
         self.validate_and_export()
         if self.writer is not None:
             self.writer.close()
@@ -369,23 +384,26 @@ class Trainer:
     def step(self):
         """One optimisation step on the next batch: (metrics, lr, positions)."""
         cfg = self.cfg
+        dev = self.device
         planes, move, value, owner = self.stream.next_batch()
-        x = planes_to_tensor(planes, cfg.channels_last)
-        owner = None if owner is None else torch.from_numpy(owner)
+        x = dev.planes(planes, cfg.channels_last)
+        owner = None if owner is None else dev.to_device(torch.from_numpy(owner))
         lr = learning_rate(cfg, self.positions)
         for g in self.opt.param_groups:
             g["lr"] = lr
-        loss, m = loss_and_metrics(cfg, self.net, x, torch.from_numpy(move),
-                                   torch.from_numpy(value), owner)
+        loss, m = loss_and_metrics(cfg, self.model, x, dev.to_device(torch.from_numpy(move)),
+                                   dev.to_device(torch.from_numpy(value)), owner, dev)
         self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.opt)
+        self.scaler.update()
         self.positions += len(move)
         self.steps += 1
         return m, lr, len(move)
 
     def validate_and_export(self):
-        metrics = validate(self.cfg, self.net, self.val_sample) if self.val_sample is not None else {}
+        metrics = (validate(self.cfg, self.net, self.val_sample, device=self.device)
+                   if self.val_sample is not None else {})
         self.last_val_at = self.positions
         if metrics:
             self.log("val", metrics)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields
 from tengen.base.config import ALWAYS, at_least, option, option_of, require
 from tengen.base.paths import resolve_games, training_games_option, validation_games_option
 
+from .config import NetworkConfig
+from .device import check_device
 from .features import POLICY_PLANES, VALUE_PLANES
 from .model import KINDS, NetConfig
 
@@ -44,8 +46,11 @@ class TrainConfig:
     momentum: float = option(0.9, help="sgd momentum")
     weight_decay: float = option(1e-4, help="weight decay of the weights (not biases)")
     batch_size: int = option(256, help="positions per step")
-    bf16: bool | None = option(None, help="bf16 autocast (default: where the CPU has native "
-                                          "bf16, AVX-512 BF16 or AMX)")
+    bf16: bool | None = option(None, help="bf16 autocast (default: the device's: on the CPU "
+                                          "where it has native bf16, AVX-512 BF16 or AMX, "
+                                          "else fp32; on a GPU bf16 where supported, else "
+                                          "fp16; --no-bf16: fp32 on the CPU, fp16 with loss "
+                                          "scaling on a GPU)")
     schedule_positions: int = option(40_000_000, resume=RESCHEDULE,
                                      help="positions over which the cosine learning rate "
                                           "decays")
@@ -68,6 +73,17 @@ class TrainConfig:
     max_games: int = option(0, help="read at most this many training games (0: all)")
     seed: int = option(0, help="seed of the data order and the initial weights")
     threads: int = option(0, resume=ALWAYS, help="PyTorch threads (0: all cores)")
+    device: str = option_of(
+        NetworkConfig, "device", resume=ALWAYS,
+        help="where the network trains: auto (a CUDA GPU, else Apple's MPS, else the CPU), "
+             "cpu, cuda, cuda:N or mps; checkpoints and model files load on any device")
+    compile: bool = option(False, resume=ALWAYS,
+                           help="torch.compile the network (on a GPU, faster steps after a "
+                                "minute or two of compiling)")
+    loader_workers: int | None = option(
+        None, metavar="N", resume=ALWAYS,
+        help="processes that build the next training windows while the device trains "
+             "(default 0 on the CPU, whose cores the steps use; 4 on a GPU)")
     symmetries: bool = True           # a random symmetry of the square per position
     selfplay: str | None = option(
         None, metavar="DIR", help="value: train on the self-play value positions in DIR "
@@ -90,6 +106,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         require(self.kind in KINDS, f"unknown network kind {self.kind!r}")
         at_least(self, 1, "batch_size", "window_games")
+        at_least(self, 0, "loader_workers")
+        check_device(self.device)
         require(self.value_weight >= 0 and self.ownership_weight >= 0,
                 "--value-weight and --ownership-weight must not be negative")
         self.net_config()           # the network's own checks
@@ -100,6 +118,14 @@ class TrainConfig:
                 "--selfplay trains the value network: tengen train value --selfplay DIR")
         if self.selfplay is not None:
             self.data = []
+
+    def window_workers(self, accelerated: bool) -> int:
+        """Processes building windows ahead: ``loader_workers``, else none on
+        the CPU and 4 on a GPU (one process encodes about 30,000 positions a
+        second, BENCHMARKS.md "Net"; a GPU trains faster than that)."""
+        if self.loader_workers is not None:
+            return self.loader_workers
+        return 4 if accelerated else 0
 
     @property
     def planes(self) -> int:

@@ -141,6 +141,23 @@ def test_a_stream_restored_from_its_state_repeats_the_batches_it_would_have_give
     assert not same_batches(batches(other_seed, 3), first)
 
 
+def test_windows_built_ahead_in_worker_processes_are_the_windows_built_here(corpus):
+    """Two workers build the next windows while this process serves the
+    current one: the same batches, across windows, epochs and a restore."""
+    here = PositionStream(corpus, POLICY_PLANES, 10, seed=4, window_games=2)
+    ahead = PositionStream(corpus, POLICY_PLANES, 10, seed=4, window_games=2, workers=2)
+    try:
+        assert same_batches(batches(ahead, 10), batches(here, 10))
+        assert ahead.state() == here.state() and ahead.state()["epoch"] == 1
+        saved = {"epoch": 0, "window": 2, "offset": 10}
+        here.restore(saved)
+        ahead.restore(saved)
+        assert same_batches(batches(ahead, 5), batches(here, 5))
+    finally:
+        ahead.close()
+    assert ahead._pool is None
+
+
 def test_value_streams_take_only_games_with_a_winner(corpus, tmp_path):
     from engine.corpus import load_corpus
     from engine.sgf.write import game_to_sgf

@@ -370,3 +370,80 @@ def test_a_two_headed_network_starts_from_a_policy_networks_trunk_and_head(tmp_p
     x, _, _, _ = batch_of(VALUE_PLANES)
     with torch.no_grad():
         assert torch.allclose(dual(x)[0], policy(x[:, :POLICY_PLANES]), atol=1e-6)
+
+
+# ---- the device: the same command on the CPU and a GPU, files that travel ------------------
+
+def test_windows_built_by_worker_processes_train_the_same_steps(tmp_path):
+    games = random_games_dir(tmp_path, count=12, moves=30)
+    losses = {}
+    for workers in (0, 2):
+        cfg = small_config(tmp_path / f"w{workers}", games, device="cpu", window_games=4,
+                           loader_workers=workers)
+        trainer = Trainer(cfg, progress=False)
+        try:
+            losses[workers] = [trainer.step()[0]["loss"] for _ in range(12)]
+        finally:
+            trainer.stream.close()
+    assert losses[2] == losses[0]
+
+
+@pytest.mark.parametrize("shape", [dict(arch="plain", width=192, layers=13),
+                                   dict(arch="residual", width=128, blocks=2),
+                                   dict(arch="residual", width=256, blocks=1)],
+                         ids=["AlphaGo's 192 filters", "residual 128", "residual 256"])
+def test_the_architectures_worth_a_gpu_train_with_the_same_command(tmp_path, shape):
+    games = random_games_dir(tmp_path, count=4, moves=12)
+    cfg = small_config(tmp_path, games, batch_size=8, device="cpu", lr=1e-3, **shape)
+    trainer = Trainer(cfg, progress=False)
+    first = [trainer.step()[0]["loss"] for _ in range(8)]
+    assert trainer.net.cfg.width == shape["width"] and np.isfinite(first).all()
+
+
+def checkpoint_and_export(tmp_path, device):
+    """Two steps on ``device``, then the run's files: (trainer, its model file)."""
+    games = random_games_dir(tmp_path, count=6, moves=20)
+    cfg = small_config(tmp_path, games, device=device, max_positions=64)
+    trainer = Trainer(cfg, progress=False)
+    trainer.run()
+    return trainer, tmp_path / "run" / "model.safetensors"
+
+
+def test_checkpoints_and_model_files_hold_cpu_tensors_that_load_anywhere(tmp_path):
+    trainer, model = checkpoint_and_export(tmp_path, "cpu")
+    state = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    assert all(t.device.type == "cpu" for t in state["model"].values())
+    loaded = load_model(model)
+    assert all(t.device.type == "cpu" for t in loaded.state_dict().values())
+    nets = Networks(model, None, device="cpu", bf16=False)
+    planes = (np.random.default_rng(1).random((5, POLICY_PLANES, 9, 9)) < 0.3).astype(np.uint8)
+    with torch.no_grad():
+        direct = trainer.net.eval()(planes_to_tensor(planes)).float().numpy()
+    assert np.allclose(nets.policy_logits(planes), direct, atol=1e-5)
+
+
+@pytest.mark.cuda
+def test_a_network_trained_on_a_gpu_resumes_and_plays_on_the_cpu(tmp_path):
+    """Trained on CUDA (bf16 or fp16 with loss scaling, compiled), its model
+    file answers on the CPU as on the GPU, and its checkpoint resumes on the
+    CPU where it stopped."""
+    games = random_games_dir(tmp_path, count=6, moves=20)
+    for bf16 in (None, False):
+        run = tmp_path / f"run-{bf16}"
+        cfg = small_config(tmp_path, games, out=str(run), device="cuda", bf16=bf16,
+                           max_positions=96, compile=bf16 is None)
+        trainer = Trainer(cfg, progress=False)
+        trainer.run()
+        assert next(trainer.net.parameters()).device.type == "cuda"
+        assert trainer.scaler.is_enabled() is (bf16 is False)
+        planes = (np.random.default_rng(2).random((9, POLICY_PLANES, 9, 9)) < 0.3
+                  ).astype(np.uint8)
+        on_cpu = Networks(run / "model.safetensors", None, device="cpu", bf16=False)
+        on_gpu = Networks(run / "model.safetensors", None, device="cuda")
+        assert np.abs(on_cpu.policy(planes) - on_gpu.policy(planes)).max() < 0.02
+        resumed = Trainer(small_config(tmp_path, games, out=str(run), device="cpu",
+                                       bf16=False, max_positions=160), resume=True,
+                          progress=False)
+        assert resumed.positions == 96 and resumed.device.type == "cpu"
+        resumed.run()
+        assert resumed.positions == 160
