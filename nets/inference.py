@@ -14,7 +14,9 @@ asks instead of two passes.
 """
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -23,8 +25,10 @@ from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 
 from .config import two_headed
 from .device import announce, resolve_device
-from .model import ModelFileError, load_model
+from .model import DualNet, ModelFileError, Net, PolicyNet, ValueNet, load_model
 from .symmetry import NUM_SYMMETRIES, inverse, transform_planes
+
+N = TypeVar("N", bound=Net)      # a network, its own class kept through _prepare
 
 
 def resolve_models(spec: str | Path | None) -> tuple[Path | None, Path | None]:
@@ -49,7 +53,7 @@ class Networks:
     """The policy and/or value network, ready for batched inference.  A
     two-headed network's file as ``policy_path`` makes a ``DualNetworks``."""
 
-    def __new__(cls, policy_path: str | Path | None = None, *args, **kw) -> "Networks":
+    def __new__(cls, policy_path: str | Path | None = None, *args: Any, **kw: Any) -> "Networks":
         if cls is Networks and policy_path is not None and two_headed(policy_path):
             cls = DualNetworks
         return super().__new__(cls)
@@ -66,12 +70,13 @@ class Networks:
         self.policy_net, self.value_net = self._load(policy_path, value_path)
         self.policy_path, self.value_path = policy_path, value_path
 
-    def _load(self, policy_path, value_path) -> tuple:
+    def _load(self, policy_path: str | Path | None, value_path: str | Path | None
+              ) -> tuple[PolicyNet | DualNet | None, ValueNet | DualNet | None]:
         return (self._prepare(load_model(policy_path, "policy")) if policy_path else None,
                 self._prepare(load_model(value_path, "value")) if value_path else None)
 
     @classmethod
-    def from_spec(cls, spec: str | Path = "default", **kw) -> "Networks":
+    def from_spec(cls, spec: str | Path = "default", **kw: Any) -> "Networks":
         return cls(*resolve_models(spec), **kw)
 
     @property
@@ -88,11 +93,22 @@ class Networks:
         paired.value_net, paired.value_path = other.value_net, other.value_path
         return paired
 
-    def _prepare(self, net):
+    def _prepare(self, net: N) -> N:
         net.eval()
-        return net.to(self.device.torch, memory_format=torch.channels_last)
+        # Module.to takes memory_format at run time; torch's annotations leave it out
+        return net.to(self.device.torch, memory_format=torch.channels_last)  # type: ignore[call-overload]
 
-    def _run(self, net, planes):
+    def _policy(self) -> PolicyNet | DualNet:
+        if self.policy_net is None:
+            raise ValueError("no policy network loaded")
+        return self.policy_net
+
+    def _value(self) -> ValueNet | DualNet:
+        if self.value_net is None:
+            raise ValueError("no value network loaded")
+        return self.value_net
+
+    def _run(self, net: Callable[[torch.Tensor], Any], planes: np.ndarray) -> Any:
         """``net`` (a network or one of its methods) on ``planes``: its
         output as a float32 array, or a tuple of them."""
         x = self.device.planes(planes)
@@ -104,7 +120,8 @@ class Networks:
 
     def policy_logits(self, planes: np.ndarray) -> np.ndarray:
         """Logits (B, n*n + 1) from 48-plane (or 49: the extra is ignored) input."""
-        return self._run(self.policy_net, planes[:, :self.policy_net.cfg.planes])
+        net = self._policy()
+        return self._run(net, planes[:, :net.cfg.planes])
 
     def policy(self, planes: np.ndarray, symmetries: int = 1) -> np.ndarray:
         """Move probabilities (B, n*n + 1), pass last; with ``symmetries``
@@ -119,7 +136,7 @@ class Networks:
 
     def value(self, planes: np.ndarray) -> np.ndarray:
         """Values in [-1, 1] for the player to move, from 49-plane input."""
-        return self._run(self.value_net, planes)
+        return self._run(self._value(), planes)
 
     def value_and_ownership(self, planes: np.ndarray,
                             symmetries: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +146,7 @@ class Networks:
         estimates of ``tengen analyze`` add up.  With ``symmetries`` > 1,
         the mean over the first that many of the board's eight symmetries
         (as many evaluations, in one batch)."""
-        v, own = self._run(self.value_net.forward_with_ownership,
+        v, own = self._run(self._value().forward_with_ownership,
                            _symmetric_batch(planes, symmetries))
         if symmetries == 1:
             return v, own
@@ -144,7 +161,9 @@ class DualNetworks(Networks):
     trunk for a leaf's priors and value (``mcts.search.OnePassEvaluator``).
     It reads the 49 value planes for every answer."""
 
-    def _load(self, policy_path, value_path) -> tuple:
+    def _load(self, policy_path: str | Path | None, value_path: str | Path | None
+              ) -> tuple[DualNet, DualNet]:
+        assert policy_path is not None          # Networks.__new__ chose this class for it
         if value_path is not None:
             raise ModelFileError(f"{policy_path} holds a network with a policy and a value head: "
                                  f"it takes no separate value network ({value_path})")
@@ -154,10 +173,11 @@ class DualNetworks(Networks):
     def _outputs(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(logits, values, ownership) of ``planes``, which must hold the
         player-colour plane the policy network's 48 lack."""
-        if planes.shape[1] != self.policy_net.cfg.planes:
-            raise ValueError(f"a two-headed network reads {self.policy_net.cfg.planes} planes "
+        net = self._policy()
+        if planes.shape[1] != net.cfg.planes:
+            raise ValueError(f"a two-headed network reads {net.cfg.planes} planes "
                              f"(nets.features.encode_state(s, value=True)), got {planes.shape[1]}")
-        return self._run(self.policy_net, planes)
+        return self._run(net, planes)
 
     def policy_logits(self, planes: np.ndarray) -> np.ndarray:
         """Logits (B, n*n + 1) from 49-plane input."""

@@ -38,7 +38,7 @@ never unpickles, and a file that does not match the config is an error.
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import torch
@@ -287,6 +287,10 @@ class ValueNet(nn.Module):
         return value_from_head(self.head(self.trunk(x)), self.fc, self.out)
 
 
+# the names a DualNet's value and ownership head has its parameters under
+VALUE_HEAD = ("value_head.", "fc.", "out.")
+
+
 class DualNet(PolicyHead):
     """One trunk, two heads (AlphaGo Zero): the policy head of ``PolicyNet``
     and the value and ownership head of ``ValueNet`` (here ``value_head``),
@@ -384,6 +388,22 @@ def save_model(net: Net, path: str | Path) -> None:
                                 for k, v in net.state_dict().items()})
     meta = {"format": "tengen-net", "config": config_to_json(net.cfg)}
     atomic_write_bytes(path, save(tensors, metadata=meta))
+
+
+@overload
+def load_model(path: str | Path, kind: Literal["policy"]) -> PolicyNet: ...
+
+
+@overload
+def load_model(path: str | Path, kind: Literal["value"]) -> ValueNet: ...
+
+
+@overload
+def load_model(path: str | Path, kind: Literal["dual"]) -> DualNet: ...
+
+
+@overload
+def load_model(path: str | Path, kind: None = None) -> Net: ...
 
 
 def load_model(path: str | Path, kind: str | None = None) -> Net:

@@ -36,11 +36,11 @@ class PolicyPlayer(Player):
     def __init__(self, networks: NetworkConfig = NetworkConfig(), temperature: float = 0.0,
                  seed: int | None = None):
         self.networks = networks
-        self.nets = None
+        self.nets: "Networks | None" = None
         self.temperature = temperature
         self.rng = np.random.default_rng(seed)
 
-    def ensure_networks(self, size: int | None = None):
+    def ensure_networks(self, size: int | None = None) -> "Networks":
         """The loaded ``nets.inference.Networks`` for an n x n board
         (PyTorch is imported on the first call, not when the GTP server
         starts); a size with a network of its own (``tengen/models/NxN/``)

@@ -38,6 +38,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -50,6 +51,9 @@ from mcts.analysis import PositionFigures, PositionSearch
 from mcts.search import MoveStats, Search, lcb
 from nets.features import encode_state
 from nets.symmetry import NUM_SYMMETRIES, transform_planes
+
+if TYPE_CHECKING:     # annotations only: importing it loads PyTorch
+    from nets.inference import Networks
 
 WARM_UP_SIZE = 19           # the board the search is compiled and loaded on at start-up
 
@@ -148,12 +152,12 @@ class _Reader:
         self.settings = settings
         self.figures: PositionFigures | None = None
 
-    def _figures(self, nets) -> PositionFigures | None:
+    def _figures(self, nets: "Networks") -> PositionFigures | None:
         if self.figures is None and nets.has_value:
             self.figures = PositionFigures(nets, self.game, self.color)
         return self.figures
 
-    def _policy(self, nets) -> list:
+    def _policy(self, nets: "Networks") -> list[float]:
         game, n = self.game, self.game.size
         probs = nets.policy(encode_state(game.state, value=True)[None])[0].astype(np.float64)
         legal = np.zeros(n * n + 1, bool)
@@ -167,7 +171,8 @@ class _Reader:
 
     def read(self, search: Search) -> TurnResult:
         settings, n = self.settings, self.game.size
-        nets = search.nets
+        # Networks, as PositionSearch loads them (or a test's stand-in for them)
+        nets = cast("Networks", search.nets)
         stats = [s for s in search.root_stats(settings.pv_length + 1, settings.include_pv_visits)
                  if s.visits > 0]
         figures = self._figures(nets)
@@ -238,15 +243,16 @@ class Analyst:
         started = time.perf_counter()
         callback, every = None, 1.0
         if report is not None and settings.report_every is not None:
-            first = settings.first_report_after or settings.report_every
+            report_every = settings.report_every
+            first = settings.first_report_after or report_every
             due = [started + first]
 
             def callback(search: Search) -> None:
                 now = time.perf_counter()
                 if now >= due[0]:
-                    due[0] = now + settings.report_every
+                    due[0] = now + report_every
                     report(reader.read(search))
-            every = min(first, settings.report_every)
+            every = min(first, report_every)
         search = self.positions.analyse(game, visits=settings.visits, seconds=settings.max_time,
                                         stop=stop,
                                         callback=callback, callback_every=every,
