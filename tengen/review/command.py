@@ -19,7 +19,9 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from engine.rules import Rules
 from engine.sgf.archive import ReadStats
 from engine.sgf.record import SGFError
 from tengen.base.config import add_options, option, parse_config
@@ -29,6 +31,11 @@ from .config import AnalyzeConfig
 from .games import InputGame, find_games, fingerprint, rules_for, search_settings
 from .mistakes import classify
 from .schema import GameReview, from_dict, to_json
+
+if TYPE_CHECKING:     # annotations only: the reviewer loads the search and PyTorch
+    from tqdm import tqdm
+
+    from .reviewer import Reviewer
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +67,7 @@ def finished_review(path: Path, fp: str) -> GameReview | None:
     return review if review.fingerprint == fp else None
 
 
-def write_outputs(review: GameReview, game: InputGame, rules, paths: dict[str, Path],
+def write_outputs(review: GameReview, game: InputGame, rules: Rules, paths: dict[str, Path],
                   config: AnalyzeConfig) -> None:
     """The chosen outputs of one game; the JSON first, so that a run killed
     while writing the others does not search the game again."""
@@ -86,7 +93,7 @@ class Batch:
         self.config = config
         self.out = Path(config.out)
         self._settings: dict[int, dict] = {}      # search_settings by board size
-        self._reviewer = None
+        self._reviewer: Reviewer | None = None
         self.reviewed: list[GameReview] = []
         self.resumed = 0
         self.failed: list[str] = []
@@ -99,13 +106,14 @@ class Batch:
         return self._settings[size]
 
     @property
-    def reviewer(self):
+    def reviewer(self) -> "Reviewer":
         if self._reviewer is None:
             from .reviewer import Reviewer
             self._reviewer = Reviewer(self.config)
         return self._reviewer
 
-    def run_one(self, game: InputGame, inputs: set[str], bar=None) -> GameReview:
+    def run_one(self, game: InputGame, inputs: set[str], bar: "tqdm | None" = None
+                ) -> GameReview:
         rules = rules_for(game.record, self.config.rules)
         settings = self.settings(game.record.size)
         fp = fingerprint(game, rules, settings)
@@ -119,7 +127,7 @@ class Batch:
         else:
             progress = None
             if bar is not None:
-                def progress(done, total):
+                def progress(done: int, total: int) -> None:
                     bar.total = total
                     bar.n = done
                     bar.refresh()

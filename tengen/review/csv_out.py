@@ -3,6 +3,7 @@ games (a spreadsheet, or pandas)."""
 
 import csv
 import io
+import os
 
 from tengen.base.files import atomic_write
 
@@ -17,11 +18,11 @@ COLUMNS = (["game", "source", "color", "player", "opponent", "result", "size", "
            + [f"{ph}_{k}" for ph in PHASES for k in ("moves", "best_match", "mean_winrate_loss")])
 
 
-def _num(x, digits=4):
+def _num(x: float | None, digits: int = 4) -> float | str:
     return "" if x is None else round(x, digits)
 
 
-def rows(review: GameReview) -> list[dict]:
+def rows(review: GameReview) -> list[dict[str, object]]:
     out = []
     info = review.game
     for color, me, other in (("B", "black", "white"), ("W", "white", "black")):
@@ -53,6 +54,6 @@ def summary_csv(reviews: list[GameReview]) -> str:
     return buf.getvalue()
 
 
-def write_csv(path, reviews: list[GameReview]) -> None:
+def write_csv(path: str | os.PathLike[str], reviews: list[GameReview]) -> None:
     with atomic_write(path, "w") as f:
         f.write(summary_csv(reviews))

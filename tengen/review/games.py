@@ -75,7 +75,7 @@ def rules_for(record: GameRecord, override: str | None) -> Rules:
     return RULE_SETS["chinese"]
 
 
-def _file_digest(path) -> str | None:
+def _file_digest(path: str | os.PathLike[str] | None) -> str | None:
     if path is None or not os.path.exists(path):
         return None
     h = hashlib.sha256()

@@ -8,6 +8,7 @@ again).  Averages use ``max(0, loss)``: a move that turned out better than
 the search expected is no mistake, but it should not hide one either.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from .config import CLASSES, AnalyzeConfig
@@ -36,9 +37,9 @@ def class_of(loss: float | None, thresholds: tuple[float, float, float]) -> str:
 def _stats(moves: list[MoveReview]) -> dict[str, Any]:
     count = len(moves)
 
-    def mean(values):
-        values = [max(0.0, v) for v in values if v is not None]
-        return sum(values) / len(values) if values else None
+    def mean(values: Iterable[float | None]) -> float | None:
+        kept = [max(0.0, v) for v in values if v is not None]
+        return sum(kept) / len(kept) if kept else None
     return {
         "moves": count,
         "best_match": sum(m.is_best for m in moves) / count if count else None,

@@ -21,7 +21,7 @@ from .schema import GameReview, MoveReview
 from .text import move_comment, pct, summary_comment
 
 
-def _append_comment(node, text: str) -> None:
+def _append_comment(node: sgf.Tree_node, text: str) -> None:
     old = node.get("C") if node.has_property("C") else ""
     node.set("C", f"{old}\n\n{text}" if old else text)
 
@@ -30,7 +30,7 @@ def _sgf_point(vertex: str, n: int) -> bytes:
     return format_sgf(parse_gtp(vertex, n), n).encode()
 
 
-def _add_line(parent, m: MoveReview, n: int) -> None:
+def _add_line(parent: sgf.Tree_node, m: MoveReview, n: int) -> None:
     """The better move and its line as a new variation under ``parent``."""
     color = m.color
     node = parent
