@@ -29,6 +29,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -147,7 +148,7 @@ class _Builder:
                       np.array(self.komis, np.float32))
 
 
-def is_packed(path: str | Path) -> bool:
+def is_packed(path: str | os.PathLike[str]) -> bool:
     """``path`` names a packed corpus (``pack_corpus``), not SGF games."""
     return str(path).endswith(PACKED_SUFFIX)
 
@@ -160,7 +161,7 @@ def load_corpus(paths: Paths, size: int | None = 19, max_games: int | None = Non
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     packed = [p for p in paths if is_packed(p)]
     sgf = [p for p in paths if not is_packed(p)]
-    parts = []
+    parts: list[Corpus] = []
     for path in packed:
         part = read_packed(path)
         if size is not None and part.size != size:
@@ -212,7 +213,8 @@ def first_games(corpus: Corpus, games: int) -> Corpus:
     return Corpus(corpus.size, corpus.points[:m], corpus.colors[:m], corpus.offsets[:games + 1],
                   corpus.setup_points[:sm], corpus.setup_colors[:sm],
                   corpus.setup_offsets[:games + 1], corpus.winner[:games], corpus.first[:games],
-                  corpus.skipped, corpus.margin[:games], corpus.komi[:games])
+                  corpus.skipped, None if corpus.margin is None else corpus.margin[:games],
+                  None if corpus.komi is None else corpus.komi[:games])
 
 
 # ---- the packed file ------------------------------------------------------------------
@@ -248,7 +250,8 @@ def pack_corpus(paths: list[str], out: str | Path, size: int = 19, max_games: in
     corpus, atomically; returns its ``meta.json``."""
     stats = ReadStats()
     build = _Builder(size, metadata=True)
-    sources, source_of = [], []
+    sources: list[dict[str, Any]] = []
+    source_of: list[int] = []
     bar = None
     if progress:
         from tqdm import tqdm
@@ -292,7 +295,17 @@ def pack_corpus(paths: list[str], out: str | Path, size: int = 19, max_games: in
     return meta
 
 
-def read_packed(path: str | Path, sources: list[str] | None = None,
+@overload
+def read_packed(path: str | os.PathLike[str], sources: list[str] | None = None,
+                metadata: Literal[False] = False) -> Corpus: ...
+
+
+@overload
+def read_packed(path: str | os.PathLike[str], sources: list[str] | None = None, *,
+                metadata: Literal[True]) -> tuple[Corpus, dict, dict]: ...
+
+
+def read_packed(path: str | os.PathLike[str], sources: list[str] | None = None,
                 metadata: bool = False) -> Corpus | tuple[Corpus, dict, dict]:
     """The ``Corpus`` in a packed file, checked (module docstring); with
     ``sources`` (archive paths) also that it was packed from exactly these
@@ -329,17 +342,20 @@ def read_packed(path: str | Path, sources: list[str] | None = None,
                               "digest recorded when it was packed; pack the archives again")
     if sources is not None:
         _check_sources(path, meta, sources)
-    corpus = Corpus(int(meta["size"]), *(arrays[name] for name in ARRAYS[:8]),
-                    int(meta["skipped"]), arrays["margin"], arrays["komi"])
+    corpus = Corpus(int(meta["size"]), arrays["points"], arrays["colors"], arrays["offsets"],
+                    arrays["setup_points"], arrays["setup_colors"], arrays["setup_offsets"],
+                    arrays["winner"], arrays["first"], int(meta["skipped"]), arrays["margin"],
+                    arrays["komi"])
     if not metadata:
         return corpus
+    assert games_json is not None           # read with the metadata
     if hashlib.sha256(games_json).hexdigest() != meta.get("games_json_sha256"):
         raise CorpusFileError(f"{path}: corrupt packed corpus: its game metadata do not match "
                               "their digest; pack the archives again")
     return corpus, meta, json.loads(games_json)
 
 
-def _check_sources(path, meta: dict, sources: list[str]) -> None:
+def _check_sources(path: str | os.PathLike[str], meta: dict, sources: list[str]) -> None:
     """The packed file came from exactly these archives, byte for byte."""
     recorded = {s["name"]: s["sha256"] for s in meta["sources"]}
     given = {Path(p).name: file_digest(p) for p in sources}
