@@ -29,15 +29,16 @@ import multiprocessing
 import os
 import weakref
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
 
 from engine import board as B
 from engine.coords import point_to_index
+from engine.corpus import Corpus
 from engine.dead_stones import ownership_counts
-from engine.replay import recorded_move_ok, replay_corpus_game, start_position
+from engine.replay import recorded_move, recorded_move_ok, replay_corpus_game, start_position
 from tengen.base.files import atomic_write
 
 from .features import encode
@@ -45,7 +46,7 @@ from .symmetry import transform_index, transform_planes
 
 
 @njit(cache=True, nogil=True)
-def ownership_percent(s, playouts, seed, out):
+def ownership_percent(s: np.ndarray, playouts: int, seed: int, out: np.ndarray) -> None:
     """The area ownership of position ``s`` estimated by ``playouts`` Monte
     Carlo playouts (engine.dead_stones), in Black's frame, as percentages in
     [-100, 100] per point (row-major, y*n + x) into ``out`` (n*n,): the
@@ -55,7 +56,8 @@ def ownership_percent(s, playouts, seed, out):
 
 
 @njit(cache=True, nogil=True)
-def percent_from_counts(n, black, white, playouts, out):
+def percent_from_counts(n: int, black: np.ndarray, white: np.ndarray, playouts: int,
+                        out: np.ndarray) -> None:
     """``ownership_percent`` from ``ownership_counts`` already made."""
     w = n + 2
     for y in range(n):
@@ -65,14 +67,17 @@ def percent_from_counts(n, black, white, playouts, out):
 
 
 @njit(cache=True, nogil=True)
-def _final_ownership(n, pts, cols, offs, spts, scols, soffs, first, playouts, out):
+def _final_ownership(n: int, pts: np.ndarray, cols: np.ndarray, offs: np.ndarray,
+                     spts: np.ndarray, scols: np.ndarray, soffs: np.ndarray, first: np.ndarray,
+                     playouts: int, out: np.ndarray) -> None:
     """``ownership_percent`` of every game's final position."""
     for g in range(offs.shape[0] - 1):
         s, _ = replay_corpus_game(n, pts, cols, offs, spts, scols, soffs, first, g, -1)
         ownership_percent(s, playouts, g + 1, out[g])
 
 
-def final_ownership(corpus, playouts=24, cache=None):
+def final_ownership(corpus: Corpus, playouts: int = 24,
+                    cache: str | os.PathLike[str] | None = None) -> np.ndarray:
     """Ownership maps of every game's final position (``_final_ownership``),
     int8 (games, n*n); kept in ``cache`` (an .npy path) if given, since the
     playouts take a few minutes for a large corpus."""
@@ -91,8 +96,10 @@ def final_ownership(corpus, playouts=24, cache=None):
 
 
 @njit(cache=True, nogil=True)
-def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, first, games, pick,
-                 out, out_move, out_value, out_movenum, out_game):
+def encode_games(n: int, pts: np.ndarray, cols: np.ndarray, offs: np.ndarray, spts: np.ndarray,
+                 scols: np.ndarray, soffs: np.ndarray, winner: np.ndarray, first: np.ndarray,
+                 games: np.ndarray, pick: np.ndarray, out: np.ndarray, out_move: np.ndarray,
+                 out_value: np.ndarray, out_movenum: np.ndarray, out_game: np.ndarray) -> int:
     """Replay ``games`` and encode the positions where ``pick`` (one flag
     per move of the corpus) is set: planes into ``out``, the move played
     (policy index) into ``out_move``, +1/-1/0 into ``out_value`` (the
@@ -107,8 +114,7 @@ def encode_games(n, pts, cols, offs, spts, scols, soffs, winner, first, games, p
         if not ok:
             continue
         for k in range(offs[g], offs[g + 1]):
-            p = np.int64(pts[k])
-            c = np.int64(cols[k])
+            p, c = recorded_move(pts, cols, k)
             if not recorded_move_ok(s, p, c):
                 break
             if pick[k] and m < out.shape[0]:
@@ -132,28 +138,30 @@ class Window:
     movenum: np.ndarray  # (M,) int32 moves played before the position
     planes: int
     size: int
-    owner: np.ndarray = None  # (M, n*n) int8 final ownership, mover's frame, in percent
-    game: np.ndarray = None   # (M,) int64 corpus game of each position
+    owner: np.ndarray | None = None   # (M, n*n) int8 final ownership, mover's frame, in percent
+    # (M,) int64 corpus game of each position
+    game: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.move)
 
-    def owner_of(self, idx):
+    def owner_of(self, idx: np.ndarray) -> np.ndarray | None:
         """Final-ownership targets in [-1, 1] (len(idx), n, n), or None."""
         if self.owner is None:
             return None
         n = self.size
         return self.owner[idx].reshape(len(idx), n, n).astype(np.float32) / 100.0
 
-    def planes_of(self, idx):
+    def planes_of(self, idx: np.ndarray) -> np.ndarray:
         """Unpacked uint8 planes (len(idx), planes, n, n)."""
         n = self.size
         bits = np.unpackbits(self.packed[idx], axis=1, count=self.planes * n * n)
         return bits.reshape(len(idx), self.planes, n, n)
 
 
-def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
-                 chunk_games=64, ownership=None, chosen=None):
+def build_window(corpus: Corpus, games: np.ndarray, planes: int, rng: np.random.Generator,
+                 per_game: int | None = None, symmetries: bool = True, chunk_games: int = 64,
+                 ownership: np.ndarray | None = None, chosen: np.ndarray | None = None) -> Window:
     """Encode the chosen positions of ``games`` (all of them, ``per_game``
     random ones per game, or with ``chosen`` (an index per corpus game) the
     position before that move only), each under a random symmetry,
@@ -214,18 +222,16 @@ def build_window(corpus, games, planes, rng, per_game=None, symmetries=True,
         return Window(np.zeros((0, (planes * n * n + 7) // 8), np.uint8),
                       np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int32),
                       planes, n, game=np.zeros(0, np.int64))
-    packed = np.concatenate(packed)
-    moves = np.concatenate(moves)
-    values = np.concatenate(values)
-    movenums = np.concatenate(movenums)
-    order = rng.permutation(len(moves))
+    all_moves = np.concatenate(moves)
+    order = rng.permutation(len(all_moves))
     owner = np.concatenate(owners)[order] if owners else None
-    return Window(packed[order], moves[order], values[order], movenums[order], planes, n, owner,
-                  np.concatenate(gids)[order])
+    return Window(np.concatenate(packed)[order], all_moves[order], np.concatenate(values)[order],
+                  np.concatenate(movenums)[order], planes, n, owner, np.concatenate(gids)[order])
 
 
-def stream_window(corpus, eligible, seed, epoch, index, window_games, planes, per_game,
-                  symmetries, ownership, chosen):
+def stream_window(corpus: Corpus, eligible: np.ndarray, seed: int, epoch: int, index: int,
+                  window_games: int, planes: int, per_game: int | None, symmetries: bool,
+                  ownership: np.ndarray | None, chosen: np.ndarray | None) -> Window:
     """Window ``index`` of epoch ``epoch`` of a stream (``PositionStream``):
     the games permuted by (seed, epoch), cut into windows, this one encoded
     with its own generator.  A pure function of its arguments, so a worker
@@ -258,9 +264,10 @@ class PositionStream:
     (epoch, window, offset).  With ``workers`` > 0 that many processes
     build the next windows ahead (``close`` ends them)."""
 
-    def __init__(self, corpus, planes, batch_size, seed=0, window_games=1000,
-                 per_game=None, need_winner=False, symmetries=True, ownership=None,
-                 chosen=None, workers=0):
+    def __init__(self, corpus: Corpus, planes: int, batch_size: int, seed: int = 0,
+                 window_games: int = 1000, per_game: int | None = None, need_winner: bool = False,
+                 symmetries: bool = True, ownership: np.ndarray | None = None,
+                 chosen: np.ndarray | None = None, workers: int = 0) -> None:
         self.corpus = corpus
         self.chosen = chosen
         self.planes = planes
@@ -277,25 +284,25 @@ class PositionStream:
             raise ValueError("no games to train on")
         self.eligible = eligible
         self.epoch, self.window_index, self.offset = 0, 0, 0
-        self._window = None
+        self._window: Window | None = None
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        self._ahead: dict[tuple[int, int], Future] = {}
+        self._ahead: dict[tuple[int, int], Future[Window]] = {}
 
     def _settings(self) -> dict:
         return dict(corpus=self.corpus, eligible=self.eligible, seed=self.seed,
                     window_games=self.window_games, planes=self.planes, per_game=self.per_game,
                     symmetries=self.symmetries, ownership=self.ownership, chosen=self.chosen)
 
-    def state(self):
+    def state(self) -> dict[str, int]:
         return {"epoch": self.epoch, "window": self.window_index, "offset": self.offset}
 
-    def restore(self, state):
+    def restore(self, state: dict[str, int]) -> None:
         self.epoch, self.window_index, self.offset = state["epoch"], state["window"], state["offset"]
         self._window = None
 
     @property
-    def windows_per_epoch(self):
+    def windows_per_epoch(self) -> int:
         return -(-len(self.eligible) // self.window_games)
 
     def _following(self, epoch: int, index: int, k: int) -> tuple[int, int]:
@@ -303,11 +310,9 @@ class PositionStream:
         index += k
         return epoch + index // self.windows_per_epoch, index % self.windows_per_epoch
 
-    def _load_window(self):
+    def _load_window(self) -> Window:
         if not self.workers:
-            self._window = stream_window(epoch=self.epoch, index=self.window_index,
-                                         **self._settings())
-            return
+            return stream_window(epoch=self.epoch, index=self.window_index, **self._settings())
         if self._pool is None:
             # spawn: a fresh interpreter, whatever this process holds (CUDA, threads)
             self._pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("spawn"),
@@ -322,7 +327,7 @@ class PositionStream:
         for key in wanted:
             if key not in self._ahead:
                 self._ahead[key] = self._pool.submit(_worker_window, *key)
-        self._window = self._ahead.pop(now).result()
+        return self._ahead.pop(now).result()
 
     def close(self) -> None:
         """End the window workers (a stream used again starts them anew)."""
@@ -331,12 +336,12 @@ class PositionStream:
             self._pool = None
             self._ahead = {}
 
-    def next_batch(self):
+    def next_batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """(planes uint8 (B, P, n, n), move int64 (B,), value float32 (B,),
         final ownership float32 (B, n, n) or None)."""
         while True:
             if self._window is None:
-                self._load_window()
+                self._window = self._load_window()
                 if len(self._window) < self.batch_size:
                     raise ValueError(f"a window of {self.window_games} games holds only "
                                      f"{len(self._window)} positions, fewer than one batch of "
@@ -355,8 +360,9 @@ class PositionStream:
         return w.planes_of(idx), w.move[idx], w.value[idx], w.owner_of(idx)
 
 
-def fixed_sample(corpus, planes, positions, per_game=4, need_winner=False, seed=12345,
-                 ownership=None):
+def fixed_sample(corpus: Corpus, planes: int, positions: int, per_game: int = 4,
+                 need_winner: bool = False, seed: int = 12345,
+                 ownership: np.ndarray | None = None) -> Window:
     """A fixed, reproducible set of about ``positions`` positions for
     validation, ``per_game`` from each of as many games as that takes
     (no symmetries)."""
