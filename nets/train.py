@@ -47,7 +47,7 @@ from tengen.base.stopping import stop_requests
 
 from .data import PositionStream, final_ownership, fixed_sample
 from .device import Device, announce, resolve_device
-from .model import ModelFileError, build, load_model, save_model
+from .model import VALUE_HEAD, ModelFileError, build, load_model, save_model
 from .shards import load_value_positions
 from .train_config import RESCHEDULE, TrainConfig, learning_rate
 from .widen import widen
@@ -105,11 +105,19 @@ def freeze_trunk(net: nn.Module, layers: int) -> None:
 
 
 def make_optimizer(cfg, net):
-    decay, no_decay = [], []
-    for p in net.parameters():
-        (no_decay if p.ndim <= 1 else decay).append(p)
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay},
-              {"params": no_decay, "weight_decay": 0.0}]
+    """The run's optimiser: weight decay on the weights only; a dual
+    network's value head in groups of their own, whose learning rate is
+    ``value_head_lr_scale`` times the schedule's (``lr_scale``)."""
+    scaled = cfg.kind == "dual" and cfg.value_head_lr_scale != 1.0
+    groups = []
+    for head in ((False, True) if scaled else (False,)):
+        decay, no_decay = [], []
+        for name, p in net.named_parameters():
+            if not scaled or head == name.startswith(VALUE_HEAD):
+                (no_decay if p.ndim <= 1 else decay).append(p)
+        scale = cfg.value_head_lr_scale if head else 1.0
+        groups += [{"params": decay, "weight_decay": cfg.weight_decay, "lr_scale": scale},
+                   {"params": no_decay, "weight_decay": 0.0, "lr_scale": scale}]
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=True)
     if cfg.optimizer == "adam":
@@ -390,7 +398,7 @@ class Trainer:
         owner = None if owner is None else dev.to_device(torch.from_numpy(owner))
         lr = learning_rate(cfg, self.positions)
         for g in self.opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g.get("lr_scale", 1.0)
         loss, m = loss_and_metrics(cfg, self.model, x, dev.to_device(torch.from_numpy(move)),
                                    dev.to_device(torch.from_numpy(value)), owner, dev)
         self.opt.zero_grad(set_to_none=True)

@@ -100,6 +100,9 @@ class TrainConfig:
     value_weight: float = option(1.0, help="dual: weight of the value head's losses (value "
                                            "and ownership) against the policy's "
                                            "cross-entropy (AlphaGo Zero's supervised run: 0.01)")
+    value_head_lr_scale: float = option(1.0, help="dual: the value head's learning rate as a "
+                                                  "multiple of --lr (it starts new, where "
+                                                  "--init-from gives the rest trained)")
     ownership_playouts: int = 24      # playouts estimating each game's final ownership
     channels_last: bool = True
 
@@ -110,6 +113,7 @@ class TrainConfig:
         check_device(self.device)
         require(self.value_weight >= 0 and self.ownership_weight >= 0,
                 "--value-weight and --ownership-weight must not be negative")
+        require(self.value_head_lr_scale > 0, "--value-head-lr-scale must be positive")
         self.net_config()           # the network's own checks
         self.data, self.val = resolve_games(self.data, self.val)
         if self.out is None:

@@ -447,3 +447,27 @@ def test_a_network_trained_on_a_gpu_resumes_and_plays_on_the_cpu(tmp_path):
         assert resumed.positions == 96 and resumed.device.type == "cpu"
         resumed.run()
         assert resumed.positions == 160
+
+
+def test_a_two_headed_networks_new_value_head_learns_at_its_own_rate(tmp_path):
+    """``--value-head-lr-scale 10``: one SGD step moves the value head ten
+    times as far as the same step at scale 1, and the trunk and policy head
+    exactly as far; the groups survive a resume."""
+    games = random_games_dir(tmp_path, count=4, moves=30)
+    moved = {}
+    for scale in (1.0, 10.0):
+        cfg = small_config(tmp_path / str(scale), games, kind="dual", optimizer="sgd", lr=0.01,
+                           weight_decay=0.0, value_head_lr_scale=scale,
+                           max_positions=32)
+        t = Trainer(cfg, progress=False)
+        before = {k: v.clone() for k, v in t.net.state_dict().items()}
+        t.run()
+        moved[scale] = {k: (t.net.state_dict()[k] - v).abs().sum().item() for k, v in before.items()}
+        assert len(t.opt.param_groups) == (2 if scale == 1.0 else 4)
+        again = Trainer(small_config(tmp_path / str(scale), games, kind="dual", max_positions=64),
+                        resume=True, progress=False)
+        assert [g["lr_scale"] for g in again.opt.param_groups] == \
+            [g["lr_scale"] for g in t.opt.param_groups]
+    for k, one in moved[1.0].items():
+        ratio = 10.0 if k.startswith(("value_head.", "fc.", "out.")) else 1.0
+        assert moved[10.0][k] == pytest.approx(ratio * one, rel=1e-4), k
