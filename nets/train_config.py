@@ -6,6 +6,7 @@ that a resumed run continues on the same curve.
 
 import math
 from dataclasses import dataclass, fields
+from typing import Any
 
 from tengen.base.config import ALWAYS, at_least, option, option_of, require
 from tengen.base.paths import resolve_games, training_games_option, validation_games_option
@@ -142,14 +143,14 @@ class TrainConfig:
                             if hasattr(self, f.name)})
 
     @classmethod
-    def shaped_as(cls, net: NetConfig, **kw) -> "TrainConfig":
+    def shaped_as(cls, net: NetConfig, **kw: Any) -> "TrainConfig":
         """A run that trains a network of ``net``'s kind and shape (``kw``:
         the rest of the run)."""
         shared = {f.name for f in fields(cls) if f.init} & {f.name for f in fields(NetConfig)}
         return cls(**{name: getattr(net, name) for name in shared}, **kw)
 
 
-def learning_rate(cfg, positions):
+def learning_rate(cfg: TrainConfig, positions: int) -> float:
     """Linear warm-up, then cosine decay to ``min_lr_fraction`` of ``lr``."""
     if positions < cfg.warmup_positions:
         return cfg.lr * max(positions, cfg.batch_size) / cfg.warmup_positions
