@@ -129,8 +129,18 @@ class Device:
         fmt = torch.channels_last if channels_last else torch.contiguous_format
         return x.to(dtype=torch.float32, memory_format=fmt)
 
+    def synchronize(self) -> None:
+        """Wait for the work queued on this device (a GPU runs it
+        asynchronously): timings end here.  Nothing to wait for on the CPU."""
+        import torch
+
+        if self.type == "cuda":
+            torch.cuda.synchronize(self.torch)
+        elif self.type == "mps":
+            torch.mps.synchronize()
+
     def describe(self) -> str:
-        return f"device {self.torch} ({self.hardware}), {self.precision}"
+        return f"{self.torch} ({self.hardware}), {self.precision}"
 
 
 @functools.cache
@@ -192,7 +202,7 @@ _ANNOUNCED: set[str] = set()
 def announce(device: Device, what: str = "tengen") -> Device:
     """Say on stderr, once per process, where ``what`` runs and in what
     precision (``device.describe()``); returns ``device``."""
-    line = f"{what}: {device.describe()}"
+    line = f"{what}: device {device.describe()}"
     if line not in _ANNOUNCED:
         _ANNOUNCED.add(line)
         print(line, file=sys.stderr, flush=True)

@@ -391,16 +391,23 @@ class Trainer:
 
     def step(self):
         """One optimisation step on the next batch: (metrics, lr, positions)."""
-        cfg = self.cfg
+        return self.learn(*self.on_device(*self.stream.next_batch()))
+
+    def on_device(self, planes, move, value, owner) -> tuple:
+        """A batch of the stream as the device's tensors: (x, move, value, owner)."""
         dev = self.device
-        planes, move, value, owner = self.stream.next_batch()
-        x = dev.planes(planes, cfg.channels_last)
-        owner = None if owner is None else dev.to_device(torch.from_numpy(owner))
+        return (dev.planes(planes, self.cfg.channels_last), dev.to_device(torch.from_numpy(move)),
+                dev.to_device(torch.from_numpy(value)),
+                None if owner is None else dev.to_device(torch.from_numpy(owner)))
+
+    def learn(self, x, move, value, owner):
+        """One optimisation step on a batch already on the device
+        (``on_device``): (metrics, lr, positions)."""
+        cfg = self.cfg
         lr = learning_rate(cfg, self.positions)
         for g in self.opt.param_groups:
             g["lr"] = lr * g.get("lr_scale", 1.0)
-        loss, m = loss_and_metrics(cfg, self.model, x, dev.to_device(torch.from_numpy(move)),
-                                   dev.to_device(torch.from_numpy(value)), owner, dev)
+        loss, m = loss_and_metrics(cfg, self.model, x, move, value, owner, self.device)
         self.opt.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.step(self.opt)

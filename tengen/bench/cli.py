@@ -10,6 +10,7 @@ import argparse
 import importlib
 import json
 
+from nets.device import DeviceError
 from tengen.base.config import add_options, from_args, parse_config
 from tengen.base.control import JsonOutput
 
@@ -20,6 +21,7 @@ TARGETS = {
     "mcts": "tengen.bench.mcts",
     "rollout": "tengen.bench.rollout",
     "selfplay": "tengen.bench.selfplay",
+    "train": "tengen.bench.train",
 }
 
 
@@ -34,7 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     module = importlib.import_module(TARGETS[args.target])
-    result = module.run(parse_config(parser, module.Config, args))
+    try:
+        result = module.run(parse_config(parser, module.Config, args))
+    except DeviceError as e:      # a device asked for but absent
+        parser.error(str(e))
     if from_args(JsonOutput, args).json:
         print(json.dumps(result))
     else:

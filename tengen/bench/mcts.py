@@ -16,6 +16,8 @@ import numpy as np
 
 from engine.game import Game
 from mcts.config import SearchConfig
+from nets.config import NetworkConfig
+from nets.device import check_device
 from tengen.base.config import option, option_of
 
 from .timing import interleaved_rates
@@ -27,9 +29,14 @@ class Config:
     seconds: float = option(10.0, help="search time per position")
     positions: int = option(3, help="positions searched")
     batch_size: int = option_of(SearchConfig, "batch_size")
+    gpu_batch_size: int = option_of(SearchConfig, "gpu_batch_size")
     threads: int = option(0, help="PyTorch threads (0: all cores)")
+    device: str = option_of(NetworkConfig, "device")
     rollouts: bool = option(False, help="mix in fast rollouts (lambda 0.5; default off)")
     expand_threshold: int = option_of(SearchConfig, "expand_threshold")
+
+    def __post_init__(self) -> None:
+        check_device(self.device)
 
 def _positions(count: int) -> list[Game]:
     """Mid-game 19x19 positions from the validation games when present,
@@ -58,17 +65,18 @@ def run(args: Config) -> dict:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    nets = Networks.from_spec(args.model)
+    nets = Networks.from_spec(args.model, device=args.device)
     rollout = None
     if args.rollouts:
         from nets.rollout.policy import load_rollout
         rollout = load_rollout()
-    cfg = SearchConfig(batch_size=args.batch_size, rollouts=args.rollouts, reuse_tree=False,
+    cfg = SearchConfig(batch_size=args.batch_size, gpu_batch_size=args.gpu_batch_size,
+                       rollouts=args.rollouts, reuse_tree=False,
                        expand_threshold=args.expand_threshold)
     search = Search(nets, cfg, rollout)
     games = _positions(args.positions)
     search.set_position(games[0])
-    search.run(visits=2 * args.batch_size)  # compile and warm up
+    search.run(visits=2 * search.batch_size)  # compile and warm up
     visits, elapsed = 0, 0.0
     for g in games:
         search.set_position(g)
@@ -77,7 +85,7 @@ def run(args: Config) -> dict:
         elapsed += time.perf_counter() - start
     visit_rate = visits / elapsed
 
-    b = args.batch_size
+    b = search.batch_size       # the device's: --batch-size, or --gpu-batch-size on a GPU
     planes = (np.random.default_rng(0).random((b, VALUE_PLANES, 19, 19)) < 0.3).astype(np.uint8)
 
     def policy_step() -> int:
@@ -103,4 +111,4 @@ def run(args: Config) -> dict:
             "ratio_to_networks": round(visit_rate / both, 3), "batch_size": b,
             "rollouts": bool(args.rollouts), "threads": torch.get_num_threads(),
             "bf16": nets.bf16, "value_net": nets.value_net is not None, "two_headed": one_pass,
-            "expand_threshold": cfg.expand_threshold}
+            "expand_threshold": cfg.expand_threshold, "device": nets.device.describe()}

@@ -16,11 +16,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from nets.config import NetworkConfig
+from nets.device import Device, check_device
 from nets.features import POLICY_PLANES
-from nets.device import bf16_supported
 from nets.inference import Networks
 from nets.model import NetConfig, build, build_trunk, policy_config, save_model
-from tengen.base.config import option
+from tengen.base.config import option, option_of, require
 from tengen.base.paths import MODELS_DIR, POLICY_FILE
 
 from .timing import interleaved_rates
@@ -32,6 +33,14 @@ class Config:
     seconds: float = option(3.0, help="time per measurement")
     batch_size: int = option(256, help="training batch size")
     threads: int = option(0, help="PyTorch threads (0: all cores)")
+    device: str = option_of(NetworkConfig, "device")
+    batches: list[int] = option(default_factory=lambda: [1, 16, 128],
+                                help="inference batch sizes (default 1 16 128; a GPU's best "
+                                     "is in the thousands)")
+
+    def __post_init__(self) -> None:
+        check_device(self.device)
+        require(all(b >= 1 for b in self.batches), "batches must be at least 1")
 
 def sequential_like(cfg: NetConfig) -> nn.Module:
     """The bare convolutions of the network ``cfg`` describes: a Sequential
@@ -64,37 +73,39 @@ def run(args: Config) -> dict:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    bf16 = bf16_supported()
     n = 19
     with tempfile.TemporaryDirectory() as tmp:
         path = _model_path(args, tmp)
-        nets = Networks(policy_path=path, bf16=bf16)
+        nets = Networks(policy_path=path, device=args.device)
+        dev, bf16 = nets.device, nets.bf16
         cfg = nets.policy_net.cfg
-        bare = sequential_like(cfg).eval()
+        bare = sequential_like(cfg).to(dev.torch).eval()
         result = {"model": str(path), "width": cfg.width, "layers": cfg.layers, "arch": cfg.arch, "bf16": bf16,
-                  "threads": torch.get_num_threads()}
+                  "threads": torch.get_num_threads(), "device": dev.describe()}
         rng = np.random.default_rng(0)
-        for batch in (1, 16, 128):
+        for batch in args.batches:
             planes = (rng.random((batch, POLICY_PLANES, n, n)) < 0.3).astype(np.uint8)
-            x = torch.rand(batch, POLICY_PLANES, n, n).contiguous(memory_format=torch.channels_last)
+            x = torch.rand(batch, POLICY_PLANES, n, n, device=dev.torch).contiguous(
+                memory_format=torch.channels_last)
 
             def our_step() -> int:
                 nets.policy(planes)
                 return batch
 
             def bare_step() -> int:
-                with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+                with torch.inference_mode(), dev.autocast():
                     bare(x)
+                dev.synchronize()
                 return batch
             ours, ceiling = interleaved_rates([our_step, bare_step], 2 * args.seconds)
             result[f"infer_pos_per_s_b{batch}"] = round(ours)
             result[f"infer_ceiling_pos_per_s_b{batch}"] = round(ceiling)
             result[f"infer_ratio_b{batch}"] = round(ours / ceiling, 3)
-        result.update(_training(args, cfg, bare, bf16, n))
+        result.update(_training(args, cfg, bare, dev, n))
     return result
 
 
-def _training(args: Config, cfg: NetConfig, bare: nn.Module, bf16: bool, n: int
+def _training(args: Config, cfg: NetConfig, bare: nn.Module, dev: Device, n: int
               ) -> dict[str, object]:
     """Positions/s of a real training step against the bare ceiling.
 
@@ -108,26 +119,31 @@ def _training(args: Config, cfg: NetConfig, bare: nn.Module, bf16: bool, n: int
 
     b = args.batch_size
     bare.train()
-    x = torch.rand(b, POLICY_PLANES, n, n).contiguous(memory_format=torch.channels_last)
-    y = torch.randint(0, n * n, (b,))
+    x = torch.rand(b, POLICY_PLANES, n, n, device=dev.torch).contiguous(
+        memory_format=torch.channels_last)
+    y = torch.randint(0, n * n, (b,), device=dev.torch)
     train, _ = default_archives()
     if not train:
         return {}
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         tc = TrainConfig.shaped_as(cfg, data=train[:1], val=[], out=tmp, batch_size=b,
-                                   bf16=bf16, max_games=200, window_games=30, val_positions=0)
+                                   bf16=dev.bf16, max_games=200, window_games=30, val_positions=0,
+                                   device=args.device)
         trainer = Trainer(tc, progress=False)
         trainer.net.train()
         opt = make_optimizer(tc, bare)
+        scaler = dev.grad_scaler()
 
         def bare_step() -> int:
-            with torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+            with dev.autocast():
                 out = bare(x).flatten(1)
             loss = F.cross_entropy(out.float(), y)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            dev.synchronize()
             return b
 
         def our_step() -> int:
@@ -140,5 +156,6 @@ def _training(args: Config, cfg: NetConfig, bare: nn.Module, bf16: bool, n: int
         ceiling, ours = interleaved_rates(
             [bare_step, our_step], args.seconds,
             until=lambda: trainer.positions - start >= 2 * window)
+        trainer.stream.close()
     return {"train_pos_per_s": round(ours), "train_ceiling_pos_per_s": round(ceiling),
             "train_ratio": round(ours / ceiling, 3), "train_optimizer": tc.optimizer}
