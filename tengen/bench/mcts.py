@@ -110,5 +110,5 @@ def run(args: Config) -> dict:
             "networks_pos_per_s": round(both, 1), "ratio_to_policy": round(visit_rate / pol, 3),
             "ratio_to_networks": round(visit_rate / both, 3), "batch_size": b,
             "rollouts": bool(args.rollouts), "threads": torch.get_num_threads(),
-            "bf16": nets.bf16, "value_net": nets.value_net is not None, "two_headed": one_pass,
+            "bf16": nets.bf16, "value_net": nets.value_net is not None, "two_headed": one_pass is not None,
             "expand_threshold": cfg.expand_threshold, "device": nets.device.describe()}
