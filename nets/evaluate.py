@@ -7,8 +7,9 @@ known winner do not count for the value).  With a rollout policy (given, or
 ``tengen/models/rollout.npz`` when present) its top-1 accuracy on the same
 positions is reported too (``rollout_top1``, ``nets.rollout.train``).
 
-The ownership head's score estimate (``nets.score``: the ownership summed,
-komi taken off, from the mover's side) is scored against the games whose
+The score estimate (``nets.score``: the ownership summed, komi taken off,
+from the mover's side, through the value network's calibration where it
+has one, with the side to move of the position alone) is scored against the games whose
 result is a count (``B+3.5``; most expert games end by resignation): its
 mean absolute error and mean signed error (the bias toward the mover) in
 points, over all their positions and after move 100.  Expert games are
@@ -47,7 +48,7 @@ from .config import NetworkConfig
 from .device import check_device
 from .inference import Networks
 from .model import ModelFileError
-from .score import movers_lead
+from .score import calibration_of, movers_lead
 from .symmetry import NUM_SYMMETRIES
 
 LATE_MOVE = 100   # "after move 100": positions with more than 100 moves played
@@ -59,6 +60,7 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
     each network's output averaged over ``symmetries`` of the board's eight
     (as ``tengen analyze`` averages its score estimates)."""
     corpus = load_corpus(paths, size)
+    calibration = calibration_of(nets) if nets.value_net is not None else None
     totals = {"positions": 0, "top1": 0.0, "top5": 0.0, "expert_p": 0.0, "entropy": 0.0,
               "value_positions": 0, "value_se": 0.0,
               "winner_hits": 0.0, "late_positions": 0, "late_hits": 0.0,
@@ -94,8 +96,10 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
                 known = z != 0
                 if known.any():
                     v, own = nets.value_and_ownership(planes[known], symmetries)
-                    lead = movers_lead(own.sum(axis=(1, 2)), corpus.komi[w.game[idx[known]]],
-                                       planes[known, -1, 0, 0] == 1)
+                    black = planes[known, -1, 0, 0] == 1
+                    lead = calibration.lead(movers_lead(own.sum(axis=(1, 2)),
+                                                        corpus.komi[w.game[idx[known]]], black),
+                                            v, black)
                     _score_errors(totals, corpus, w, idx[known], planes[known], lead)
                     totals["value_se"] += float(((v - z[known]) ** 2).sum())
                     hits = (v > 0) == (z[known] > 0)

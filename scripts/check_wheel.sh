@@ -14,7 +14,7 @@ import glob, sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
 sized = sorted(glob.glob("tengen/models/*x*/*.safetensors"))   # the networks of one board size
 for f in ["tengen/models/policy.safetensors", "tengen/models/value.safetensors",
-          "tengen/models/rollout.npz", *sized]:
+          "tengen/models/value.calibration.json", "tengen/models/rollout.npz", *sized]:
     assert f in names, f"{f} is not in the wheel"
 print(f"{sys.argv[1]}: {len(names)} files, networks included")
 PY

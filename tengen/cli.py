@@ -32,6 +32,7 @@ COMMANDS: Table = {
     "analyze": ("tengen.review.command", "review SGF games: annotated SGF, HTML report, graph, JSON"),
     "analysis": ("tengen.analysis_engine.command", "KataGo's JSON analysis protocol on stdin/stdout (KaTrain, q5Go)"),
     "calibrate": ("tengen.review.calibration", "how well tengen analyze's win rates predict real results"),
+    "calibrate-value": ("nets.score_fit", "fit the value network's score and win-rate calibration on training games, measure it on held-out ones"),
     "warmup": ("tengen.gtp.warmup", "compile and load the engine once after installing (first moves quick)"),
 }
 

@@ -47,3 +47,12 @@ def centre_value(self, planes):
     mine = (planes[:, 0] * far).sum(axis=(1, 2))
     theirs = (planes[:, 1] * far).sum(axis=(1, 2))
     return np.tanh(0.08 * (theirs - mine)).astype(np.float32)
+
+
+def stone_ownership(self, planes, symmetries=1):
+    """A stand-in value network with an ownership head that reads the
+    stones: +1 on the mover's, -1 on the opponent's (so that the better
+    line and the move played own different points), values as
+    ``centre_value``."""
+    own = planes[:, 0].astype(np.float32) - planes[:, 1].astype(np.float32)
+    return centre_value(self, planes), own

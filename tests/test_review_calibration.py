@@ -2,12 +2,14 @@
 tengen analyze searches, bucketed, and scored (Brier)."""
 
 import json
+from pathlib import Path
 
 import pytest
 from review_helpers import tiny_config
 
-from tengen.review.calibration import brier, draw_positions, table
+from nets.score import Calibration, calibration_path, file_sha256
 from tengen.cli import main
+from tengen.review.calibration import brier, draw_positions, table
 
 
 def games(folder, count):
@@ -50,7 +52,30 @@ def test_tengen_calibrate_writes_its_predictions(tmp_path, capsys):
     assert data["positions"] == 6 and data["games"] == 3
     for r in data["predictions"]:
         assert 0 <= r["black_winrate"] <= 1 and r["black_won"] == (r["source"][-5] in "02")
+        # no calibration beside these networks: the review's win rates are the search's
+        assert r["black_winrate"] == r["black_winrate_raw"]
+        assert r["black_value"] == r["black_value_raw"]
     assert data["brier_search"] == pytest.approx(
         brier([(r["black_winrate"], r["black_won"]) for r in data["predictions"]]))
+    assert data["brier_search_raw"] == data["brier_search"]
     printed = capsys.readouterr().out
-    assert "| Black's win rate | positions |" in printed and "Brier score on 6 positions" in printed
+    assert "| Black's win rate: the review's (calibrated) | positions |" in printed
+    assert "| Black's win rate: the search's, raw | positions |" in printed
+    assert "Brier score on 6 positions" in printed
+
+
+def test_the_review_and_tengen_calibrate_report_win_rates_through_the_calibration(
+        tmp_path, capsys):
+    games(tmp_path, 4)
+    net = tiny_config(tmp_path).networks
+    value = Path(net.value_model)
+    cal = Calibration({"ownership_lead": 1.0}, 2.0, 0.5, file_sha256(value), {"by": "a test"})
+    calibration_path(value).write_text(json.dumps(cal.to_json()))
+    out = tmp_path / "cal.json"
+    assert main(["calibrate", str(tmp_path), "--positions", "4", "--per-game", "2",
+                 "--visits", "8", "--policy-model", net.policy_model, "--value-model",
+                 net.value_model, "--threads", "1", "--predictions", str(out)]) == 0
+    for r in json.loads(out.read_text())["predictions"]:
+        mover = r["black_winrate_raw"] if r["to_move"] == "B" else 1 - r["black_winrate_raw"]
+        shown = cal.winrate(mover)
+        assert r["black_winrate"] == pytest.approx(shown if r["to_move"] == "B" else 1 - shown)

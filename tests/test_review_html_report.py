@@ -1,7 +1,8 @@
 """The HTML report in a real headless browser (Debian's chromium and
 chromium-driver through selenium): the board steps with the buttons and
 the arrow keys, a click on the graph jumps, a click on a mistake shows the
-better move and its line, and the page fetches nothing.  Skipped where
+better move and its line and what the mistake puts at stake, and the page
+fetches nothing.  Skipped where
 chromium, its driver or selenium is absent."""
 
 import json
@@ -10,13 +11,14 @@ import shutil
 import tempfile
 
 import pytest
-from review_helpers import GAME_9, HANDICAP_9, centre_value, tiny_config
+from review_helpers import GAME_9, HANDICAP_9, centre_value, stone_ownership, tiny_config
 
 from tengen.review.command import write_outputs
 from tengen.review.games import InputGame, rules_for
 from tengen.review.html_report import board_string
 from tengen.review.mistakes import biggest_mistakes, classify
 from tengen.review.reviewer import Reviewer
+from tengen.review.text import stake_sentence
 from engine.sgf.read import parse_sgf
 from nets.inference import Networks
 
@@ -55,6 +57,7 @@ def make_report(tmp, data, name):
     rules = rules_for(rec, None)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(Networks, "value", centre_value)
+        mp.setattr(Networks, "value_and_ownership", stone_ownership)
         review = Reviewer(config).review(rec, rules, name, "fp")
     classify(review, config)
     paths = {"json": tmp / f"{name}.json", "html": tmp / f"{name}.html"}
@@ -193,3 +196,28 @@ def test_the_candidates_of_the_next_move_show_with_their_win_rates(browser, game
     following = {e.get_attribute("data-vertex")
                  for e in b.find_elements(By.CSS_SELECTOR, "#board .candidate")}
     assert following == {c.move for c in review.moves[5].candidates if c.move != "pass"}
+
+
+def test_a_mistake_shows_what_it_puts_at_stake_as_squares_on_the_board(browser, game_report):
+    review, _, _, html = game_report
+    staked = [m for c in ("B", "W") for m in biggest_mistakes(review, c)
+              if m.stake is not None and m.stake.changes]
+    assert staked
+    m = staked[0]
+    b = open_report(browser, html)
+    item = b.find_element(By.CSS_SELECTOR, f".mistakes li[data-move='{m.number}']")
+    assert item.find_element(By.CSS_SELECTOR, ".stake-text").text == stake_sentence(m.stake)
+    item.click()
+    squares = {e.get_attribute("data-vertex"): e for e in
+               b.find_elements(By.CSS_SELECTOR, "#board rect.stake")}
+    assert {v: float(e.get_attribute("data-change")) for v, e in squares.items()} == \
+        m.stake.changes
+    for vertex, change in m.stake.changes.items():      # red: given up, blue: gained
+        assert squares[vertex].get_attribute("fill") == ("#e53935" if change > 0 else "#1e88e5")
+    around = b.find_elements(By.CSS_SELECTOR, "#board .stake-around")
+    assert [e.get_attribute("data-vertex") for e in around] == [m.stake.around]
+    assert "At stake:" in b.find_element(By.ID, "comment").text
+    b.find_element(By.ID, "show-stakes").click()          # switched off: the position, no squares
+    assert not b.find_elements(By.CSS_SELECTOR, "#board rect.stake")
+    b.execute_script(f"showMistake({m.number})")
+    assert not b.find_elements(By.CSS_SELECTOR, "#board rect.stake")

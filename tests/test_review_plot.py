@@ -13,9 +13,9 @@ import pytest
 from matplotlib import font_manager
 from review_helpers import centre_value, tiny_config
 
-import tengen.review.plot as plot
 from nets.inference import Networks
 from tengen.cli import main
+from tengen.review import plot
 from tengen.review.schema import GameReview, MoveReview, Position
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "kejie-leesedol.sgf"

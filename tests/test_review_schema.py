@@ -16,6 +16,7 @@ from tengen.review.schema import (
     GameReview,
     MoveReview,
     Position,
+    Stake,
     from_dict,
     to_dict,
     to_json,
@@ -43,7 +44,9 @@ def review():
                   "thresholds": [5.0, 10.0, 20.0], "tengen": "0.1.0",
                   "models": {"policy": "0123", "value": None}},
         positions=[Position(0, "B", 0.55, 1.5, 100), Position(1, "W", 0.5, None, 100)],
-        moves=[move(1, "B", "Q4", 0.55, 0.5, 1.5, 0.5, refutation=["D16", "C3"], klass="mistake"),
+        moves=[move(1, "B", "Q4", 0.55, 0.5, 1.5, 0.5, refutation=["D16", "C3"], klass="mistake",
+                    stake=Stake(9.2, "R4", "Black's corner group dies",
+                                {"R4": 1.8, "S3": 2.0, "K10": -0.6})),
                move(2, "W", "D4", 0.5, 0.45, phase="middle", policy_rank=None,
                     policy_prior=None)],
         players={"B": {"moves": 1}, "W": {"moves": 1}}, elapsed_s=12.34567)
@@ -73,6 +76,9 @@ def test_the_json_has_exactly_the_fields_the_docstring_documents():
     assert set(data["positions"][0]) == documented("positions")
     assert set(data["moves"][0]) == documented("moves")
     assert set(data["moves"][0]["candidates"][0]) == documented("candidates")
+    stake = re.search(r'``"stake": \{(.*?)\}``', schema.__doc__, re.DOTALL).group(1)
+    assert set(data["moves"][0]["stake"]) == set(re.findall(r'"(\w+)"', stake))
+    assert data["moves"][1]["stake"] is None
     assert set(data["game"]) == {"size", "komi", "rules", "handicap", "result", "black",
                                  "white", "date", "first_to_move", "setup"}
     assert (data["schema"], data["version"]) == (SCHEMA, SCHEMA_VERSION)
@@ -108,12 +114,19 @@ def test_another_schema_or_version_is_refused_rather_than_misread():
 def test_a_review_of_this_version_without_the_optional_fields_still_reads():
     data = to_dict(review())
     for m in data["moves"]:
-        for key in ("class", "candidates", "refutation", "winrate_loss", "score_loss"):
+        for key in ("class", "candidates", "refutation", "winrate_loss", "score_loss", "stake"):
             m.pop(key)
     del data["players"], data["elapsed_s"]
     back = from_dict(data)
     assert [m.klass for m in back.moves] == ["good", "good"]
     assert back.moves[0].candidates == [] and back.players == {} and back.elapsed_s == 0.0
+    assert back.moves[0].stake is None
+
+
+def test_a_review_of_version_1_is_searched_again_rather_than_read_without_calibration():
+    assert SCHEMA_VERSION == 2
+    with pytest.raises(ValueError, match="not a tengen-analysis version 2"):
+        from_dict({**to_dict(review()), "version": 1})
 
 
 def test_a_win_rate_that_is_not_a_number_is_never_written():

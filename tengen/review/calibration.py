@@ -9,8 +9,12 @@ in file order, no handicap games), a few per game at random move numbers
 is set against whether Black won: a table by tenths of the win rate (how
 many positions, the mean predicted, the share Black actually won) and the
 Brier score, with the value network alone (no search) and the constant
-0.5 (Brier 0.25) beside it for reference.  The figures go to stdout as a
-Markdown table, the predictions to ``--out`` as JSON.
+0.5 (Brier 0.25) beside it for reference.  Each win rate is reported as
+the review shows it, through the value network's calibration
+(``nets.score.winrate``, fitted on other games by ``tengen
+calibrate-value``), and raw, as the search found it: one run measures
+both.  The figures go to stdout as Markdown tables, the predictions to
+``--predictions`` as JSON.
 """
 
 import argparse
@@ -19,16 +23,21 @@ import random
 import sys
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from engine.board import BLACK
+from engine.game import Game
 from engine.sgf.archive import ReadStats, iter_records
-from engine.sgf.record import SGFError
+from engine.sgf.record import GameRecord, SGFError
 from tengen.base.config import add_options, at_least, option, parse_config, section
 from tengen.base.files import atomic_write
 from tengen.base.paths import DATA_DIR, VALIDATION_ARCHIVE
 
 from .config import AnalyzeConfig
 from .games import rules_for
+
+if TYPE_CHECKING:     # annotations only
+    from mcts.search import Evaluator
 
 BUCKETS = 10
 
@@ -58,7 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_options(parser, CalibrateConfig)
 
 
-def draw_positions(paths, count: int, per_game: int, seed: int):
+def draw_positions(paths: list[str], count: int, per_game: int,
+                   seed: int) -> list[tuple[GameRecord, int]]:
     """(record, move number) pairs: ``per_game`` from each game with a
     winner and no handicap, until ``count``."""
     rng = random.Random(seed)
@@ -73,11 +83,11 @@ def draw_positions(paths, count: int, per_game: int, seed: int):
     return out
 
 
-def brier(pairs) -> float:
+def brier(pairs: list[tuple[float, int]]) -> float:
     return sum((p - y) ** 2 for p, y in pairs) / len(pairs)
 
 
-def table(pairs) -> list[dict]:
+def table(pairs: list[tuple[float, int]]) -> list[dict]:
     rows = []
     for b in range(BUCKETS):
         lo, hi = b / BUCKETS, (b + 1) / BUCKETS
@@ -88,19 +98,29 @@ def table(pairs) -> list[dict]:
     return rows
 
 
-def markdown(rows, search_brier, value_brier, n) -> str:
-    lines = ["| Black's win rate | positions | mean predicted | Black won |", "|---|---|---|---|"]
-    for r in rows:
-        if r["positions"]:
-            lines.append(f"| {100 * r['from']:.0f}-{100 * r['to']:.0f}% | {r['positions']} | "
-                         f"{100 * r['mean_predicted']:.1f}% | {100 * r['black_won']:.1f}% |")
-    lines.append("")
-    lines.append(f"Brier score on {n} positions: search {search_brier:.4f}, value network alone "
-                 f"{value_brier:.4f}, constant 0.5: 0.2500 (lower is better)")
+def markdown(result: dict) -> str:
+    """The calibrated and the raw tables of the search's win rates, and the
+    Brier scores."""
+    lines = []
+    for title, rows in (("the review's (calibrated)", result["table"]),
+                        ("the search's, raw", result["table_raw"])):
+        lines += [f"| Black's win rate: {title} | positions | mean predicted | Black won |",
+                  "|---|---|---|---|"]
+        for r in rows:
+            if r["positions"]:
+                lines.append(f"| {100 * r['from']:.0f}-{100 * r['to']:.0f}% | {r['positions']} | "
+                             f"{100 * r['mean_predicted']:.1f}% | {100 * r['black_won']:.1f}% |")
+        lines.append("")
+    lines.append(f"Brier score on {result['positions']} positions: search "
+                 f"{result['brier_search']:.4f} (raw {result['brier_search_raw']:.4f}), value "
+                 f"network alone {result['brier_value']:.4f} (raw "
+                 f"{result['brier_value_raw']:.4f}), constant 0.5: 0.2500 (lower is better)")
     return "\n".join(lines)
 
 
 def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> int:
+    from nets.score import winrate
+
     from .reviewer import Reviewer
 
     parser = parser or argparse.ArgumentParser(prog="tengen calibrate")
@@ -111,7 +131,7 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None
     if not drawn:
         parser.error("no game with a winner found")
     reviewer = Reviewer(config)
-    records = []
+    records: list[dict[str, Any]] = []
     start = time.perf_counter()
     for i, (rec, k) in enumerate(drawn):
         try:
@@ -124,30 +144,39 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None
         stats = search.root_stats(1)
         win = stats[0].winrate if stats and stats[0].visits else (search.root_value() + 1) / 2
         # the networks of the position's board size, as the search just used
-        value = _value_winrate(reviewer.positions.ensure(game.size).nets, game, color)
-        black = win if color == BLACK else 1 - win
-        black_value = value if color == BLACK else 1 - value
+        nets = reviewer.positions.ensure(game.size).nets
+        value = _value_winrate(nets, game, color)
+
+        def black(p: float, color: int = color) -> float:
+            return p if color == BLACK else 1 - p
         records.append({"source": rec.source, "move": k, "to_move": "BW"[color - 1],
-                        "black_winrate": black, "black_value": black_value,
+                        "black_winrate": black(winrate(nets, win)), "black_winrate_raw": black(win),
+                        "black_value": black(winrate(nets, value)), "black_value_raw": black(value),
                         "black_won": int(rec.winner == BLACK)})
         if (i + 1) % 50 == 0:
             print(f"{i + 1}/{len(drawn)} positions, {time.perf_counter() - start:.0f} s",
                   file=sys.stderr)
-    pairs = [(r["black_winrate"], r["black_won"]) for r in records]
-    value_pairs = [(r["black_value"], r["black_won"]) for r in records]
-    rows = table(pairs)
+    if not records:
+        parser.error("no position could be searched")
+
+    def pairs(key: str) -> list[tuple[float, int]]:
+        return [(r[key], r["black_won"]) for r in records]
     result = {"positions": len(records), "games": len({r["source"] for r in records}),
-              "budget": list(config.budget), "brier_search": brier(pairs),
-              "brier_value": brier(value_pairs), "table": rows,
-              "table_value": table(value_pairs), "elapsed_s": time.perf_counter() - start,
-              "predictions": records}
+              "budget": list(config.budget),
+              "brier_search": brier(pairs("black_winrate")),
+              "brier_search_raw": brier(pairs("black_winrate_raw")),
+              "brier_value": brier(pairs("black_value")),
+              "brier_value_raw": brier(pairs("black_value_raw")),
+              "table": table(pairs("black_winrate")), "table_raw": table(pairs("black_winrate_raw")),
+              "table_value": table(pairs("black_value")),
+              "elapsed_s": time.perf_counter() - start, "predictions": records}
     with atomic_write(calibration.predictions, "w") as f:
         json.dump(result, f, indent=1)
-    print(markdown(rows, result["brier_search"], result["brier_value"], len(records)))
+    print(markdown(result))
     return 0
 
 
-def _value_winrate(nets, game, color) -> float:
+def _value_winrate(nets: "Evaluator", game: Game, color: int) -> float:
     """The value network's win rate for ``color`` to move, no search."""
     import numpy as np
 

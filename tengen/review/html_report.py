@@ -5,7 +5,8 @@ mailed or archived as it is: no script, style or font is fetched.
 The boards are computed here, through the rules (captures included), and
 shipped as strings, so the page's script only draws: the position after
 every move, and for each listed mistake the position before it with the
-better line played out and numbered.
+better line played out and numbered, with what the mistake puts at stake
+(``MoveReview.stake``) as squares on the points whose owner changes.
 """
 
 import json
@@ -21,7 +22,7 @@ from tengen.base.files import atomic_write
 
 from .mistakes import biggest_mistakes
 from .schema import GameReview, MoveReview, to_dict
-from .text import move_comment, summary_comment
+from .text import move_comment, stake_sentence, summary_comment
 
 _CHARS = {BLACK: "B", WHITE: "W"}
 
@@ -78,6 +79,7 @@ def report_data(review: GameReview, record: GameRecord, rules: Rules) -> dict:
         boards.append(board_string(game))
     for d, m in zip(data["moves"], review.moves):
         d["comment"] = move_comment(m)
+        d["stake_text"] = stake_sentence(m.stake) if m.stake is not None else None
     info = review.game
     black, white = info.get("black") or "Black", info.get("white") or "White"
     visits, seconds = review.settings.get("visits"), review.settings.get("seconds")

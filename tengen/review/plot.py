@@ -20,11 +20,17 @@ it (``place_labels``).
 
 import functools
 import io
+from typing import TYPE_CHECKING, Any
 
 from tengen.base.files import atomic_write_bytes
 
 from .mistakes import biggest_mistakes, loss_of
 from .schema import GameReview
+
+if TYPE_CHECKING:     # annotations only: importing matplotlib takes a while
+    from matplotlib.figure import Figure
+    from matplotlib.text import Annotation
+    from matplotlib.transforms import Bbox
 
 CLASS_COLORS = {"inaccuracy": "#c0ca33", "mistake": "#e65100", "blunder": "#b71c1c"}
 # offsets (points) tried for a label, above the curve first where there is room
@@ -107,7 +113,7 @@ def title_of(review: GameReview) -> tuple[str, list[str] | None]:
     return text, [default, *dict.fromkeys(fallbacks)]
 
 
-def label_box(ann, renderer):
+def label_box(ann: "Annotation", renderer: Any) -> "Bbox":
     """The window extent of an annotation's text, its connecting line left out."""
     from matplotlib.text import Text
 
@@ -115,14 +121,13 @@ def label_box(ann, renderer):
     return Text.get_window_extent(ann, renderer)
 
 
-def place_labels(fig, annotations: list) -> None:
+def place_labels(fig: "Figure", renderer: Any, annotations: list["Annotation"]) -> None:
     """Move each annotation (offset in points from its point) to the first
     height, above its point where there is room, at which its text overlaps
     no text placed before it (in the order of their points along the graph)
     and stays inside the figure; the least crowded height when none is free."""
-    renderer = fig.canvas.get_renderer()
     frame = fig.bbox
-    placed = []
+    placed: list[Bbox] = []
     for ann in sorted(annotations, key=lambda a: a.xy[0]):
         order = _ABOVE + _BELOW if ann.xy[1] < 80 else _BELOW + _ABOVE
         best, best_hits = order[0], None
@@ -140,7 +145,7 @@ def place_labels(fig, annotations: list) -> None:
         placed.append(label_box(ann, renderer))
 
 
-def plot_figure(review: GameReview, labelled: int = 3):
+def plot_figure(review: GameReview, labelled: int = 3) -> "Figure":
     """The graph as a matplotlib Figure; the ``labelled`` biggest mistakes
     of each player carry a label."""
     import matplotlib
@@ -149,7 +154,7 @@ def plot_figure(review: GameReview, labelled: int = 3):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(9, 3.2), dpi=100)
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     xs = [p.number for p in review.positions]
     ax.plot(xs, [100 * p.winrate_black for p in review.positions], color="black", lw=1.6,
@@ -184,9 +189,12 @@ def plot_figure(review: GameReview, labelled: int = 3):
                 ha="center", fontsize=8, color=CLASS_COLORS.get(m.klass, "black"),
                 arrowprops={"arrowstyle": "-", "color": "#888", "lw": 0.6}))
     title, families = title_of(review)
-    ax.set_title(title, fontsize=10, **({"fontfamily": families} if families else {}))
+    if families:
+        ax.set_title(title, fontsize=10, fontfamily=families)
+    else:
+        ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    place_labels(fig, labels)
+    place_labels(fig, canvas.get_renderer(), labels)
     return fig
 
 
@@ -196,5 +204,5 @@ def plot_png(review: GameReview, labelled: int = 3) -> bytes:
     return buf.getvalue()
 
 
-def write_plot(path, review: GameReview) -> None:
+def write_plot(path: Any, review: GameReview) -> None:
     atomic_write_bytes(path, plot_png(review))

@@ -12,8 +12,12 @@ The last position is searched too (the win rate after the last move); a
 game that ended with two passes is scored instead (area count with the
 estimated dead stones).
 
-The score lead is the value network's ownership map summed (``nets.score``,
-averaged over the board's eight symmetries).  The shipped network is biased
+The score lead is read from the value network through its calibration
+(``nets.score``: the ownership head summed and the value head, averaged
+over the board's eight symmetries), and so are the win rates (the search's,
+mapped by the calibration; the search itself runs on the raw values).
+Every move that is not the search's best gets a stake: what it gives up
+against the better move after each side's line (``stakes``).  The shipped network is biased
 by who is to move (about five points to the side to move) and by who moved
 last (a few points to the player who just moved): a sawtooth along the
 game.  So like is compared with like: a move's points lost are the
@@ -37,10 +41,11 @@ from engine.game import Game, IllegalMove
 from engine.sgf.record import GameRecord, SGFError
 from mcts.analysis import PositionSearch
 from mcts.search import MoveStats, Search
-from nets.score import black_leads, both_sides
+from nets.score import black_leads, both_sides, winrate
 
 from .config import AnalyzeConfig
 from .schema import Candidate, GameReview, MoveReview, Position
+from .stakes import StakeQuery, stakes
 
 PV_LENGTH = 12
 OPENING_MOVES_19 = 50       # 19x19: moves 1-50 the opening, 51-150 the middle game
@@ -117,10 +122,10 @@ class Reviewer:
         search = self.search(game, color)
         stats = search.root_stats(PV_LENGTH)
         if stats and stats[0].visits > 0:
-            winrate = stats[0].winrate
+            raw = stats[0].winrate
         else:
-            winrate = (search.root_value() + 1) / 2
-        return _Seen(game, color, winrate, search.root_visits(), stats)
+            raw = (search.root_value() + 1) / 2
+        return _Seen(game, color, winrate(search.nets, raw), search.root_visits(), stats)
 
     # ---- the score estimate -------------------------------------------------
     def _scores(self, seen: list[_Seen], moves: list[tuple[int, int]]) -> None:
@@ -149,6 +154,21 @@ class Reviewer:
             s.after_best = leads[2 * len(seen) + k]
             s.after_played = leads[2 * (k + 1) + (1 if c == BLACK else 0)]
 
+    # ---- what a move puts at stake -------------------------------------------
+    def _stakes(self, seen: list[_Seen], moves: list[MoveReview]) -> None:
+        """Fill in the stake (``tengen.review.stakes``) of every move that is
+        not the search's best, from the two lines the search found."""
+        queries, which = [], []
+        for m, before, after in zip(moves, seen, seen[1:]):
+            if not m.is_best and m.best_pv and not before.game.is_over:
+                color = BLACK if m.color == "B" else WHITE
+                queries.append(StakeQuery(before.game, color, m.best_pv, after.game,
+                                          m.refutation))
+                which.append(m)
+        found = stakes(self.positions.ensure(seen[0].game.size).nets, queries)
+        for m, stake in zip(which, found or []):
+            m.stake = stake
+
     # ---- one game -----------------------------------------------------------
     def review(self, record: GameRecord, rules, name: str, fingerprint: str,
                progress: Callable[[int, int], None] | None = None) -> GameReview:
@@ -176,6 +196,7 @@ class Reviewer:
         self._scores(seen, record.moves)
         moves = [self._move(i, c, p, seen[i], seen[i + 1], n)
                  for i, (c, p) in enumerate(record.moves)]
+        self._stakes(seen, moves)
         positions = [Position(k, COLOR_LETTERS[s.mover],
                               _frame(s.winrate, s.mover, BLACK, lambda w: 1 - w),
                               s.score_black, s.visits)
@@ -195,7 +216,9 @@ class Reviewer:
             rank = 1 + sum(1 for s in stats if s.prior > played.prior)
         best = stats[0] if stats else None
         k = self.config.candidates
-        candidates = [Candidate(format_gtp(s.move, n), s.visits, round(s.winrate, 5),
+        nets = self.positions.ensure(n).nets
+        candidates = [Candidate(format_gtp(s.move, n), s.visits,
+                                round(winrate(nets, s.winrate), 5),
                                 round(s.prior, 5), [format_gtp(m, n) for m in s.pv])
                       for s in stats[:k] if s.visits > 0]
         def mine(lead):

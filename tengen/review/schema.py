@@ -2,7 +2,7 @@
 
 One JSON object per game, written as ``NAME.json``::
 
-    {"schema": "tengen-analysis", "version": 1,
+    {"schema": "tengen-analysis", "version": 2,
      "name": ..., "source": ..., "fingerprint": ...,   # what was reviewed
      "game": {"size", "komi", "rules", "handicap", "result", "black", "white",
               "date", "first_to_move": "B"|"W", "setup": {"B": [...], "W": [...]}},
@@ -12,7 +12,7 @@ One JSON object per game, written as ``NAME.json``::
      "moves": [{"number", "color", "move", "winrate_before", "winrate_after",
                 "winrate_loss", "score_before", "score_after", "score_loss",
                 "best_move", "best_pv", "played_visits", "visits",
-                "policy_prior", "policy_rank", "phase", "class", "refutation",
+                "policy_prior", "policy_rank", "phase", "class", "refutation", "stake",
                 "candidates": [{"move", "visits", "winrate", "prior", "pv"}, ...]}, ...],
      "players": {"B": {summary}, "W": {summary}},
      "elapsed_s": ...}
@@ -28,8 +28,22 @@ than the search expected).  ``score_*`` are null without a value network.
 was not among the root's moves.  ``best_pv`` is the better move's line (the
 better move first); ``refutation`` the opponent's best line after the move
 played (the next position's principal variation).  A summary is ``mistakes.player_summary``.
-Fields may be added in a later version of the same number; a change of
-meaning or a removal bumps ``version``.
+
+``stake`` (``tengen.review.stakes``) is null or
+``"stake": {"points", "around", "why", "changes": {vertex: change, ...}}``,
+for every move that is not the search's best: what the move gives up
+against the better move after each side's line (``best_pv`` against the
+move played then ``refutation``).  ``points``: the score difference of the
+two lines' ends (positive: the mover loses that many); ``changes``: the
+points whose ownership moves by at least half a point (of two; positive:
+the mover owns more of it after the better line); ``around``: the point of
+the biggest change in the biggest connected area of changes that agrees in
+sign with ``points``; ``why``: what changes hands there, in words
+("White's corner group dies"); both null when nothing changes that much.
+
+Version 2: scores and win rates calibrated (``nets.score``), ``stake``
+added.  Fields may be added in a later version of the same number; a
+change of meaning or a removal bumps ``version``.
 """
 
 import dataclasses
@@ -38,10 +52,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SCHEMA = "tengen-analysis"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # bumped when the same search gives other figures (a review made before is
 # then searched again rather than resumed with stale numbers)
-REVIEW_METHOD = 2
+REVIEW_METHOD = 3
 
 
 @dataclass
@@ -51,6 +65,14 @@ class Candidate:
     winrate: float
     prior: float
     pv: list[str]
+
+
+@dataclass
+class Stake:
+    points: float               # the mover's loss in points (module docstring)
+    around: str | None
+    why: str | None
+    changes: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -81,6 +103,7 @@ class MoveReview:
     candidates: list[Candidate] = field(default_factory=list)
     refutation: list[str] = field(default_factory=list)
     klass: str = "good"
+    stake: Stake | None = None
 
     @property
     def winrate_loss(self) -> float:
@@ -153,6 +176,7 @@ def from_dict(data: dict[str, Any]) -> GameReview:
         d.pop("winrate_loss", None)
         d.pop("score_loss", None)
         d["candidates"] = [Candidate(**c) for c in d.get("candidates", [])]
+        d["stake"] = Stake(**d["stake"]) if d.get("stake") is not None else None
         moves.append(MoveReview(**d))
     return GameReview(name=data["name"], source=data["source"], fingerprint=data["fingerprint"],
                       game=data["game"], settings=data["settings"],

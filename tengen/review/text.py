@@ -1,7 +1,7 @@
 """The review of a move and of a game in words: what the SGF comments, the
 HTML report and the plot's labels all say, in one place."""
 
-from .schema import GameReview, MoveReview
+from .schema import GameReview, MoveReview, Stake
 
 
 def pct(x: float) -> str:
@@ -28,9 +28,23 @@ def move_comment(m: MoveReview) -> str:
         lines.append(f"{label}. Better: {m.best_move} ({pct(m.winrate_before)}); line: {line}")
         if m.klass != "good" and m.refutation:
             lines.append(f"Refutation: {' '.join(m.refutation)}")
+        if m.klass != "good" and m.stake is not None:
+            lines.append(f"At stake: {stake_sentence(m.stake)}")
     rank = f"rank {m.policy_rank}, prior {pct(m.policy_prior)}" if m.policy_rank else "not ranked"
     lines.append(f"Policy: {rank}; visits: {m.played_visits} of {m.visits}")
     return "\n".join(lines)
+
+
+def stake_sentence(stake: Stake) -> str:
+    """What a move gives up, in words: "gives up about 9 points around R4:
+    Black's corner group dies" (``tengen.review.stakes``)."""
+    size = round(abs(stake.points))
+    where = f" around {stake.around}: {stake.why}" if stake.around else ""
+    if size == 0:
+        return f"the two lines end about even{where}."
+    if stake.points > 0:
+        return f"gives up about {size} point{'s' * (size != 1)}{where}."
+    return f"by the search's lines it gains about {size} point{'s' * (size != 1)}{where}."
 
 
 def summary_comment(review: GameReview) -> str:

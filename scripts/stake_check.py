@@ -1,0 +1,81 @@
+"""Does the stake a review states for a mistake agree with its score loss?
+
+For every classed move (inaccuracy, mistake, blunder) of the reviews given
+(``tengen analyze``'s JSON files, or folders of them) that has a stake and a
+score loss: whether the two agree in sign, how their sizes compare (the
+median ratio, the share within a factor of two), and their correlation.
+The stake is the score difference of the two lines' ends (the better
+line against the move played and its refutation); the score loss is the
+difference one move deep, so they measure the same thing at two depths.
+
+    python scripts/stake_check.py --pick 4 /tmp/held    # the first 4 held-out games, as SGF
+    tengen analyze /tmp/held --out /tmp/held-reviews
+    python scripts/stake_check.py /tmp/held-reviews
+"""
+
+import argparse
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from tengen.base.paths import DATA_DIR, VALIDATION_ARCHIVE
+
+
+def pick(count: int, out: Path) -> None:
+    """Write the first ``count`` games of the held-out archive to ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(DATA_DIR / VALIDATION_ARCHIVE) as z:
+        for name in z.namelist()[:count]:
+            (out / Path(name).name).write_bytes(z.read(name))
+
+
+def pairs(paths: list[str]) -> list[tuple[float, float]]:
+    """(score loss, stake) of every classed move with both."""
+    found = []
+    files = [p for path in paths for p in (sorted(Path(path).glob("*.json"))
+                                           if Path(path).is_dir() else [Path(path)])]
+    for f in files:
+        data = json.loads(f.read_text(encoding="utf-8"))
+        for m in data.get("moves", []):
+            if m["class"] != "good" and m.get("stake") and m["score_loss"] is not None:
+                found.append((m["score_loss"], m["stake"]["points"]))
+    return found
+
+
+def report(found: list[tuple[float, float]]) -> str:
+    loss, stake = np.array(found).T
+    nonzero = np.abs(loss) >= 0.5
+    ratio = stake[nonzero] / loss[nonzero]
+    header = ("| classed moves | same sign | median stake / score loss | within a factor of 2 "
+              "| correlation |")
+    row = (f"| {len(found)} | {np.mean(np.sign(stake) == np.sign(loss)):.0%} | "
+           f"{np.median(ratio):.2f} | {np.mean((ratio >= 0.5) & (ratio <= 2)):.0%} | "
+           f"{np.corrcoef(loss, stake)[0, 1]:.2f} |")
+    medians = (f"score loss: median {np.median(loss):.1f} points; stake: median "
+               f"{np.median(stake):.1f}")
+    return f"{header}\n|---|---|---|---|---|\n{row}\n\n{medians}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+", help="review JSON files or folders of them "
+                                                 "(with --pick: the folder to write games to)")
+    parser.add_argument("--pick", type=int, default=0,
+                        help="write the first N held-out games to the folder instead")
+    args = parser.parse_args()
+    if args.pick:
+        pick(args.pick, Path(args.paths[0]))
+        return 0
+    found = pairs(args.paths)
+    if not found:
+        print("no classed move with a stake and a score loss", file=sys.stderr)
+        return 1
+    print(report(found))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
