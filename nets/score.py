@@ -41,6 +41,7 @@ from engine.board import BLACK, WHITE
 from engine.dead_stones import final_score
 from engine.game import Game, IllegalMove
 from engine.player import with_mover
+from tengen.base.paths import calibration_path
 
 from .features import VALUE_PLANES, encode_batch
 from .inference import Networks
@@ -49,7 +50,6 @@ from .symmetry import NUM_SYMMETRIES
 BATCH = 64
 CALIBRATION_FORMAT = "tengen-value-calibration"
 CALIBRATION_VERSION = 1
-CALIBRATION_SUFFIX = ".calibration.json"
 # what one evaluation with a side to move gives the score calibration, in
 # the mover's frame: the ownership lead, the value head, +1 when the mover
 # is Black (-1 White: an offset in Black's favour), and a constant (the
@@ -124,12 +124,6 @@ class Calibration:
         if not all(math.isfinite(x) for x in [*weights.values(), scale, shift]):
             raise CalibrationFileError(f"{source}: non-finite numbers in the calibration")
         return Calibration(weights, scale, shift, sha, data.get("produced_by") or {})
-
-
-def calibration_path(value_path: str | os.PathLike) -> Path:
-    """Where the calibration of the value network in ``value_path`` lives."""
-    p = Path(value_path)
-    return p.with_name(p.name.removesuffix(".safetensors") + CALIBRATION_SUFFIX)
 
 
 def file_sha256(path: str | os.PathLike) -> str:

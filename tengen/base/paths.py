@@ -9,6 +9,7 @@ default policy network exists before it loads anything.
 networks as package data).
 """
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,18 @@ MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 POLICY_FILE = "policy.safetensors"
 VALUE_FILE = "value.safetensors"
 ROLLOUT_FILE = "rollout.npz"
+CALIBRATION_SUFFIX = ".calibration.json"    # beside a value network: nets.score.Calibration
 
 # the expert games: ../shared/data/tygem-9d beside the checkout
 DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "tygem-9d"
 VALIDATION_ARCHIVE = "tygem-2011-11.zip"
+
+
+def calibration_path(value_path: str | os.PathLike[str]) -> Path:
+    """Where the calibration of the value network in ``value_path`` lives
+    (``NAME.calibration.json`` beside ``NAME.safetensors``)."""
+    p = Path(value_path)
+    return p.with_name(p.name.removesuffix(".safetensors") + CALIBRATION_SUFFIX)
 
 
 def default_archives(data_dir: Path = DATA_DIR) -> tuple[list[str], list[str]]:

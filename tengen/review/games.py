@@ -16,11 +16,13 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from engine.rules import RULE_SETS, Rules, rules_named
 from engine.sgf.archive import ReadStats, iter_records
 from engine.sgf.record import GameRecord
 from tengen import __version__
+from tengen.base.paths import calibration_path
 
 from .config import AnalyzeConfig
 from .schema import REVIEW_METHOD, SCHEMA_VERSION
@@ -85,6 +87,12 @@ def _file_digest(path: str | os.PathLike[str] | None) -> str | None:
     return h.hexdigest()[:16]
 
 
+def _calibration(value_path: str | os.PathLike[str] | None) -> Path | None:
+    """The value network's calibration file (``nets.score``), which changes
+    the review's scores and win rates as much as the network does."""
+    return None if value_path is None else calibration_path(value_path)
+
+
 def search_settings(config: AnalyzeConfig, size: int) -> dict:
     """The settings that change what the search finds on an n x n board (the
     ``settings`` of the JSON, and the fingerprint's).  The networks digested
@@ -96,7 +104,8 @@ def search_settings(config: AnalyzeConfig, size: int) -> dict:
     return {"visits": visits, "seconds": seconds, "rollouts": config.rollouts,
             "batch_size": config.batch_size, "seed": config.seed, "tengen": __version__,
             "models": {"policy": _file_digest(net.policy_path(size)),
-                       "value": _file_digest(net.value_path(size))}}
+                       "value": _file_digest(net.value_path(size)),
+                       "calibration": _file_digest(_calibration(net.value_path(size)))}}
 
 
 def fingerprint(game: InputGame, rules: Rules, settings: dict) -> str:
