@@ -15,6 +15,8 @@ from review_helpers import GAME_9, PASSES_5, write_game
 import nets.config
 from engine.sgf.archive import ReadStats
 from engine.sgf.read import parse_sgf
+from nets.score import Calibration, file_sha256
+from tengen.base.paths import calibration_path
 from tengen.cli import main
 from tengen.review.games import find_games, rules_for
 
@@ -56,10 +58,12 @@ def test_a_9x9_review_records_the_9x9_networks_and_searches_again_when_they_chan
 
     assert analyze(out, game9, game5) == (0, 2, 0)
     assert recorded_models(out, "game9") == {"policy": digest(nine / "policy.safetensors"),
-                                             "value": digest(nine / "value.safetensors")}
+                                             "value": digest(nine / "value.safetensors"),
+                                             "calibration": None}
     # 5x5 has no networks of its own: the default ones, in the same run
     assert recorded_models(out, "game5") == {"policy": digest(models / "policy.safetensors"),
-                                             "value": digest(models / "value.safetensors")}
+                                             "value": digest(models / "value.safetensors"),
+                                             "calibration": None}
     assert analyze(out, game9, game5) == (0, 0, 2)
 
     # new default networks: the 5x5 game is searched again, the 9x9 one is not
@@ -71,7 +75,15 @@ def test_a_9x9_review_records_the_9x9_networks_and_searches_again_when_they_chan
     shutil.copy(models / "value.safetensors", nine / "value.safetensors")
     assert analyze(out, game9, game5) == (0, 1, 1)
     assert recorded_models(out, "game9") == {"policy": digest(nine / "policy.safetensors"),
-                                             "value": digest(models / "value.safetensors")}
+                                             "value": digest(models / "value.safetensors"),
+                                             "calibration": None}
+
+    # a calibration for the 9x9 value network: its scores change, the game is searched again
+    value9 = nine / "value.safetensors"
+    cal = Calibration({"ownership_lead": 1.0, "black": 0.5}, 1.2, 0.0, file_sha256(value9))
+    calibration_path(value9).write_text(json.dumps(cal.to_json()))
+    assert analyze(out, game9, game5) == (0, 1, 1)
+    assert recorded_models(out, "game9")["calibration"] == digest(calibration_path(value9))
 
 
 def test_games_of_one_name_in_different_places_are_named_apart(tmp_path):
