@@ -10,6 +10,7 @@ import shutil
 import numpy as np
 import pytest
 from gtp_helpers import save_tiny_models
+from review_helpers import GAME_9, tiny_config, write_game
 
 from engine.board import BLACK, WHITE
 from engine.coords import parse_gtp
@@ -31,6 +32,7 @@ from nets.score import (
     winrate,
 )
 from tengen.base.paths import MODELS_DIR, VALUE_FILE
+from tengen.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +167,16 @@ def test_the_shipped_calibration_belongs_to_the_shipped_value_network():
     assert cal.produced_by["command"].startswith("tengen calibrate-value")
     assert not calibration_path(MODELS_DIR / "9x9" / VALUE_FILE).exists()
     assert load_calibration(MODELS_DIR / "9x9" / VALUE_FILE) == Calibration.identity()
+
+
+def test_a_review_with_a_mismatched_calibration_skips_the_game_and_says_why(tmp_path, capsys):
+    cfg = tiny_config(tmp_path)
+    write_calibration(cfg.networks.value_model, {"ownership_lead": 1.0}, sha="1" * 64)
+    game = write_game(tmp_path, "g.sgf", GAME_9)
+    out = tmp_path / "out"
+    assert main(["analyze", str(game), "--out", str(out), "--policy-model",
+                 cfg.networks.policy_model, "--value-model", cfg.networks.value_model,
+                 "--visits", "8", "--threads", "1", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "fitted for another value network" in err and "0 games reviewed" in err
+    assert not (out / "g.json").exists()
