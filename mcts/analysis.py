@@ -27,7 +27,7 @@ import os
 import threading
 from pathlib import Path
 from collections.abc import Callable, Collection, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -65,6 +65,14 @@ def shared_networks(policy: Path | None, value: Path | None, threads: int | None
         if key not in _LOADED:
             _LOADED[key] = Networks(policy, value, threads=threads, device=device)
         return _LOADED[key]
+
+
+def networks_of(search: Search) -> "Networks":
+    """``search``'s networks, as the ``Networks`` that ``PositionSearch``
+    loads (a test's stand-in answers the same questions): what the analysis
+    front ends ask besides the search (score leads, ownership, the policy
+    map), which the search's ``Evaluator`` does not offer."""
+    return cast("Networks", search.nets)
 
 
 class PositionSearch:

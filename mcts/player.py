@@ -19,7 +19,7 @@ remain; resign under ``PlayConfig.resign_rule`` (never during
 
 import time
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,7 +38,7 @@ from engine.moves import PASS, RESIGN
 from engine.player import POLICY_MAP, SEARCH_ANALYSIS, VALUE_MAP, Player, with_mover
 from nets.config import NetworkConfig
 
-from .analysis import PositionSearch
+from .analysis import PositionSearch, networks_of
 from .config import VISITS_WITHOUT_CLOCK, PlayConfig, SearchConfig
 from .search import MoveStats, Search, lcb
 from .timing import TimedStop, TimePlan, plan_move
@@ -101,8 +101,7 @@ class SearchPlayer(Player):
 
     def networks_for(self, size: int) -> "Networks":
         """The networks the search runs on an n x n board (loaded if need be)."""
-        # Networks, as PositionSearch loads them (or a test's stand-in for them)
-        return cast("Networks", self.ensure_search(size).nets)
+        return networks_of(self.ensure_search(size))
 
     # ---- searching --------------------------------------------------------
     def think(self, game: Game, color: int, visits: int | None = None,

@@ -38,7 +38,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -47,7 +47,7 @@ from engine.board import BLACK, PASS
 from engine.colors import COLOR_LETTERS
 from engine.coords import format_gtp, point_to_index, to_xy
 from engine.game import Game
-from mcts.analysis import PositionFigures, PositionSearch
+from mcts.analysis import PositionFigures, PositionSearch, networks_of
 from mcts.search import MoveStats, Search, lcb
 from nets.features import encode_state
 from nets.symmetry import NUM_SYMMETRIES, transform_planes
@@ -171,8 +171,7 @@ class _Reader:
 
     def read(self, search: Search) -> TurnResult:
         settings, n = self.settings, self.game.size
-        # Networks, as PositionSearch loads them (or a test's stand-in for them)
-        nets = cast("Networks", search.nets)
+        nets = networks_of(search)
         stats = [s for s in search.root_stats(settings.pv_length + 1, settings.include_pv_visits)
                  if s.visits > 0]
         figures = self._figures(nets)

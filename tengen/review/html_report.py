@@ -10,6 +10,7 @@ better line played out and numbered, with what the mistake puts at stake
 """
 
 import json
+import os
 from importlib import resources
 
 from engine.board import BLACK, WHITE
@@ -105,6 +106,7 @@ def render(data: dict) -> str:
     return template.replace("__TITLE__", title).replace("__DATA__", payload)
 
 
-def write_report(path, review: GameReview, record: GameRecord, rules: Rules) -> None:
+def write_report(path: str | os.PathLike[str], review: GameReview, record: GameRecord,
+                 rules: Rules) -> None:
     with atomic_write(path, "w") as f:
         f.write(render(report_data(review, record, rules)))

@@ -38,8 +38,9 @@ from engine.colors import COLOR_LETTERS
 from engine.coords import format_gtp
 from engine.dead_stones import final_score
 from engine.game import Game, IllegalMove
+from engine.rules import Rules
 from engine.sgf.record import GameRecord, SGFError
-from mcts.analysis import PositionSearch
+from mcts.analysis import PositionSearch, networks_of
 from mcts.search import MoveStats, Search
 from nets.score import black_leads, both_sides, winrate
 
@@ -139,9 +140,9 @@ class Reviewer:
             try:
                 after.play(best, c)
             except IllegalMove:
-                after = None
-            asks.append((after if after is not None else s.game, 3 - c))
-        leads = black_leads(self.positions.ensure(seen[0].game.size).nets, asks)
+                after = s.game
+            asks.append((after, 3 - c))
+        leads = black_leads(networks_of(self.positions.ensure(seen[0].game.size)), asks)
         if leads is None:
             return
         series = [(leads[2 * k] + leads[2 * k + 1]) / 2 for k in range(len(seen))]
@@ -165,12 +166,12 @@ class Reviewer:
                 queries.append(StakeQuery(before.game, color, m.best_pv, after.game,
                                           m.refutation))
                 which.append(m)
-        found = stakes(self.positions.ensure(seen[0].game.size).nets, queries)
+        found = stakes(networks_of(self.positions.ensure(seen[0].game.size)), queries)
         for m, stake in zip(which, found or []):
             m.stake = stake
 
     # ---- one game -----------------------------------------------------------
-    def review(self, record: GameRecord, rules, name: str, fingerprint: str,
+    def review(self, record: GameRecord, rules: Rules, name: str, fingerprint: str,
                progress: Callable[[int, int], None] | None = None) -> GameReview:
         """Search every position of ``record``'s main line under ``rules``;
         the moves come back unclassed (``mistakes.classify``).  Raises
@@ -221,13 +222,15 @@ class Reviewer:
                                 round(winrate(nets, s.winrate), 5),
                                 round(s.prior, 5), [format_gtp(m, n) for m in s.pv])
                       for s in stats[:k] if s.visits > 0]
-        def mine(lead):
+        def mine(lead: float | None) -> float | None:
             return None if lead is None else _frame(lead, BLACK, color, lambda x: -x)
         # after: the graph's (both sides to move); before: that plus what the
         # best move would have gained, compared with the same side to move
         score_after = score_before = mine(after.score_black)
         if score_after is not None:
-            score_before = score_after + mine(before.after_best) - mine(before.after_played)
+            best_lead, played_lead = mine(before.after_best), mine(before.after_played)
+            assert best_lead is not None and played_lead is not None    # set with the scores
+            score_before = score_after + best_lead - played_lead
         return MoveReview(
             number=i + 1, color=COLOR_LETTERS[color], move=format_gtp(point, n),
             winrate_before=before.winrate,
@@ -246,7 +249,7 @@ def game_info(record: GameRecord, game: Game) -> dict:
     n = game.size
     prop = record.properties
 
-    def one(key):
+    def one(key: str) -> str | None:
         values = prop.get(key)
         return values[0] if values else None
     return {

@@ -19,7 +19,7 @@ def move_comment(m: MoveReview) -> str:
                  f"({_signed(-100 * m.winrate_loss)})")
     if m.score_before is not None and m.score_after is not None:
         lines.append(f"Score ({m.color}): {_signed(m.score_before)} -> {_signed(m.score_after)} "
-                     f"({_signed(-m.score_loss)} points)")
+                     f"({_signed(-(m.score_before - m.score_after))} points)")   # -score_loss
     label = m.klass.capitalize() if m.klass != "good" else "Good"
     if m.is_best:
         lines.append(f"{label}: the search's first choice.")
@@ -30,7 +30,8 @@ def move_comment(m: MoveReview) -> str:
             lines.append(f"Refutation: {' '.join(m.refutation)}")
         if m.klass != "good" and m.stake is not None:
             lines.append(f"At stake: {stake_sentence(m.stake)}")
-    rank = f"rank {m.policy_rank}, prior {pct(m.policy_prior)}" if m.policy_rank else "not ranked"
+    rank = (f"rank {m.policy_rank}, prior {pct(m.policy_prior)}"
+            if m.policy_rank and m.policy_prior is not None else "not ranked")
     lines.append(f"Policy: {rank}; visits: {m.played_visits} of {m.visits}")
     return "\n".join(lines)
 
