@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.corpus import load_corpus
+from engine.corpus import Corpus, load_corpus
+from engine.sgf.archive import Paths
 from nets.rollout.model import RolloutFileError, RolloutModel
 from nets.rollout.model import load_model as load_rollout_model
 from nets.rollout.train import rollout_accuracy
@@ -42,7 +43,7 @@ from tengen.base.config import (
 from tengen.base.control import JsonOutput
 from tengen.base.paths import MODELS_DIR, ROLLOUT_FILE
 
-from .data import build_window
+from .data import Window, build_window
 from .features import VALUE_PLANES
 from .config import NetworkConfig
 from .device import check_device
@@ -54,14 +55,16 @@ from .symmetry import NUM_SYMMETRIES
 LATE_MOVE = 100   # "after move 100": positions with more than 100 moves played
 
 
-def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progress=False,
-             size=None, symmetries=1):
+def evaluate(nets: Networks, paths: Paths, max_positions: int | None = None, batch: int = 256,
+             chunk_games: int = 200, progress: bool = False, size: int | None = None,
+             symmetries: int = 1) -> dict[str, float | None]:
     """Scores on the games of ``size`` (default: the first game's size),
     each network's output averaged over ``symmetries`` of the board's eight
     (as ``tengen analyze`` averages its score estimates)."""
     corpus = load_corpus(paths, size)
+    assert corpus.komi is not None          # read from game records, which carry it
     calibration = calibration_of(nets) if nets.value_net is not None else None
-    totals = {"positions": 0, "top1": 0.0, "top5": 0.0, "expert_p": 0.0, "entropy": 0.0,
+    totals: dict[str, float] = {"positions": 0, "top1": 0.0, "top5": 0.0, "expert_p": 0.0, "entropy": 0.0,
               "value_positions": 0, "value_se": 0.0,
               "winner_hits": 0.0, "late_positions": 0, "late_hits": 0.0,
               "score_positions": 0, "score_ae": 0.0, "score_se": 0.0,
@@ -91,7 +94,7 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
                 totals["expert_p"] += float(probs[np.arange(len(idx)), move].sum())
                 logs = np.log(probs, where=probs > 0, out=np.zeros_like(probs))
                 totals["entropy"] += float(-(probs * logs).sum())
-            if nets.value_net is not None:
+            if calibration is not None:     # a value network is loaded
                 z = w.value[idx]
                 known = z != 0
                 if known.any():
@@ -147,11 +150,12 @@ def evaluate(nets, paths, max_positions=None, batch=256, chunk_games=200, progre
     }
 
 
-def _ratio(a: float, n: int) -> float | None:
+def _ratio(a: float, n: float) -> float | None:
     return a / n if n else None
 
 
-def _score_errors(totals: dict, corpus, w, idx: np.ndarray, planes: np.ndarray,
+def _score_errors(totals: dict[str, float], corpus: Corpus, w: Window, idx: np.ndarray,
+                  planes: np.ndarray,
                   lead: np.ndarray) -> None:
     """Add the score estimate's errors on the positions ``idx`` of window
     ``w`` whose game was counted; ``lead`` is the mover's estimated lead in
@@ -224,7 +228,7 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         if rollout is None or cfg.model != "default":
             raise
         nets = None     # no networks yet: score the rollout policy alone
-    r = {}
+    r: dict[str, float | None] = {}
     if nets is not None:
         r = evaluate(nets, cfg.games, cfg.max_positions or None, cfg.batch,
                      progress=not as_json and sys.stderr.isatty(), size=cfg.size,
