@@ -11,9 +11,8 @@ move, so ``lead_after`` and every caller that shows a position's lead take
 the mean of both sides to move.
 
 The calibration (``Calibration``): the ownership lead alone is no score to
-class moves by (11.4 points from counted results on average for the
-network it was first measured on, and it swings by several points from
-one move to the next).  A small file beside the value network
+class moves by (far from the counted results, and it swings from one move
+to the next: BENCHMARKS.md "Score estimate").  A small file beside the value network
 (``NAME.calibration.json`` for ``NAME.safetensors``; ``nets.score_fit``
 writes it) maps the readings of one evaluation to the lead in points, a
 linear combination fitted on counted games the network did not validate
