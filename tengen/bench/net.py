@@ -37,6 +37,8 @@ class Config:
     batches: list[int] = option(default_factory=lambda: [1, 16, 128],
                                 help="inference batch sizes (default 1 16 128; a GPU's best "
                                      "is in the thousands)")
+    training: bool = option(True, help="time training steps too, on the first training "
+                                       "archive (tengen bench train measures more)")
 
     def __post_init__(self) -> None:
         check_device(self.device)
@@ -101,7 +103,8 @@ def run(args: Config) -> dict:
             result[f"infer_pos_per_s_b{batch}"] = round(ours)
             result[f"infer_ceiling_pos_per_s_b{batch}"] = round(ceiling)
             result[f"infer_ratio_b{batch}"] = round(ours / ceiling, 3)
-        result.update(_training(args, cfg, bare, dev, n))
+        if args.training:
+            result.update(_training(args, cfg, bare, dev, n))
     return result
 
 
