@@ -48,6 +48,7 @@ def sequential_like(cfg: NetConfig) -> nn.Module:
     """The bare convolutions of the network ``cfg`` describes: a Sequential
     for the plain stack, the residual tower's own trunk (its additions are
     the architecture, not wrapping) plus the 1x1 head for a residual one."""
+    layers: list[nn.Module]
     if cfg.arch == "residual":
         layers = [build_trunk(cfg), nn.Conv2d(cfg.width, 1, 1)]
     else:
@@ -80,6 +81,7 @@ def run(args: Config) -> dict:
         path = _model_path(args, tmp)
         nets = Networks(policy_path=path, device=args.device)
         dev, bf16 = nets.device, nets.bf16
+        assert nets.policy_net is not None      # loaded from a policy file
         cfg = nets.policy_net.cfg
         bare = sequential_like(cfg).to(dev.torch).eval()
         result = {"model": str(path), "width": cfg.width, "layers": cfg.layers, "arch": cfg.arch, "bf16": bf16,
