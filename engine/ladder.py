@@ -81,7 +81,7 @@ _COLS = _MOVES + 3
 
 
 @njit(cache=True)
-def new_journal():
+def new_journal() -> np.ndarray:
     """A journal in ``engine.board``'s format, sized for ladder reading.
 
     ``np.empty`` rather than ``board.new_journal``'s zeros: only the used
@@ -93,7 +93,7 @@ def new_journal():
 
 
 @njit(cache=True)
-def new_stack():
+def new_stack() -> np.ndarray:
     """Search frames, ``_COLS`` slots per ply: up to ``_MOVES`` moves, their
     count, the next one to try and the journal mark before the move being
     explored (one flat vector, so that it can be passed as a raw view)."""
@@ -101,7 +101,7 @@ def new_stack():
 
 
 @njit(cache=True)
-def new_scratch():
+def new_scratch() -> tuple[np.ndarray, np.ndarray]:
     """(journal, stack) for the functions below; reuse across positions."""
     return new_journal(), new_stack()
 
@@ -111,12 +111,12 @@ def new_scratch():
 # --------------------------------------------------------------------------
 
 @njit(cache=True, inline='always')
-def _libs(s, q):
+def _libs(s: np.ndarray, q: int) -> int:
     return s[LIBS + s[HEAD + q]]
 
 
 @njit(cache=True, inline='always')
-def _start(s, q, hint):
+def _start(s: np.ndarray, q: int, hint: int) -> int:
     """Where to start walking the chain through ``q``: at ``hint`` (the
     latest move) when it belongs to the chain.  A ladder's liberties sit
     next to its newest stone, so the walks below then stop at once instead
@@ -127,7 +127,7 @@ def _start(s, q, hint):
 
 
 @njit(cache=True)
-def _first_liberty(s, q, hint):
+def _first_liberty(s: np.ndarray, q: int, hint: int) -> int:
     """A liberty of the chain through ``q`` (the only one when in atari)."""
     w = s[H_W]
     r0 = _start(s, q, hint)
@@ -142,7 +142,7 @@ def _first_liberty(s, q, hint):
 
 
 @njit(cache=True)
-def _two_liberties(s, q, hint):
+def _two_liberties(s: np.ndarray, q: int, hint: int) -> tuple[int, int]:
     """The two liberties of a chain through ``q`` that has exactly two."""
     w = s[H_W]
     a = -1
@@ -161,7 +161,7 @@ def _two_liberties(s, q, hint):
 
 
 @njit(cache=True)
-def _extension_libs(s, q, e, skip):
+def _extension_libs(s: np.ndarray, q: int, e: int, skip: int) -> int:
     """Liberties, counted up to 3, of the chain the owner of ``q`` forms by
     playing ``e``, leaving out ``skip``, for a chain whose own liberties are
     all among ``e`` and ``skip``: the empty neighbours of ``e`` and the
@@ -206,7 +206,7 @@ def _extension_libs(s, q, e, skip):
 
 
 @njit(cache=True)
-def _room(s, q, m, e):
+def _room(s: np.ndarray, q: int, m: int, e: int) -> int:
     """Liberties (up to 3) the chain through ``q``, whose two liberties are
     ``m`` and ``e``, gets when the attacker ataris at ``m`` and it extends
     at ``e``, judged without playing: three and the atari at ``m`` fails.
@@ -225,14 +225,14 @@ def _room(s, q, m, e):
 
 
 @njit(cache=True, inline='always')
-def _write_bound(s, p, c):
+def _write_bound(s: np.ndarray, p: int, c: int) -> int:
     """Journal pairs a ``play`` of ``c`` at ``p`` may write, at most (about
     45 fixed, 15 per captured stone, 5 per stone of a merged chain)."""
     return 64 + 16 * captures_by(s, p, c) + 8 * size_after(s, p, c)
 
 
 @njit(cache=True, inline='always')
-def _playable(s, p, c):
+def _playable(s: np.ndarray, p: int, c: int) -> bool:
     """Legal and not a (multi-stone) suicide, which the reader never plays."""
     if not is_legal(s, p, c):
         return False
@@ -242,7 +242,7 @@ def _playable(s, p, c):
 
 
 @njit(cache=True)
-def _gen_defence(s, q, stk, f):
+def _gen_defence(s: np.ndarray, q: int, stk: np.ndarray, f: int) -> bool:
     """Defender moves for the chain through ``q`` (in atari) into frame f:
     the extension, then captures of touching attacker chains in atari.
 
@@ -287,7 +287,7 @@ def _gen_defence(s, q, stk, f):
 
 
 @njit(cache=True)
-def _gen_attack(s, q, stk, f):
+def _gen_attack(s: np.ndarray, q: int, stk: np.ndarray, f: int) -> None:
     """Attacker ataris on the chain through ``q`` (two liberties) into frame
     f, dropping an atari the defender escapes by simply extending (``_room``)
     and trying first the one that leaves the extension less room."""
@@ -310,7 +310,7 @@ def _gen_attack(s, q, stk, f):
 
 
 @njit(cache=True)
-def _read(s, j, q, attacker_first, stk):
+def _read(s: np.ndarray, j: np.ndarray, q: int, attacker_first: int, stk: np.ndarray) -> bool:
     """Whether the chain through ``q`` is captured in a ladder.
 
     ``attacker_first`` 0: the chain is in atari and its owner moves;
@@ -384,7 +384,7 @@ def _read(s, j, q, attacker_first, stk):
 # --------------------------------------------------------------------------
 
 @njit(cache=True)
-def ladder_captured(s, j, q, stk):
+def ladder_captured(s: np.ndarray, j: np.ndarray, q: int, stk: np.ndarray) -> bool:
     """The chain through stone ``q``, in atari with its owner to move, is
     captured in a ladder whatever it does.  ``j``/``stk`` from
     ``new_scratch``; the position is left unchanged."""
@@ -394,7 +394,7 @@ def ladder_captured(s, j, q, stk):
 
 
 @njit(cache=True)
-def is_ladder_capture(s, j, p, c, stk):
+def is_ladder_capture(s: np.ndarray, j: np.ndarray, p: int, c: int, stk: np.ndarray) -> bool:
     """``c`` playing ``p`` ataris an opponent chain that is then captured in
     a ladder.  False where ``p`` is illegal for ``c``."""
     if not _playable(s, p, c):
@@ -426,7 +426,7 @@ def is_ladder_capture(s, j, p, c, stk):
 
 
 @njit(cache=True)
-def _saves(s, j, p, q, stk):
+def _saves(s: np.ndarray, j: np.ndarray, p: int, q: int, stk: np.ndarray) -> bool:
     """Playing ``p`` for the owner of the chain through ``q`` (in atari)
     leaves that chain safe from a ladder."""
     c = s[COLOR + q]
@@ -453,7 +453,7 @@ def _saves(s, j, p, q, stk):
 
 
 @njit(cache=True)
-def is_ladder_escape(s, j, p, c, stk):
+def is_ladder_escape(s: np.ndarray, j: np.ndarray, p: int, c: int, stk: np.ndarray) -> bool:
     """``p`` saves one of ``c``'s chains in atari from a ladder: it is that
     chain's liberty or captures an opponent chain in atari touching it, and
     afterwards the chain cannot be captured in a ladder."""
@@ -480,7 +480,8 @@ def is_ladder_escape(s, j, p, c, stk):
 
 
 @njit(cache=True)
-def ladder_maps(s, j, stk, c, capture, escape):
+def ladder_maps(s: np.ndarray, j: np.ndarray, stk: np.ndarray, c: int, capture: np.ndarray,
+                escape: np.ndarray) -> None:
     """Set ``capture[y, x]`` / ``escape[y, x]`` (uint8, n x n, zeroed by the
     caller) where a move by ``c`` is a ladder capture / ladder escape.
 

@@ -10,6 +10,7 @@ board's layout and never write the position (only the scratch ``MARK``
 section, through ``new_stamp``).
 """
 
+import numpy as np
 from numba import njit
 
 from .board import (
@@ -32,7 +33,7 @@ from .unowned import unowned
 
 
 @njit(cache=True)
-def captures_by(s, p, c):
+def captures_by(s: np.ndarray, p: int, c: int) -> int:
     """Opponent stones a move by ``c`` at empty ``p`` would capture."""
     w = s[H_W]
     o = 3 - c
@@ -55,7 +56,7 @@ def captures_by(s, p, c):
 
 
 @njit(cache=True)
-def libs_after(s, p, c, cap):
+def libs_after(s: np.ndarray, p: int, c: int, cap: int) -> int:
     """Liberties of the chain a move by ``c`` at empty ``p`` would form,
     after its captures, counted up to ``cap`` (returns ``min(libs, cap)``).
 
@@ -132,7 +133,7 @@ def libs_after(s, p, c, cap):
 
 
 @njit(cache=True)
-def size_after(s, p, c):
+def size_after(s: np.ndarray, p: int, c: int) -> int:
     """Stones in the chain a move by ``c`` at ``p`` would form."""
     total = 1
     for h in neighbour_heads(s, p, c):
@@ -142,7 +143,7 @@ def size_after(s, p, c):
 
 
 @njit(cache=True, inline='always')
-def _chain_key(s, h):
+def _chain_key(s: np.ndarray, h: int) -> int:
     """The XOR of the Zobrist keys of the stones of the chain with head ``h``."""
     c = s[COLOR + h]
     k = 0
@@ -156,7 +157,7 @@ def _chain_key(s, h):
 
 
 @njit(cache=True)
-def hash_after(s, p, c):
+def hash_after(s: np.ndarray, p: int, c: int) -> int:
     """Zobrist hash of the position after a legal move by ``c`` at ``p``
     (captures and suicide applied), computed without playing it."""
     if p == PASS:

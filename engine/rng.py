@@ -8,7 +8,7 @@ from numba import njit
 
 
 @njit(cache=True)
-def new_rng(seed):
+def new_rng(seed: int) -> np.ndarray:
     """The state of a ``xorshift`` generator for ``seed``: a one-element
     uint64 array (compiled code updates it in place).  The odd multiplier
     spreads consecutive seeds over the whole state space."""
@@ -18,7 +18,7 @@ def new_rng(seed):
 
 
 @njit(cache=True, inline='always')
-def xorshift(rng):
+def xorshift(rng: np.ndarray) -> np.uint64:
     """xorshift64*: a tiny fast generator whose state is ``rng[0]``."""
     x = rng[0]
     x ^= x >> np.uint64(12)
@@ -29,19 +29,19 @@ def xorshift(rng):
 
 
 @njit(cache=True, inline='always')
-def randint(rng, n):
+def randint(rng: np.ndarray, n: int) -> np.int64:
     """Uniform integer in [0, n) (n small; modulo bias negligible)."""
     return np.int64((xorshift(rng) >> np.uint64(33)) % np.uint64(n))
 
 
 @njit(cache=True, inline='always')
-def rand_below(rng, n):
+def rand_below(rng: np.ndarray, n: int) -> np.int64:
     """Uniform integer in [0, n) for 0 < n < 2**32 by multiply-shift
     (Lemire), which avoids the division of ``randint``."""
     return np.int64(((xorshift(rng) >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
 
 
 @njit(cache=True, inline='always')
-def uniform(rng):
+def uniform(rng: np.ndarray) -> np.float64:
     """A float in [0, 1)."""
     return np.float64(xorshift(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
