@@ -7,6 +7,7 @@ variant that avoids self-atari, and the search's rollouts are the pattern
 policy of ``rollout/``.
 """
 
+import numpy as np
 from numba import njit
 
 from .board import (
@@ -32,7 +33,7 @@ from .unowned import pointer
 
 
 @njit(cache=True, inline='always')
-def _playout_candidate(s, p, c):
+def _playout_candidate(s: np.ndarray, p: int, c: int) -> bool:
     """``p`` (empty) is legal for ``c`` and not one of its true eyes."""
     nb = s[NBR + p]
     if nb & 15 != 0:
@@ -43,7 +44,7 @@ def _playout_candidate(s, p, c):
 
 
 @njit(cache=True, inline='always')
-def _draw_move(s, c, rng, restore):
+def _draw_move(s: np.ndarray, c: int, rng: np.ndarray, restore: bool) -> int:
     """``random_move``; with ``restore`` False the empty list is left
     reordered (playouts, which keep no journal, save the restoring)."""
     total = s[H_NEMPTY]
@@ -77,7 +78,7 @@ def _draw_move(s, c, rng, restore):
 
 
 @njit(cache=True)
-def random_move(s, c, rng):
+def random_move(s: np.ndarray, c: int, rng: np.ndarray) -> int:
     """A uniformly random legal move for ``c`` that does not fill one of its
     own true eyes, or PASS when there is none (simple ko, no superko).
 
@@ -90,7 +91,7 @@ def random_move(s, c, rng):
 
 
 @njit(cache=True)
-def random_playout(s, rng, max_moves):
+def random_playout(s: np.ndarray, rng: np.ndarray, max_moves: int) -> int:
     """Play random moves on ``s`` (modified in place) until two passes in a
     row or ``max_moves``; return the number of moves played.
 
@@ -108,7 +109,7 @@ def random_playout(s, rng, max_moves):
 
 
 @njit(cache=True)
-def copy_position(dst, src):
+def copy_position(dst: np.ndarray, src: np.ndarray) -> None:
     """Make ``dst`` equal to ``src`` where a position can differ: the header
     and, in each section, the entries of the points of ``src``'s board.
 
@@ -129,7 +130,7 @@ def copy_position(dst, src):
 
 
 @njit(cache=True)
-def playouts(s0, count, seed):
+def playouts(s0: np.ndarray, count: int, seed: int) -> tuple[int, int]:
     """Run ``count`` random playouts from ``s0``; return (black wins with
     komi ignored counted as area > 0, total moves played).  Simple ko only:
     a playout does not know the game's history, so no superko."""

@@ -10,21 +10,33 @@ null test.  No library offers this: it needs an LLVM intrinsic (an integer
 address cast to a pointer) that ``numba.carray`` can wrap.
 """
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+from llvmlite import ir
 from numba import carray, njit, types
+from numba.core.base import BaseContext
+from numba.core.typing.templates import Signature
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
+A = TypeVar("A")
+# what an intrinsic's typing returns: its signature and the code it generates
+Codegen = Callable[[BaseContext, ir.IRBuilder, Signature, list[ir.Value]], ir.Value]
+
 
 @intrinsic
-def _address_as_pointer(typingctx, address):
+def _address_as_pointer(typingctx: object, address: types.Integer) -> tuple[Signature, Codegen]:
     """Compiled-code cast of an integer address to ``void *``."""
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature,
+                args: list[ir.Value]) -> ir.Value:
         return builder.inttoptr(args[0], cgutils.voidptr_t)
     return types.voidptr(address), codegen
 
 
 @njit(cache=True)
-def raw_view(a):
+def raw_view(a: np.ndarray) -> np.ndarray:
     """A view of the contiguous vector ``a`` (a state, a journal, a random
     generator's state) that Numba does not reference-count.
 
@@ -37,10 +49,11 @@ def raw_view(a):
     """
     if a.ndim != 1 or (a.shape[0] > 1 and a.strides[0] != a.itemsize):
         raise ValueError("raw_view needs a contiguous vector")
-    return carray(_address_as_pointer(a.ctypes.data), a.shape[0], a.dtype)
+    # compiled code calls an intrinsic without its typing context
+    return carray(_address_as_pointer(a.ctypes.data), a.shape[0], a.dtype)  # type: ignore[call-arg]
 
 
-def unowned(a):
+def unowned(a: A) -> A:
     """``raw_view(a)`` where that is free: compiled code gets the view for a
     contiguous 1-D array (known from its type) and ``a`` itself otherwise.
     Public functions called once per point by other compiled code (feature
@@ -49,24 +62,35 @@ def unowned(a):
     return a
 
 
+# Numba matches an overload's implementation to its typing function
+# parameter by parameter, annotations included: both take ``a: Any`` (a
+# Numba type in one, the value in the other)
+
+def _itself(a: Any) -> Any:
+    return a
+
+
 @overload(unowned)
-def _unowned_compiled(a):
+def _unowned_compiled(a: Any) -> Callable[[Any], Any]:
     if isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C":
-        def view(a):
-            return carray(_address_as_pointer(a.ctypes.data), a.shape[0], a.dtype)
+        def view(a: Any) -> Any:
+            # compiled code calls an intrinsic without its typing context
+            return carray(_address_as_pointer(a.ctypes.data), a.shape[0],  # type: ignore[call-arg]
+                          a.dtype)
         return view
-    return lambda a: a
+    return _itself
 
 
 @intrinsic
-def _data_pointer(typingctx, a):
+def _data_pointer(typingctx: object, a: types.Array) -> tuple[Signature, Codegen]:
     """Compiled-code pointer to the first element of a contiguous vector."""
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature,
+                args: list[ir.Value]) -> ir.Value:
         return context.make_array(signature.args[0])(context, builder, args[0]).data
     return types.CPointer(a.dtype)(a), codegen
 
 
-def pointer(a):
+def pointer(a: A) -> A:
     """In compiled code, a raw pointer to the first element of the
     contiguous vector ``a`` (a state, a journal, a random generator's
     state); the identity in Python and for a pointer or any other array.
@@ -86,9 +110,12 @@ def pointer(a):
 
 
 @overload(pointer)
-def _pointer_compiled(a):
+def _pointer_compiled(a: Any) -> Callable[[Any], Any]:
     if isinstance(a, types.CPointer):
-        return lambda a: a
+        return _itself
     if isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C":
-        return lambda a: _data_pointer(a)
-    return lambda a: a
+        def data(a: Any) -> Any:
+            # compiled code calls an intrinsic without its typing context
+            return _data_pointer(a)  # type: ignore[call-arg]
+        return data
+    return _itself
