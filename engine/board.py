@@ -100,7 +100,7 @@ _NB_ONE = np.int64(1)
 # --------------------------------------------------------------------------
 
 @njit(cache=True)
-def new_state(n, allow_suicide=False):
+def new_state(n: int, allow_suicide: bool = False) -> np.ndarray:
     """An empty ``n`` x ``n`` board, black to move."""
     if n < MIN_SIZE or n > MAX_SIZE:
         raise ValueError("board size out of range")
@@ -138,7 +138,7 @@ def new_state(n, allow_suicide=False):
 
 
 @njit(cache=True)
-def _w(s, j, i, v):
+def _w(s: np.ndarray, j: np.ndarray | None, i: int, v: int) -> None:
     """Write ``s[i] = v``, journalling the old value unless ``j`` is None.
 
     ``j`` is None in the specialisation of ``_play`` compiled for moves
@@ -153,7 +153,7 @@ def _w(s, j, i, v):
 
 
 @njit(cache=True)
-def new_journal(capacity=1 << 16):
+def new_journal(capacity: int = 1 << 16) -> np.ndarray:
     """A journal for ``_w``/``undo_to``: slot 0 is the top, then pairs."""
     j = np.zeros(2 * capacity + 1, dtype=np.int64)
     j[0] = 1
@@ -161,18 +161,18 @@ def new_journal(capacity=1 << 16):
 
 
 @njit(cache=True)
-def journal_mark(j):
+def journal_mark(j: np.ndarray) -> int:
     return j[0]
 
 
 @njit(cache=True)
-def journal_room(j):
+def journal_room(j: np.ndarray) -> int:
     """Free pairs left in the journal."""
     return (j.shape[0] - j[0]) // 2
 
 
 @njit(cache=True)
-def undo_to(s, j, mark):
+def undo_to(s: np.ndarray, j: np.ndarray, mark: int) -> None:
     """Restore every value written since ``mark`` (latest first)."""
     t = j[0]
     while t > mark:
@@ -182,35 +182,35 @@ def undo_to(s, j, mark):
 
 
 @njit(cache=True, inline='always')
-def point(s, x, y):
+def point(s: np.ndarray, x: int, y: int) -> int:
     return (y + 1) * s[H_W] + x + 1
 
 
 @njit(cache=True, inline='always')
-def nb_count(s, p, c):
+def nb_count(s: np.ndarray, p: int, c: int) -> int:
     """How many neighbours of ``p`` have colour ``c`` (EMPTY/BLACK/WHITE)."""
     return (s[NBR + p] >> (4 * c)) & 15
 
 
 @njit(cache=True, inline='always')
-def chain_libs(s, p):
+def chain_libs(s: np.ndarray, p: int) -> int:
     """Liberty count of the chain through stone ``p``."""
     return s[LIBS + s[HEAD + p]]
 
 
 @njit(cache=True, inline='always')
-def chain_size(s, p):
+def chain_size(s: np.ndarray, p: int) -> int:
     return s[SIZE + s[HEAD + p]]
 
 
 @njit(cache=True, inline='always')
-def new_stamp(s):
+def new_stamp(s: np.ndarray) -> int:
     s[H_STAMP] += 1
     return s[H_STAMP]
 
 
 @njit(cache=True, inline='always')
-def _head_of(s, q, c):
+def _head_of(s: np.ndarray, q: int, c: int) -> int:
     """The head of the chain at ``q`` if it has colour ``c`` (``c`` = 0:
     either colour), else -1."""
     if c == 0:
@@ -222,7 +222,7 @@ def _head_of(s, q, c):
 
 
 @njit(cache=True, inline='always')
-def neighbour_heads(s, p, c):
+def neighbour_heads(s: np.ndarray, p: int, c: int) -> tuple[int, int, int, int]:
     """The heads of the distinct chains of colour ``c`` (0: either colour)
     next to ``p``, as a 4-tuple with -1 for a neighbour that is not such a
     chain or whose chain an earlier entry already names.
@@ -252,13 +252,13 @@ def neighbour_heads(s, p, c):
 # --------------------------------------------------------------------------
 
 @njit(cache=True)
-def is_legal(s, p, c):
+def is_legal(s: np.ndarray, p: int, c: int) -> bool:
     """Legal under simple ko and the board's suicide rule (not superko)."""
     return _legal(pointer(s), p, c)
 
 
 @njit(cache=True, inline='always')
-def _legal(s, p, c):
+def _legal(s: np.ndarray, p: int, c: int) -> bool:
     """``is_legal``, inlined where it is asked once per candidate point."""
     if p == PASS:
         return True
@@ -286,7 +286,7 @@ def _legal(s, p, c):
 
 
 @njit(cache=True)
-def is_eye(s, p, c):
+def is_eye(s: np.ndarray, p: int, c: int) -> bool:
     """``p`` is an empty point that is a true eye of colour ``c``.
 
     All four neighbours are ``c`` or wall, and the diagonals hold at most
@@ -300,7 +300,7 @@ def is_eye(s, p, c):
 
 
 @njit(cache=True, inline='always')
-def _eye_diagonals(s, p, c):
+def _eye_diagonals(s: np.ndarray, p: int, c: int) -> bool:
     """The diagonal test of ``is_eye`` for a point whose neighbours are all
     ``c`` or wall."""
     w = s[H_W]
@@ -319,7 +319,7 @@ def _eye_diagonals(s, p, c):
 
 
 @njit(cache=True)
-def chain_liberties(s, p, out):
+def chain_liberties(s: np.ndarray, p: int, out: np.ndarray) -> int:
     """Write the liberties of the chain through ``p`` into ``out``; return
     how many (``out`` needs room for all, at most the board's empties; 0
     when ``p`` holds no stone)."""
@@ -342,7 +342,7 @@ def chain_liberties(s, p, out):
 
 
 @njit(cache=True)
-def chain_stones(s, p, out):
+def chain_stones(s: np.ndarray, p: int, out: np.ndarray) -> int:
     """Write the stones of the chain through ``p`` into ``out``; return n
     (0 when ``p`` holds no stone)."""
     if s[COLOR + p] != BLACK and s[COLOR + p] != WHITE:
@@ -363,7 +363,7 @@ def chain_stones(s, p, out):
 # --------------------------------------------------------------------------
 
 @njit(cache=True)
-def _nb_add(s, j, p, c, sign):
+def _nb_add(s: np.ndarray, j: np.ndarray | None, p: int, c: int, sign: int) -> None:
     """A stone of colour c appears (sign=1) or leaves (sign=-1) at p."""
     w = s[H_W]
     delta = sign * ((_NB_ONE << (4 * c)) - _NB_ONE)
@@ -372,7 +372,7 @@ def _nb_add(s, j, p, c, sign):
 
 
 @njit(cache=True)
-def _empty_remove(s, j, p):
+def _empty_remove(s: np.ndarray, j: np.ndarray | None, p: int) -> None:
     k = s[EMPTY_IDX + p]
     last = s[H_NEMPTY] - 1
     lp = s[EMPTY_LIST + last]
@@ -383,7 +383,7 @@ def _empty_remove(s, j, p):
 
 
 @njit(cache=True)
-def _empty_add(s, j, p):
+def _empty_add(s: np.ndarray, j: np.ndarray | None, p: int) -> None:
     k = s[H_NEMPTY]
     _w(s, j, EMPTY_LIST + k, p)
     _w(s, j, EMPTY_IDX + p, k)
@@ -391,7 +391,7 @@ def _empty_add(s, j, p):
 
 
 @njit(cache=True)
-def _remove_chain(s, j, h):
+def _remove_chain(s: np.ndarray, j: np.ndarray | None, h: int) -> int:
     """Take the chain with head ``h`` off the board; return its size."""
     c = s[COLOR + h]
     removed = 0
@@ -421,7 +421,7 @@ def _remove_chain(s, j, h):
 
 
 @njit(cache=True)
-def _merge(s, j, big, small):
+def _merge(s: np.ndarray, j: np.ndarray | None, big: int, small: int) -> None:
     """Merge chain ``small`` into chain ``big`` (both heads)."""
     w = s[H_W]
     _w(s, j, SIZE + big, s[SIZE + big] + s[SIZE + small])
@@ -445,7 +445,7 @@ def _merge(s, j, big, small):
 
 
 @njit(cache=True)
-def play(s, j, p, c):
+def play(s: np.ndarray, j: np.ndarray, p: int, c: int) -> int:
     """Play a move the caller knows is legal (``is_legal``); ``p`` may be
     PASS.  Returns the number of opponent stones captured.  ``j`` is a
     journal (``new_journal``) to record the writes in for ``undo_to``, or an
@@ -456,7 +456,7 @@ def play(s, j, p, c):
 
 
 @njit(cache=True)
-def _play(s, j, p, c):
+def _play(s: np.ndarray, j: np.ndarray | None, p: int, c: int) -> int:
     """``play`` with ``j`` a journal, or None (compiled separately)."""
     _w(s, j, H_LAST2, s[H_LAST])
     _w(s, j, H_LAST, p)
