@@ -287,8 +287,10 @@ class ValueNet(nn.Module):
         return value_from_head(self.head(self.trunk(x)), self.fc, self.out)
 
 
-# the names a DualNet's value and ownership head has its parameters under
+# the names a DualNet's value and ownership head, and its policy head, have
+# their parameters under
 VALUE_HEAD = ("value_head.", "fc.", "out.")
+POLICY_HEAD = ("head.", "point_bias", "pass_logit.")
 
 
 class DualNet(PolicyHead):

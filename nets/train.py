@@ -47,7 +47,7 @@ from tengen.base.stopping import stop_requests
 
 from .data import PositionStream, final_ownership, fixed_sample
 from .device import Device, announce, resolve_device
-from .model import VALUE_HEAD, ModelFileError, build, load_model, save_model
+from .model import POLICY_HEAD, VALUE_HEAD, ModelFileError, build, load_model, save_model
 from .shards import load_value_positions
 from .train_config import RESCHEDULE, TrainConfig, learning_rate
 from .widen import widen
@@ -57,7 +57,8 @@ def init_from_network(net: nn.Module, path: str) -> None:
     """Start ``net`` from the network in ``path`` (same trunk architecture
     and depth): the trunk always, the heads too when both are of one kind
     (fine-tuning, e.g. a 19x19 policy on 9x9 games), and a two-headed
-    network's policy head from a policy network's.  A narrower source is
+    network's policy head from a policy network's or its value head from a
+    value network's.  A narrower source is
     widened first (``nets.widen``: the same function, more filters, so a
     wider network starts where the shipped one stands).  Input planes the
     source lacks (the value network's player-colour plane) start at zero.
@@ -77,9 +78,17 @@ def init_from_network(net: nn.Module, path: str) -> None:
     if src.cfg.width < net.cfg.width:
         src = widen(src, net.cfg.width)
     mine = net.state_dict()
-    heads_too = src.cfg.kind == net.cfg.kind or (src.cfg.kind, net.cfg.kind) == ("policy", "dual")
-    theirs = src.state_dict() if heads_too else {
-        k: v for k, v in src.state_dict().items() if k.startswith("trunk.")}
+    # a dual network's policy head has a policy network's names, its value
+    # head is a value network's under another name
+    renamed = {("policy", "dual"): {}, ("value", "dual"): {"head.": "value_head."}}
+    if src.cfg.kind == net.cfg.kind:
+        theirs = src.state_dict()
+    elif (src.cfg.kind, net.cfg.kind) in renamed:
+        names = renamed[(src.cfg.kind, net.cfg.kind)]
+        theirs = {next((b + k[len(a):] for a, b in names.items() if k.startswith(a)), k): v
+                  for k, v in src.state_dict().items()}
+    else:
+        theirs = {k: v for k, v in src.state_dict().items() if k.startswith("trunk.")}
     with torch.no_grad():
         for name, w in theirs.items():
             if name not in mine:
@@ -106,18 +115,29 @@ def freeze_trunk(net: nn.Module, layers: int) -> None:
 
 def make_optimizer(cfg, net):
     """The run's optimiser: weight decay on the weights only; a dual
-    network's value head in groups of their own, whose learning rate is
-    ``value_head_lr_scale`` times the schedule's (``lr_scale``)."""
-    scaled = cfg.kind == "dual" and cfg.value_head_lr_scale != 1.0
-    groups = []
-    for head in ((False, True) if scaled else (False,)):
-        decay, no_decay = [], []
-        for name, p in net.named_parameters():
-            if not scaled or head == name.startswith(VALUE_HEAD):
-                (no_decay if p.ndim <= 1 else decay).append(p)
-        scale = cfg.value_head_lr_scale if head else 1.0
-        groups += [{"params": decay, "weight_decay": cfg.weight_decay, "lr_scale": scale},
-                   {"params": no_decay, "weight_decay": 0.0, "lr_scale": scale}]
+    network's heads in groups of their own when their learning rate is
+    ``value_head_lr_scale`` or ``policy_head_lr_scale`` times the
+    schedule's (``lr_scale``).  The groups in a fixed order, the rest of
+    the network's first (weights, then biases), so that a checkpoint's
+    optimiser state loads into the groups it came from."""
+    scales = [1.0]
+    if cfg.kind == "dual":
+        scales += [cfg.value_head_lr_scale, cfg.policy_head_lr_scale]
+
+    def part(name: str) -> int:
+        """0: the rest, 1: the value head, 2: the policy head (each only
+        when its rate differs)."""
+        for i, head in ((1, VALUE_HEAD), (2, POLICY_HEAD)):
+            if len(scales) > i and scales[i] != 1.0 and name.startswith(head):
+                return i
+        return 0
+
+    params: dict[tuple[int, bool], list[nn.Parameter]] = {}
+    for name, p in net.named_parameters():
+        params.setdefault((part(name), p.ndim <= 1), []).append(p)
+    groups = [{"params": params.get(key, []), "lr_scale": scales[key[0]],
+               "weight_decay": 0.0 if key[1] else cfg.weight_decay}
+              for key in sorted(params.keys() | {(0, False), (0, True)})]
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=True)
     if cfg.optimizer == "adam":
@@ -229,6 +249,11 @@ class Trainer:
         self.scaler = self.device.grad_scaler()
         # the training steps' network: compiled if asked (its weights are self.net's)
         self.model = torch.compile(self.net) if cfg.compile else self.net
+        self.teacher = None
+        if cfg.value_teacher:
+            self.teacher = load_model(cfg.value_teacher, "value").to(  # type: ignore[call-overload]
+                self.device.torch, memory_format=torch.channels_last)
+            self.teacher.requires_grad_(False)
         per_game = cfg.per_game or (4 if cfg.kind == "value" else None)
         owner = val_owner = chosen = None
         use_owner = cfg.kind in ("value", "dual") and cfg.ownership_weight > 0
@@ -407,6 +432,9 @@ class Trainer:
         lr = learning_rate(cfg, self.positions)
         for g in self.opt.param_groups:
             g["lr"] = lr * g.get("lr_scale", 1.0)
+        if self.teacher is not None:        # the teacher's values are the value targets
+            with torch.no_grad(), self.device.autocast():
+                value = self.teacher(x).float()
         loss, m = loss_and_metrics(cfg, self.model, x, move, value, owner, self.device)
         self.opt.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()

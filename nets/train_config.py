@@ -101,9 +101,17 @@ class TrainConfig:
     value_weight: float = option(1.0, help="dual: weight of the value head's losses (value "
                                            "and ownership) against the policy's "
                                            "cross-entropy (AlphaGo Zero's supervised run: 0.01)")
+    value_teacher: str = option("", metavar="MODEL",
+                                help="dual: a value network whose value of each training "
+                                     "position is the value head's target instead of the "
+                                     "game's result (distillation: a dense target, where a "
+                                     "result is one bit a game)")
     value_head_lr_scale: float = option(1.0, help="dual: the value head's learning rate as a "
-                                                  "multiple of --lr (it starts new, where "
-                                                  "--init-from gives the rest trained)")
+                                                  "multiple of --lr (for a head that starts "
+                                                  "new where --init-from gives the rest)")
+    policy_head_lr_scale: float = option(1.0, help="dual: the policy head's learning rate as a "
+                                                   "multiple of --lr (the same, started from a "
+                                                   "value network)")
     ownership_playouts: int = 24      # playouts estimating each game's final ownership
     channels_last: bool = True
 
@@ -114,7 +122,10 @@ class TrainConfig:
         check_device(self.device)
         require(self.value_weight >= 0 and self.ownership_weight >= 0,
                 "--value-weight and --ownership-weight must not be negative")
-        require(self.value_head_lr_scale > 0, "--value-head-lr-scale must be positive")
+        require(self.value_head_lr_scale > 0 and self.policy_head_lr_scale > 0,
+                "--value-head-lr-scale and --policy-head-lr-scale must be positive")
+        require(not self.value_teacher or self.kind == "dual",
+                "--value-teacher teaches a dual network's value head: tengen train dual")
         self.net_config()           # the network's own checks
         self.data, self.val = resolve_games(self.data, self.val)
         if self.out is None:

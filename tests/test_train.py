@@ -471,3 +471,61 @@ def test_a_two_headed_networks_new_value_head_learns_at_its_own_rate(tmp_path):
     for k, one in moved[1.0].items():
         ratio = 10.0 if k.startswith(("value_head.", "fc.", "out.")) else 1.0
         assert moved[10.0][k] == pytest.approx(ratio * one, rel=1e-4), k
+
+
+def test_a_value_teacher_gives_the_two_headed_networks_value_targets(tmp_path):
+    """``--value-teacher``: the value head is trained toward the teacher's
+    value of each position, not the game's result; only a dual network
+    takes one."""
+    from nets.train_config import TrainConfig
+
+    games = random_games_dir(tmp_path, count=4, moves=30)
+    torch.manual_seed(5)
+    teacher = build(value_config(width=8, layers=3, arch="plain"))
+    with torch.no_grad():
+        for p in teacher.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    save_model(teacher, tmp_path / "teacher.safetensors")
+    cfg = small_config(tmp_path, games, kind="dual",
+                       value_teacher=str(tmp_path / "teacher.safetensors"))
+    t = Trainer(cfg, progress=False)
+    x, move, value, owner = t.on_device(*t.stream.next_batch())
+    with torch.no_grad():
+        taught = load_model(tmp_path / "teacher.safetensors", "value")(x)
+        _, v, _ = t.net(x)
+    assert not torch.allclose(taught, value)
+    m, _, _ = t.learn(x, move, value, owner)
+    assert m["mse"] == pytest.approx(((v - taught) ** 2).mean().item(), rel=1e-5)
+    with pytest.raises(ValueError, match="tengen train dual"):
+        TrainConfig(kind="value", value_teacher=str(tmp_path / "teacher.safetensors"))
+
+
+def test_a_two_headed_network_starts_from_a_value_networks_trunk_and_head(tmp_path):
+    """From a value network: its trunk and its value and ownership head (as
+    ``value_head``), the policy head new; so it starts out valuing
+    positions as the value network did, and ``--policy-head-lr-scale``
+    puts the new policy head in groups of its own."""
+    torch.manual_seed(4)
+    value = build(value_config(width=8, layers=3, arch="plain"))
+    with torch.no_grad():
+        for p in value.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    save_model(value, tmp_path / "v.safetensors")
+    dual = build(dual_config(width=8, layers=3, arch="plain"))
+    policy_head = {k: v.clone() for k, v in dual.state_dict().items()
+                   if k.startswith(("head.", "point_bias", "pass_logit."))}
+    init_from_network(dual, str(tmp_path / "v.safetensors"))
+    mine = dual.state_dict()
+    for k, v in value.state_dict().items():
+        assert torch.equal(mine[k.replace("head.", "value_head.", 1) if k.startswith("head.")
+                                else k], v), k
+    assert policy_head and all(torch.equal(mine[k], v) for k, v in policy_head.items())
+    x, _, _, _ = batch_of(VALUE_PLANES)
+    with torch.no_grad():
+        assert torch.allclose(dual(x)[1], value(x), atol=1e-6)
+    cfg = small_config(tmp_path, "unused", kind="dual", policy_head_lr_scale=5.0)
+    groups = make_optimizer(cfg, dual).param_groups
+    named = {id(p): k for k, p in dual.named_parameters()}
+    for g in groups:
+        heads = {named[id(p)].startswith(("head.", "point_bias", "pass_logit.")) for p in g["params"]}
+        assert heads == {g["lr_scale"] == 5.0}
