@@ -23,7 +23,7 @@ from tengen.review.mistakes import classify
 from tengen.review.reviewer import Reviewer
 from tengen.review.schema import from_dict, to_dict, to_json
 from tengen.review.sgf_out import annotated_sgf
-from tengen.review.stakes import CHANGED, StakeQuery, describe, line_end, stakes
+from tengen.review.stakes import CHANGED, STAKE_PLIES, StakeQuery, describe, line_end, stakes
 from tengen.review.text import stake_sentence
 
 
@@ -177,3 +177,24 @@ def test_the_sgf_comment_and_the_json_of_a_classed_move_carry_its_stake(tmp_path
     assert [m.stake for m in back.moves] == [m.stake for m in review.moves]
     assert to_dict(review)["moves"][staked[0].number - 1]["stake"]["points"] == \
         staked[0].stake.points
+
+
+def test_both_lines_are_cut_to_the_same_number_of_moves_from_the_position_before(tmp_path):
+    cfg = tiny_config(tmp_path)
+    nets = Networks(None, cfg.networks.value_model)
+    before = Game(9, 7.0)
+    after = before.copy()
+    after.play(parse_gtp("A1", 9), BLACK)
+    long_line = StakeQuery(before, BLACK, ["E5", "C3", "G7", "G3", "C7"], after,
+                           ["E5", "D4", "F4", "F6"])
+    cut = StakeQuery(before, BLACK, ["E5", "C3", "G7"], after, ["E5", "D4"])
+    short_refutation = StakeQuery(before, BLACK, ["E5", "C3", "G7"], after, ["E5"])
+    cut_to_two = StakeQuery(before, BLACK, ["E5", "C3"], after, ["E5"])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Networks, "value_and_ownership", stone_ownership)
+        mp.setattr(Networks, "value", centre_value)
+        found = stakes(nets, [long_line, cut, short_refutation, cut_to_two])
+    assert STAKE_PLIES == 3
+    assert found[0] == found[1]            # moves past the third of each line do not count
+    assert found[2] == found[3]            # a shorter refutation cuts the better line too
+    assert "G7" not in found[2].changes

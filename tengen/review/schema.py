@@ -32,8 +32,9 @@ played (the next position's principal variation).  A summary is ``mistakes.playe
 ``stake`` (``tengen.review.stakes``) is null or
 ``"stake": {"points", "around", "why", "changes": {vertex: change, ...}}``,
 for every move that is not the search's best: what the move gives up
-against the better move after each side's line (``best_pv`` against the
-move played then ``refutation``).  ``points``: the score difference of the
+against the better move after each side's line (the first moves of
+``best_pv`` against the move played then the first of ``refutation``,
+as many moves each: ``tengen.review.stakes.STAKE_PLIES``).  ``points``: the score difference of the
 two lines' ends (positive: the mover loses that many); ``changes``: the
 points whose ownership moves by at least half a point (of two; positive:
 the mover owns more of it after the better line); ``around``: the point of

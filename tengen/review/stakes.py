@@ -5,7 +5,13 @@ Why: a player told that a move lost ten points asks where and why.  The
 review's own search already holds both lines (``MoveReview.best_pv``, the
 better move first, and ``MoveReview.refutation``, the opponent's best line
 after the move played); the value network's ownership head says who owns
-each point at the end of each line.  Their difference, in the mover's
+each point at the end of each line.  Both lines are cut to the same number
+of moves from the position before the move (``STAKE_PLIES``: the better
+move and two more of its line, against the move played and the first two
+of its refutation), so that the same side has just moved at both ends, and
+so that the deep, thinly searched tails of the lines do not drown the move
+in noise: on held-out games longer lines agreed less and less with the
+review's score loss (BENCHMARKS.md "What a mistake puts at stake").  Their difference, in the mover's
 frame, is what the move gave up: a map of the points whose owner changes,
 a size in points (the score lead of the first line's end less the
 second's, from the same calibrated score as every other lead), the point
@@ -32,6 +38,7 @@ if TYPE_CHECKING:     # annotations only: importing it loads PyTorch
     from nets.inference import Networks
 
 CHANGED = 0.5        # a point whose ownership moves this much (of 2) is a change
+STAKE_PLIES = 3      # moves of each line from the position before the move
 STAKE_SYMMETRIES = 2
 _NAMES = {BLACK: "Black", WHITE: "White"}
 
@@ -40,7 +47,8 @@ _NAMES = {BLACK: "Black", WHITE: "White"}
 class StakeQuery:
     """One move's two lines: the position before the move, the mover, the
     better line (the better move first) and the position after the move
-    played followed by the refutation (the opponent first)."""
+    played followed by the refutation (the opponent first), each as long
+    as the search found it (``stakes`` cuts them)."""
     before: Game
     color: int
     best_line: list[str]
@@ -68,8 +76,9 @@ def stakes(nets: "Networks", queries: list[StakeQuery]) -> list[Stake] | None:
         return []
     asks: list[tuple[Game, int]] = []
     for q in queries:
-        for g in (line_end(q.before, q.color, q.best_line),
-                  line_end(q.after, 3 - q.color, q.refutation)):
+        plies = min(STAKE_PLIES, len(q.best_line), 1 + len(q.refutation))
+        for g in (line_end(q.before, q.color, q.best_line[:plies]),
+                  line_end(q.after, 3 - q.color, q.refutation[:plies - 1])):
             asks += both_sides(g)
     found = leads_and_ownership(nets, asks, STAKE_SYMMETRIES)
     if found is None:
