@@ -70,15 +70,18 @@ def line_end(game: Game, color: int, line: list[str]) -> Game:
     return g
 
 
-def stakes(nets: "Networks", queries: list[StakeQuery]) -> list[Stake] | None:
-    """The stake of each query; None without a value network."""
+def stakes(nets: "Networks", queries: list[StakeQuery],
+           plies: int = STAKE_PLIES) -> list[Stake] | None:
+    """The stake of each query, both lines cut to ``plies`` moves from the
+    position before the move (fewer when a line is shorter); None without
+    a value network."""
     if not queries:
         return []
     asks: list[tuple[Game, int]] = []
     for q in queries:
-        plies = min(STAKE_PLIES, len(q.best_line), 1 + len(q.refutation))
-        for g in (line_end(q.before, q.color, q.best_line[:plies]),
-                  line_end(q.after, 3 - q.color, q.refutation[:plies - 1])):
+        cut = min(plies, len(q.best_line), 1 + len(q.refutation))
+        for g in (line_end(q.before, q.color, q.best_line[:cut]),
+                  line_end(q.after, 3 - q.color, q.refutation[:cut - 1])):
             asks += both_sides(g)
     found = leads_and_ownership(nets, asks, STAKE_SYMMETRIES)
     if found is None:
