@@ -24,13 +24,14 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from engine.corpus import load_corpus
+from engine.corpus import Corpus, load_corpus
 from tengen.base.config import (
     add_options,
     from_dict,
@@ -45,15 +46,27 @@ from tengen.base.files import atomic_write
 from tengen.base.provenance import git_commit, machine_description
 from tengen.base.stopping import stop_requests
 
-from .data import PositionStream, final_ownership, fixed_sample
+from .data import PositionStream, Window, final_ownership, fixed_sample
 from .device import Device, announce, resolve_device
-from .model import POLICY_HEAD, VALUE_HEAD, ModelFileError, build, load_model, save_model
+from .model import (
+    POLICY_HEAD,
+    VALUE_HEAD,
+    ModelFileError,
+    Net,
+    NetConfig,
+    build,
+    load_model,
+    save_model,
+)
 from .shards import load_value_positions
 from .train_config import RESCHEDULE, TrainConfig, learning_rate
 from .widen import widen
 
+if TYPE_CHECKING:     # annotations only: importing it loads TensorBoard
+    from torch.utils.tensorboard import SummaryWriter
 
-def init_from_network(net: nn.Module, path: str) -> None:
+
+def init_from_network(net: Net, path: str) -> None:
     """Start ``net`` from the network in ``path`` (same trunk architecture
     and depth): the trunk always, the heads too when both are of one kind
     (fine-tuning, e.g. a 19x19 policy on 9x9 games), and a two-headed
@@ -67,7 +80,7 @@ def init_from_network(net: nn.Module, path: str) -> None:
     reads liberties and shape."""
     src = load_model(path)
 
-    def shape(c):
+    def shape(c: NetConfig) -> tuple[str, int, bool]:
         return (c.arch, c.layers if c.arch == "plain" else c.blocks, c.global_pool)
 
     if shape(src.cfg) != shape(net.cfg) or src.cfg.width > net.cfg.width:
@@ -102,7 +115,7 @@ def init_from_network(net: nn.Module, path: str) -> None:
                 target.copy_(w)
 
 
-def freeze_trunk(net: nn.Module, layers: int) -> None:
+def freeze_trunk(net: Net, layers: int) -> None:
     """Keep the first ``layers`` trunk convolutions (and their batch norms)
     fixed: the transfer recipe's first stage, where only the upper layers
     adapt to a new board size."""
@@ -113,7 +126,7 @@ def freeze_trunk(net: nn.Module, layers: int) -> None:
             trunk.norms[i].requires_grad_(False)
 
 
-def make_optimizer(cfg, net):
+def make_optimizer(cfg: TrainConfig, net: nn.Module) -> torch.optim.Optimizer:
     """The run's optimiser: weight decay on the weights only; a dual
     network's heads in groups of their own when their learning rate is
     ``value_head_lr_scale`` or ``policy_head_lr_scale`` times the
@@ -147,13 +160,16 @@ def make_optimizer(cfg, net):
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
 
 
-def loss_and_metrics(cfg, net, x, move, value, owner=None, device: Device | None = None):
+def loss_and_metrics(cfg: TrainConfig, net: Any, x: torch.Tensor, move: torch.Tensor,
+                     value: torch.Tensor, owner: torch.Tensor | None = None,
+                     device: Device | None = None) -> tuple[torch.Tensor, dict[str, float]]:
     """(loss, {metric: float}) for one batch on ``device`` (default: the
     CPU in ``cfg.bf16``'s precision); ``owner`` (value and dual
     networks): final-ownership targets for the auxiliary loss.  A dual
     network's loss is the policy's cross-entropy plus ``value_weight``
     times the value network's loss, its value error counted only where
-    the game's winner is known (``value`` not 0)."""
+    the game's winner is known (``value`` not 0).  ``net``: a network, or
+    ``torch.compile``'s wrapper of one (which forwards its methods)."""
     device = device or resolve_device("cpu", cfg.bf16)
     with device.autocast():
         if cfg.kind == "dual":
@@ -166,8 +182,8 @@ def loss_and_metrics(cfg, net, x, move, value, owner=None, device: Device | None
             logits, out, own = None, net(x), None
         else:
             logits, out, own = net(x), None, None
-    metrics = {}
-    loss = 0.0
+    metrics: dict[str, float] = {}
+    loss: torch.Tensor | float = 0.0
     if logits is not None:
         logits = logits.float()
         loss = F.cross_entropy(logits, move)
@@ -177,7 +193,7 @@ def loss_and_metrics(cfg, net, x, move, value, owner=None, device: Device | None
     if out is not None:
         out = out.float()
         if cfg.kind == "dual":
-            metrics["policy_loss"] = loss.item()
+            metrics["policy_loss"] = float(loss)
             known = value != 0
             out, value = out[known], value[known]
         if len(value):
@@ -187,19 +203,23 @@ def loss_and_metrics(cfg, net, x, move, value, owner=None, device: Device | None
         else:       # no winner known in this batch: the ownership alone
             value_loss = out.sum() * 0.0
         if own is not None:
+            assert owner is not None        # the ownership is computed for its targets only
             own_mse = F.mse_loss(own.float(), owner)
             value_loss = value_loss + cfg.ownership_weight * own_mse
             metrics["ownership_mse"] = own_mse.item()
         loss = loss + (cfg.value_weight * value_loss if cfg.kind == "dual" else value_loss)
+    assert isinstance(loss, torch.Tensor)       # every kind of network has a loss
     metrics["loss"] = loss.item()
     return loss, metrics
 
 
 @torch.inference_mode()
-def validate(cfg, net, sample, batch=512, device: Device | None = None):
+def validate(cfg: TrainConfig, net: nn.Module, sample: Window, batch: int = 512,
+             device: Device | None = None) -> dict[str, float]:
     device = device or resolve_device("cpu", cfg.bf16)
     net.eval()
-    sums, count = {}, 0
+    sums: dict[str, float] = {}
+    count = 0
     for a in range(0, len(sample), batch):
         idx = np.arange(a, min(len(sample), a + batch))
         x = device.planes(sample.planes_of(idx), cfg.channels_last)
@@ -225,6 +245,7 @@ class Trainer:
         rules; with ``reschedule`` the learning-rate schedule too, e.g. a
         longer or shorter cosine)."""
         self.cfg = cfg
+        assert cfg.out is not None      # resolved by TrainConfig.__post_init__, as data and val
         self.out = Path(cfg.out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.progress = progress
@@ -236,11 +257,13 @@ class Trainer:
             ckpt = self.load_checkpoint()
             self.cfg = cfg = resumed(from_dict(TrainConfig, ckpt["config"]), cfg,
                                      when={RESCHEDULE} if reschedule else ())
+        assert cfg.data is not None and cfg.val is not None
         self.device = announce(resolve_device(cfg.device, cfg.bf16), f"train {cfg.kind}")
         torch.manual_seed(cfg.seed)
         self.net = build(cfg.net_config())      # on the CPU: the same start on every device
         if cfg.channels_last:
-            self.net = self.net.to(memory_format=torch.channels_last)
+            # Module.to takes memory_format at run time; torch's annotations leave it out
+            self.net = self.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.net = self.net.to(self.device.torch)
         if cfg.init_from and ckpt is None:
             init_from_network(self.net, cfg.init_from)
@@ -255,7 +278,10 @@ class Trainer:
                 self.device.torch, memory_format=torch.channels_last)
             self.teacher.requires_grad_(False)
         per_game = cfg.per_game or (4 if cfg.kind == "value" else None)
-        owner = val_owner = chosen = None
+        owner: np.ndarray | None = None
+        val_owner: np.ndarray | None = None
+        chosen: np.ndarray | None = None
+        self.corpus: Corpus
         use_owner = cfg.kind in ("value", "dual") and cfg.ownership_weight > 0
         if cfg.selfplay:
             # AlphaGo's value data: one position per self-play game, its
@@ -275,7 +301,7 @@ class Trainer:
                                      cfg.window_games, per_game, need_winner=cfg.kind == "value",
                                      symmetries=cfg.symmetries, ownership=owner, chosen=chosen,
                                      workers=cfg.window_workers(self.device.accelerated))
-        self.val_sample = None
+        self.val_sample: Window | None = None
         if cfg.val and cfg.val_positions:
             val_corpus = load_corpus(cfg.val, cfg.size, max_games=max(50, cfg.val_positions // 2))
             if use_owner:
@@ -287,7 +313,7 @@ class Trainer:
         self.steps = 0
         self.elapsed = 0.0          # training wall time over all sessions
         self.cpu_seconds = 0.0      # training CPU time (all threads) over all sessions
-        self.best = None
+        self.best: dict[str, float] | None = None
         self.last_val_at = 0
         if ckpt is not None:
             self.net.load_state_dict(ckpt["model"])
@@ -302,18 +328,18 @@ class Trainer:
             torch.set_rng_state(ckpt["torch_rng"])
             if "scaler" in ckpt:
                 self.scaler.load_state_dict(ckpt["scaler"])
-        self.writer = None
+        self.writer: SummaryWriter | None = None
         self._stop = False
 
     # ---- persistence --------------------------------------------------
-    def load_checkpoint(self):
+    def load_checkpoint(self) -> dict[str, Any]:
         path = self.out / "checkpoint.pt"
         if not path.exists():
             raise FileNotFoundError(f"no checkpoint to resume in {self.out}")
         # on the CPU whatever device wrote it: load_state_dict moves it to ours
         return torch.load(path, weights_only=True, map_location="cpu")
 
-    def save_checkpoint(self):
+    def save_checkpoint(self) -> None:
         state = {"config": asdict(self.cfg), "model": self.net.state_dict(),
                  "optimizer": self.opt.state_dict(), "stream": self.stream.state(),
                  "positions": self.positions, "steps": self.steps, "elapsed": self.elapsed,
@@ -325,23 +351,23 @@ class Trainer:
         with atomic_write(self.out / "checkpoint.pt") as f:
             torch.save(state, f)
 
-    def provenance(self, metrics=None):
+    def provenance(self, metrics: dict[str, float] | None = None) -> dict[str, Any]:
         return {"command": self.command, "git_commit": git_commit(),
                 "train_config": asdict(self.cfg), "positions_seen": self.positions,
                 "steps": self.steps, "wall_hours": round(self.elapsed / 3600, 3),
                 "cpu_hours": round(self.cpu_seconds / 3600, 3),
                 "machine": machine_description(), "validation": metrics or {},
-                "data": [Path(p).name for p in self.cfg.data] or [str(self.cfg.selfplay)],
-                "val_data": [Path(p).name for p in self.cfg.val]}
+                "data": [Path(p).name for p in self.cfg.data or []] or [str(self.cfg.selfplay)],
+                "val_data": [Path(p).name for p in self.cfg.val or []]}
 
-    def export(self, name, metrics=None):
+    def export(self, name: str, metrics: dict[str, float] | None = None) -> None:
         net = build(self.net.cfg)
         net.load_state_dict(self.net.state_dict())
         net.eval()
         net.cfg.provenance = self.provenance(metrics)
         save_model(net, self.out / name)
 
-    def log(self, split, metrics, lr=None):
+    def log(self, split: str, metrics: dict[str, float], lr: float | None = None) -> None:
         if self.writer is None:
             from torch.utils.tensorboard import SummaryWriter
             self.writer = SummaryWriter(str(self.out / "tb"))
@@ -363,7 +389,7 @@ class Trainer:
     def _request_stop(self) -> None:
         self._stop = True
 
-    def run(self):
+    def run(self) -> dict[str, float] | None:
         cfg = self.cfg
         start = time.time()
         cpu_start = time.process_time()
@@ -376,7 +402,7 @@ class Trainer:
             total = cfg.max_positions or None
             bar = tqdm(total=total, initial=self.positions, unit="pos", unit_scale=True,
                        desc=f"train {cfg.kind}", smoothing=0.05)
-        run_metrics = {}
+        run_metrics: dict[str, float] = {}
         with stop_requests(self._request_stop):
             try:
                 self.net.train()
@@ -414,18 +440,21 @@ class Trainer:
             self.writer.close()
         return self.best
 
-    def step(self):
+    def step(self) -> tuple[dict[str, float], float, int]:
         """One optimisation step on the next batch: (metrics, lr, positions)."""
         return self.learn(*self.on_device(*self.stream.next_batch()))
 
-    def on_device(self, planes, move, value, owner) -> tuple:
+    def on_device(self, planes: np.ndarray, move: np.ndarray, value: np.ndarray,
+                  owner: np.ndarray | None
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """A batch of the stream as the device's tensors: (x, move, value, owner)."""
         dev = self.device
         return (dev.planes(planes, self.cfg.channels_last), dev.to_device(torch.from_numpy(move)),
                 dev.to_device(torch.from_numpy(value)),
                 None if owner is None else dev.to_device(torch.from_numpy(owner)))
 
-    def learn(self, x, move, value, owner):
+    def learn(self, x: torch.Tensor, move: torch.Tensor, value: torch.Tensor,
+              owner: torch.Tensor | None) -> tuple[dict[str, float], float, int]:
         """One optimisation step on a batch already on the device
         (``on_device``): (metrics, lr, positions)."""
         cfg = self.cfg
@@ -444,7 +473,7 @@ class Trainer:
         self.steps += 1
         return m, lr, len(move)
 
-    def validate_and_export(self):
+    def validate_and_export(self) -> None:
         metrics = (validate(self.cfg, self.net, self.val_sample, device=self.device)
                    if self.val_sample is not None else {})
         self.last_val_at = self.positions
