@@ -25,7 +25,8 @@ from engine.coords import CoordinateError, format_gtp, parse_gtp
 from engine.dead_stones import StatusConfig, chains, final_score, stone_status
 from engine.game import Game, IllegalMove
 from engine.handicap import fixed_handicap_points, spread_points
-from engine.player import RESIGN, Player
+from engine.moves import RESIGN
+from engine.player import Player
 from engine.rules import rules_named
 from engine.scoring import result_string
 from engine.sgf.read import load_sgf
