@@ -14,6 +14,8 @@ import logging
 import math
 import re
 import time
+from collections.abc import Callable
+from typing import Protocol, cast
 
 import numpy as np
 
@@ -34,9 +36,9 @@ from engine.sgf.record import SGFError
 from engine.sgf.write import game_to_sgf, save_sgf
 from engine.sizes import MAX_SIZE, MIN_SIZE
 
-from .analysis_commands import player_commands
+from .analysis_commands import CommandRun, PlayerCommand, PlayingRun, player_commands
 from .config import EngineConfig
-from .protocol import GtpError, GtpServer
+from .protocol import AnalysisStream, GtpError, GtpServer
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +77,17 @@ def parse_gtp_color(word: str) -> int:
         raise GtpError("invalid color") from None
 
 
-def _arity(args, *counts):
+def _arity(args: list[str], *counts: int) -> None:
     if len(args) not in counts:
         raise GtpError("syntax error")
+
+
+class _Handler(Protocol):
+    """A registered command's handler: the arguments, and the response's
+    stream for a streaming command (a ``tengen.gtp.protocol`` plain or
+    streaming handler both)."""
+
+    def __call__(self, args: list[str], stream: AnalysisStream | None = None) -> str | None: ...
 
 
 class GtpEngine:
@@ -96,7 +106,7 @@ class GtpEngine:
                                           seed=1 if config.seed is None else config.seed)
 
     # ---- registration ---------------------------------------------------
-    def handlers(self):
+    def handlers(self) -> dict[str, Callable[[list[str]], str]]:
         return {
             "boardsize": self.boardsize,
             "clear_board": self.clear_board,
@@ -129,20 +139,24 @@ class GtpEngine:
                 raise ValueError(f"player command {pc.name!r} clashes with a GTP command")
             server.register(pc.name, self._guarded(self._player_command(pc)), streaming=pc.streaming)
 
-    def _player_command(self, pc):
+    def _player_command(self, pc: PlayerCommand) -> _Handler:
         if pc.plays:
-            def run(args, stream=None):
-                start = time.monotonic()
-                color, move = pc.run(self.game, args, stream, self.clock)
-                return "play " + self._commit(color, move, start)
-            return run
+            plays = cast(PlayingRun, pc.run)        # PlayerCommand.plays says which run it is
 
-        def run(args, stream=None):
-            return pc.run(self.game, args, stream)
+            def run_playing(args: list[str], stream: AnalysisStream | None = None) -> str:
+                assert stream is not None           # a command that plays streams its lines
+                start = time.monotonic()
+                color, move = plays(self.game, args, stream, self.clock)
+                return "play " + self._commit(color, move, start)
+            return run_playing
+        answers = cast(CommandRun, pc.run)
+
+        def run(args: list[str], stream: AnalysisStream | None = None) -> str | None:
+            return answers(self.game, args, stream)
         return run
 
-    def _guarded(self, func):
-        def run(args, stream=None):
+    def _guarded(self, func: Callable[..., str | None]) -> _Handler:
+        def run(args: list[str], stream: AnalysisStream | None = None) -> str | None:
             saved = (self.game.copy(), self.komi, self.rules, self.clock.copy())
             try:
                 return func(args) if stream is None else func(args, stream)
@@ -158,21 +172,21 @@ class GtpEngine:
         return run
 
     # ---- helpers --------------------------------------------------------
-    def _vertex(self, word):
+    def _vertex(self, word: str) -> int:
         try:
             return parse_gtp(word, self.game.size)
         except CoordinateError:
             raise GtpError("invalid coordinate") from None
 
-    def _fmt(self, p):
+    def _fmt(self, p: int) -> str:
         return format_gtp(p, self.game.size)
 
-    def _new_game(self, game):
+    def _new_game(self, game: Game) -> None:
         self.game = game
         self.clock.reset()
         self.player.new_game(game)
 
-    def _board_empty(self):
+    def _board_empty(self) -> None:
         if self.game.moves or self.game.setup:
             raise GtpError("board not empty")
 
@@ -305,14 +319,14 @@ class GtpEngine:
         self.player.played(self.game, color, p)
         return ""
 
-    def _generate(self, args, commit, cleanup=False):
+    def _generate(self, args: list[str], commit: bool, cleanup: bool = False) -> str:
         _arity(args, 1)
         color = parse_gtp_color(args[0])
         start = time.monotonic()
         move = self.player.genmove(self.game, color, self.clock, cleanup=cleanup)
         return self._commit(color, move, start, commit)
 
-    def _commit(self, color, move, start, commit=True):
+    def _commit(self, color: int, move: int, start: float, commit: bool = True) -> str:
         """Charge the clock for a generated move (asked for at ``start``),
         check it and play it; returns its vertex (or ``resign``)."""
         if commit:
@@ -387,7 +401,7 @@ class GtpEngine:
         self._prepare_player()
         return ""
 
-    def _prepare_player(self):
+    def _prepare_player(self) -> None:
         """A clock is about to run: let the player load what it needs now.
         A failure here is only logged; the first move reports it."""
         if self.clock.control.system == "none":
@@ -434,6 +448,6 @@ class GtpEngine:
         return ""
 
 
-def _same_game(a, b):
+def _same_game(a: Game, b: Game) -> bool:
     return (a.size == b.size and a.komi == b.komi and a.rules == b.rules
             and a.setup == b.setup and a.first_to_move == b.first_to_move and a.moves == b.moves)
