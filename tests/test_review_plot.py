@@ -133,7 +133,10 @@ def test_reviewing_a_real_game_from_a_chinese_server_prints_only_the_summary(
         assert main(argv) == 0
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.strip().splitlines() == [
+    # the start-up line naming the device (issue 38's one line), then the summary alone
+    device, *rest = captured.err.strip().splitlines()
+    assert device.startswith("tengen: device cpu")
+    assert rest == [
         f"tengen analyze: 1 games reviewed into {out}/ (1 searched, 0 already done), 0 skipped"]
     assert (out / "kejie-leesedol.png").read_bytes()[:4] == b"\x89PNG"
     assert "柯洁" in (out / "kejie-leesedol.html").read_text(encoding="utf-8")
