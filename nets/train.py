@@ -162,10 +162,13 @@ def make_optimizer(cfg: TrainConfig, net: nn.Module) -> torch.optim.Optimizer:
 
 def loss_and_metrics(cfg: TrainConfig, net: Any, x: torch.Tensor, move: torch.Tensor,
                      value: torch.Tensor, owner: torch.Tensor | None = None,
-                     device: Device | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+                     device: Device | None = None, move_probs: torch.Tensor | None = None
+                     ) -> tuple[torch.Tensor, dict[str, float]]:
     """(loss, {metric: float}) for one batch on ``device`` (default: the
     CPU in ``cfg.bf16``'s precision); ``owner`` (value and dual
-    networks): final-ownership targets for the auxiliary loss.  A dual
+    networks): final-ownership targets for the auxiliary loss;
+    ``move_probs``: the policy's targets in place of the moves played (a
+    teacher's, ``--policy-teacher``; top-1 still counts the moves).  A dual
     network's loss is the policy's cross-entropy plus ``value_weight``
     times the value network's loss, its value error counted only where
     the game's winner is known (``value`` not 0).  ``net``: a network, or
@@ -186,7 +189,7 @@ def loss_and_metrics(cfg: TrainConfig, net: Any, x: torch.Tensor, move: torch.Te
     loss: torch.Tensor | float = 0.0
     if logits is not None:
         logits = logits.float()
-        loss = F.cross_entropy(logits, move)
+        loss = F.cross_entropy(logits, move if move_probs is None else move_probs)
         top5 = logits.topk(5, dim=1).indices
         metrics["top1"] = (top5[:, 0] == move).float().mean().item()
         metrics["top5"] = (top5 == move.unsqueeze(1)).any(dim=1).float().mean().item()
@@ -272,11 +275,11 @@ class Trainer:
         self.scaler = self.device.grad_scaler()
         # the training steps' network: compiled if asked (its weights are self.net's)
         self.model = torch.compile(self.net) if cfg.compile else self.net
-        self.teacher = None
-        if cfg.value_teacher:
-            self.teacher = load_model(cfg.value_teacher, "value").to(  # type: ignore[call-overload]
-                self.device.torch, memory_format=torch.channels_last)
-            self.teacher.requires_grad_(False)
+        # the networks whose outputs are a dual network's targets (distillation)
+        self.teachers = {kind: load_model(path, kind).to(  # type: ignore[call-overload]
+                             self.device.torch, memory_format=torch.channels_last)
+                         for kind, path in (("policy", cfg.policy_teacher),
+                                            ("value", cfg.value_teacher)) if path}
         per_game = cfg.per_game or (4 if cfg.kind == "value" else None)
         owner: np.ndarray | None = None
         val_owner: np.ndarray | None = None
@@ -461,10 +464,14 @@ class Trainer:
         lr = learning_rate(cfg, self.positions)
         for g in self.opt.param_groups:
             g["lr"] = lr * g.get("lr_scale", 1.0)
-        if self.teacher is not None:        # the teacher's values are the value targets
-            with torch.no_grad(), self.device.autocast():
-                value = self.teacher(x).float()
-        loss, m = loss_and_metrics(cfg, self.model, x, move, value, owner, self.device)
+        move_probs = None
+        with torch.no_grad(), self.device.autocast():
+            if "policy" in self.teachers:
+                teacher = self.teachers["policy"]
+                move_probs = F.softmax(teacher(x[:, :teacher.cfg.planes]).float(), dim=1)
+            if "value" in self.teachers:
+                value = self.teachers["value"](x).float()
+        loss, m = loss_and_metrics(cfg, self.model, x, move, value, owner, self.device, move_probs)
         self.opt.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.step(self.opt)

@@ -106,6 +106,10 @@ class TrainConfig:
                                      "position is the value head's target instead of the "
                                      "game's result (distillation: a dense target, where a "
                                      "result is one bit a game)")
+    policy_teacher: str = option("", metavar="MODEL",
+                                 help="dual: a policy network whose move probabilities are the "
+                                      "policy head's targets instead of the move played "
+                                      "(distillation: a whole distribution a position)")
     value_head_lr_scale: float = option(1.0, help="dual: the value head's learning rate as a "
                                                   "multiple of --lr (for a head that starts "
                                                   "new where --init-from gives the rest)")
@@ -124,8 +128,9 @@ class TrainConfig:
                 "--value-weight and --ownership-weight must not be negative")
         require(self.value_head_lr_scale > 0 and self.policy_head_lr_scale > 0,
                 "--value-head-lr-scale and --policy-head-lr-scale must be positive")
-        require(not self.value_teacher or self.kind == "dual",
-                "--value-teacher teaches a dual network's value head: tengen train dual")
+        require(not (self.value_teacher or self.policy_teacher) or self.kind == "dual",
+                "--value-teacher and --policy-teacher teach a dual network's heads: "
+                "tengen train dual")
         self.net_config()           # the network's own checks
         self.data, self.val = resolve_games(self.data, self.val)
         if self.out is None:

@@ -500,6 +500,37 @@ def test_a_value_teacher_gives_the_two_headed_networks_value_targets(tmp_path):
         TrainConfig(kind="value", value_teacher=str(tmp_path / "teacher.safetensors"))
 
 
+def test_a_policy_teacher_gives_the_two_headed_networks_move_targets(tmp_path):
+    """``--policy-teacher``: the policy head's loss is the cross-entropy
+    against the teacher's move probabilities (from its 48 planes), not the
+    move played; top-1 still counts the moves played."""
+    from nets.train_config import TrainConfig
+
+    games = random_games_dir(tmp_path, count=4, moves=30)
+    torch.manual_seed(6)
+    teacher = build(policy_config(width=8, layers=3, arch="plain"))
+    with torch.no_grad():
+        for p in teacher.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    save_model(teacher, tmp_path / "teacher.safetensors")
+    cfg = small_config(tmp_path, games, kind="dual",
+                       policy_teacher=str(tmp_path / "teacher.safetensors"))
+    t = Trainer(cfg, progress=False)
+    x, move, value, owner = t.on_device(*t.stream.next_batch())
+    with torch.no_grad():
+        probs = torch.softmax(load_model(tmp_path / "teacher.safetensors", "policy")(
+            x[:, :POLICY_PLANES]), dim=1)
+        logits, _, _ = t.net(x)
+    m, _, _ = t.learn(x, move, value, owner)
+    soft = -(probs * torch.log_softmax(logits, dim=1)).sum(dim=1).mean().item()
+    assert m["policy_loss"] == pytest.approx(soft, rel=1e-5)
+    assert m["policy_loss"] != pytest.approx(
+        torch.nn.functional.cross_entropy(logits, move).item(), rel=1e-3)
+    assert m["top1"] == pytest.approx((logits.argmax(dim=1) == move).float().mean().item())
+    with pytest.raises(ValueError, match="tengen train dual"):
+        TrainConfig(kind="policy", policy_teacher=str(tmp_path / "teacher.safetensors"))
+
+
 def test_a_two_headed_network_starts_from_a_value_networks_trunk_and_head(tmp_path):
     """From a value network: its trunk and its value and ownership head (as
     ``value_head``), the policy head new; so it starts out valuing
