@@ -38,6 +38,19 @@ def test_bench_mcts_reports_visits_against_the_networks():
     assert r["visits_per_s"] > 0 and 0 < r["ratio_to_policy"] and r["expand_threshold"] == 3
 
 
+def test_bench_mcts_times_a_two_headed_network_in_one_pass(tmp_path):
+    import torch
+
+    from nets.model import build, dual_config, save_model
+
+    torch.manual_seed(0)
+    save_model(build(dual_config(width=8, layers=3, arch="plain")), tmp_path / "d.safetensors")
+    r = bench("mcts", "--seconds", "0.3", "--positions", "1", "--threads", "1", "--model",
+              str(tmp_path / "d.safetensors"), "--expand-threshold", "1")
+    assert r["two_headed"] is True and r["value_net"] is True and r["expand_threshold"] == 1
+    assert r["visits_per_s"] > 0 and r["visits_per_cpu_s"] > 0 and r["networks_pos_per_s"] > 0
+
+
 def test_a_bad_bench_option_is_a_command_line_error():
     proc = subprocess.run([sys.executable, "-m", "tengen.cli", "bench", "board", "--seconds",
                            "soon"], capture_output=True, cwd=ROOT, timeout=120)
