@@ -7,6 +7,8 @@ median ratio, the share within a factor of two), and their correlation.
 The stake is the score difference of the two lines' ends (the better
 line against the move played and its refutation); the score loss is the
 difference one move deep, so they measure the same thing at two depths.
+The correlation is Spearman's (ranks): a few lines that end in a capture
+race would dominate a linear one.
 
     python scripts/stake_check.py --pick 4 /tmp/held    # the first 4 held-out games, as SGF
     tengen analyze /tmp/held --out /tmp/held-reviews
@@ -77,15 +79,25 @@ def recomputed(moves: list[tuple[dict, dict]], plies: int) -> list[tuple[float, 
             for (_, m), s in zip(moves, stakes(nets, queries, plies) or [])]
 
 
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks, ties sharing their mean rank (for Spearman's correlation)."""
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(len(x))
+    ranks[order] = np.arange(len(x))
+    for v in np.unique(x):
+        ranks[x == v] = ranks[x == v].mean()
+    return ranks
+
+
 def report(found: list[tuple[float, float]]) -> str:
     loss, stake = np.array(found).T
     nonzero = np.abs(loss) >= 0.5
     ratio = stake[nonzero] / loss[nonzero]
     header = ("| classed moves | same sign | median stake / score loss | within a factor of 2 "
-              "| correlation |")
+              "| rank correlation |")
     row = (f"| {len(found)} | {np.mean(np.sign(stake) == np.sign(loss)):.0%} | "
            f"{np.median(ratio):.2f} | {np.mean((ratio >= 0.5) & (ratio <= 2)):.0%} | "
-           f"{np.corrcoef(loss, stake)[0, 1]:.2f} |")
+           f"{np.corrcoef(_ranks(loss), _ranks(stake))[0, 1]:.2f} |")
     medians = (f"score loss: median {np.median(loss):.1f} points; stake: median "
                f"{np.median(stake):.1f}")
     return f"{header}\n|---|---|---|---|---|\n{row}\n\n{medians}"
