@@ -13,6 +13,7 @@ import pytest
 from matplotlib import font_manager
 from review_helpers import centre_value, tiny_config
 
+from nets import device as device_module
 from nets.inference import Networks
 from tengen.cli import main
 from tengen.review import plot
@@ -124,6 +125,8 @@ def test_reviewing_a_real_game_from_a_chinese_server_prints_only_the_summary(
     if not cjk_font_here():
         pytest.skip("no CJK font on this system (.ci/run installs fonts-wqy-microhei)")
     monkeypatch.setattr(Networks, "value", centre_value)
+    # the device line is said once per process: start this run as a fresh process would
+    monkeypatch.setattr(device_module, "_ANNOUNCED", set())
     cfg = tiny_config(tmp_path)
     out = tmp_path / "out"
     argv = ["analyze", str(FIXTURE), "--policy-model", cfg.networks.policy_model,
