@@ -451,7 +451,7 @@ def _merge(s: np.ndarray, j: np.ndarray | None, big: int, small: int) -> None:
         for q in (r - 1, r + 1, r - w, r + w):
             apart = ((s[HEAD + q - 1] - big) * (s[HEAD + q + 1] - big)
                      * (s[HEAD + q - w] - big) * (s[HEAD + q + w] - big)) != 0
-            new += np.int64(s[COLOR + q] == EMPTY) & np.int64(apart)
+            new += int(s[COLOR + q] == EMPTY) & int(apart)
         _w_add(s, j, LIBS + big, new)
         _w(s, j, HEAD + r, big)
         r = s[NEXT + r]

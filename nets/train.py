@@ -196,7 +196,7 @@ def loss_and_metrics(cfg: TrainConfig, net: Any, x: torch.Tensor, move: torch.Te
     if out is not None:
         out = out.float()
         if cfg.kind == "dual":
-            metrics["policy_loss"] = float(loss)
+            metrics["policy_loss"] = float(loss.detach()) if isinstance(loss, torch.Tensor) else loss
             known = value != 0
             out, value = out[known], value[known]
         if len(value):
