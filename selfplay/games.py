@@ -151,14 +151,17 @@ def choose_and_play(boards: list[_Board], logits: np.ndarray, planes: np.ndarray
     for i, b in enumerate(boards):
         allowed[i, nn_] = len(b.game.moves) >= cfg.first_pass_move and not opponent_passed(b.game)
     t = cfg.temperature
+    # the weights of every board in one call (row by row the same numbers), not
+    # one call a board, whose overhead showed in self-play's rate on 9x9
+    weights = softmax_weights(logits, allowed, t) if t > 0 else None
     for i, b in enumerate(boards):
         u = b.rng.random() if t > 0 else 0.0
         forced = pass_rule(b.game, cfg.score_playouts)
         if forced is not None:
             b.play(forced, False)
             continue
-        if t > 0:
-            row = softmax_weights(logits[i], allowed[i], t)
+        if weights is not None:
+            row = weights[i]            # this board's row: a struck point changes only it
             k = draw(row, u) if allowed[i].any() else -1
         else:
             row = np.where(allowed[i], logits[i], -np.inf)
@@ -170,7 +173,7 @@ def choose_and_play(boards: list[_Board], logits: np.ndarray, planes: np.ndarray
             except IllegalMove:
                 pass
             # superko: strike the point and choose again from the rest
-            if t > 0:
+            if weights is not None:
                 row[k] = 0.0
                 k = draw(row, b.rng.random())
             else:
