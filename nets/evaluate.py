@@ -22,6 +22,7 @@ beside the value head's call: two readings of one network.
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,16 @@ from .symmetry import NUM_SYMMETRIES
 LATE_MOVE = 100   # "after move 100": positions with more than 100 moves played
 
 
+def scored_windows(corpus: Corpus, planes: int, chunk_games: int, rng: np.random.Generator
+                   ) -> Iterator[Window]:
+    """The corpus's positions in the order ``evaluate`` scores them: every
+    game in order, ``chunk_games`` at a time, no symmetries (the policy's 48
+    planes are the first 48 of the value network's 49)."""
+    games = np.arange(corpus.games)
+    for a in range(0, corpus.games, chunk_games):
+        yield build_window(corpus, games[a:a + chunk_games], planes, rng, symmetries=False)
+
+
 def evaluate(nets: Networks, paths: Paths, max_positions: int | None = None, batch: int = 256,
              chunk_games: int = 200, progress: bool = False, size: int | None = None,
              symmetries: int = 1) -> dict[str, float | None]:
@@ -75,9 +86,7 @@ def evaluate(nets: Networks, paths: Paths, max_positions: int | None = None, bat
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=max_positions or corpus.moves, unit="pos", unit_scale=True, desc="eval")
-    games = np.arange(corpus.games)
-    for a in range(0, corpus.games, chunk_games):
-        w = build_window(corpus, games[a:a + chunk_games], VALUE_PLANES, rng, symmetries=False)
+    for w in scored_windows(corpus, VALUE_PLANES, chunk_games, rng):
         for b in range(0, len(w), batch):
             if max_positions and totals["positions"] >= max_positions:
                 break

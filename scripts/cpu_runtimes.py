@@ -53,6 +53,7 @@ import torch                                           # noqa: E402
 from engine.corpus import load_corpus                  # noqa: E402
 from nets.data import Window, build_window             # noqa: E402
 from nets.device import bf16_supported                 # noqa: E402
+from nets.evaluate import scored_windows               # noqa: E402
 from nets.features import POLICY_PLANES                # noqa: E402
 from nets.inference import Networks                    # noqa: E402
 from nets.model import load_model, planes_to_tensor    # noqa: E402
@@ -66,14 +67,11 @@ Logits = Callable[[np.ndarray], np.ndarray]   # uint8 planes (B, 48, n, n) -> fl
 
 def positions(path: str, count: int, seed: int = 0, chunk_games: int = 200) -> Window:
     """The first ``count`` positions of the corpus at ``path`` in the order
-    ``nets.evaluate.evaluate`` scores them (chunks of 200 games, seed 0, no
-    symmetries): its 48 policy planes are the first 48 of its 49."""
+    ``nets.evaluate.evaluate`` scores them (``scored_windows``, seed 0)."""
     corpus = load_corpus(path)
     rng = np.random.default_rng(seed)
     parts, total = [], 0
-    for a in range(0, corpus.games, chunk_games):
-        w = build_window(corpus, np.arange(a, min(a + chunk_games, corpus.games)),
-                         POLICY_PLANES, rng, symmetries=False)
+    for w in scored_windows(corpus, POLICY_PLANES, chunk_games, rng):
         parts.append(w)
         total += len(w)
         if total >= count:
