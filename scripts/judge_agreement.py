@@ -130,14 +130,15 @@ def review_games(games: list[Path], out: Path, review_args: str) -> None:
 
 
 # ---- the judge ---------------------------------------------------------------------------
-def katago_files() -> tuple[Path, Path]:
-    """KataGo's binary and the network in KaTrain's wheel."""
+def katago_files(binary_override: Path | None = None) -> tuple[Path, Path]:
+    """KataGo's binary (``--katago``, else the one in KaTrain's wheel) and
+    the network in KaTrain's wheel."""
     spec = importlib.util.find_spec("katrain")
     if spec is None or not spec.submodule_search_locations:
         sys.exit("KaTrain is not installed: pip install -e \".[katrain]\"")
     root = Path(spec.submodule_search_locations[0])
     models = sorted((root / "models").glob("*.bin.gz"))
-    binary = root / "KataGo" / ("katago.exe" if os.name == "nt" else "katago")
+    binary = binary_override or root / "KataGo" / ("katago.exe" if os.name == "nt" else "katago")
     if not binary.exists() or not models:
         sys.exit(f"no KataGo binary or network in {root}")
     return binary, models[0]
@@ -155,7 +156,8 @@ def judge_query(review: dict, visits: int) -> dict:
             "includePolicy": False, "includeOwnership": False}
 
 
-def run_judge(reviews: list[dict], visits: int, folder: Path) -> dict[str, dict]:
+def run_judge(reviews: list[dict], visits: int, folder: Path,
+              binary_override: Path | None = None) -> dict[str, dict]:
     """The judge's series of each game (Black's win rate and score by
     position), from ``folder`` when already there."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -168,10 +170,11 @@ def run_judge(reviews: list[dict], visits: int, folder: Path) -> dict[str, dict]
             todo.append(review)
     if not todo:
         return found
-    binary, model = katago_files()
+    binary, model = katago_files(binary_override)
     config = folder / "judge.cfg"
     config.write_text("reportAnalysisWinratesAs = BLACK\nnumAnalysisThreads = 1\n"
                       "numSearchThreads = 1\nnnMaxBatchSize = 1\nnnRandomize = false\n"
+                      "numEigenThreadsPerModel = 1\n"
                       f"homeDataDir = {folder / 'katago-home'}\n")
     env = {**os.environ, "APPIMAGE_EXTRACT_AND_RUN": "1"}     # no FUSE needed
     queries = "".join(json.dumps(judge_query(r, visits)) + "\n" for r in todo)
@@ -223,13 +226,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="default", help="names this review setting")
     parser.add_argument("--review-args", default="", help="more options for tengen analyze")
     parser.add_argument("--judge-visits", type=int, default=1)
+    parser.add_argument("--katago", type=Path, default=None,
+                        help="a KataGo binary to judge with instead of KaTrain's (whose OpenCL "
+                             "build needs a working OpenCL device; KataGo built with "
+                             "-DUSE_BACKEND=EIGEN runs on any CPU)")
     args = parser.parse_args(argv)
 
     games = pick_games(args.archive, args.games, args.min_moves, args.work / "games")
     out = args.work / f"review-{args.label}"
     review_games(games, out, args.review_args)
     reviews = [json.loads((out / f"{g.stem}.json").read_text()) for g in games]
-    judged = run_judge(reviews, args.judge_visits, args.work / "judge")
+    judged = run_judge(reviews, args.judge_visits, args.work / "judge", args.katago)
     rows = [(r["name"], agreement(r, judged[r["name"]])) for r in reviews]
     mean = summary([r for _, r in rows])
     print(table(rows + [("mean", {"moves": sum(r["moves"] for _, r in rows), **mean})]))
