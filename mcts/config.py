@@ -58,6 +58,10 @@ class SearchConfig:
     root_policy_temperature: float = option(
         1.0, metavar="T", help="the root's priors raised to 1/T and renormalised (above 1: "
                                "wider search at the root)")
+    symmetries: int = option(
+        1, metavar="K", help="each leaf evaluated under the first K of the board's eight "
+                             "symmetries, priors and value averaged (steadier figures for a "
+                             "review, K times the network time a visit)")
     dirichlet_alpha: float = 0.0      # root noise (self-play); 0: none
     dirichlet_eps: float = 0.25
     seed: int | None = None
@@ -68,6 +72,7 @@ class SearchConfig:
 
     def __post_init__(self) -> None:
         at_least(self, 1, "visits", "batch_size", "gpu_batch_size", "expand_threshold")
+        require(1 <= self.symmetries <= 8, "symmetries must be 1 to 8")
         require(self.lam is None or (math.isfinite(self.lam) and 0.0 <= self.lam <= 1.0),
                 "lambda must be between 0 and 1")
         require(self.with_rollouts or self.lam is None or self.lam >= 1.0,

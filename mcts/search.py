@@ -36,6 +36,7 @@ from engine.coords import index_to_point, point_to_index
 from engine.game import Game
 from engine.player import with_mover
 from nets.features import POLICY_PLANES, VALUE_PLANES, encode_batch
+from nets.symmetry import mean_policy_back, symmetric_batch
 
 from . import tree as T
 from .config import SearchConfig
@@ -402,6 +403,25 @@ class Leaves:
     states: np.ndarray        # the leaves' positions
 
 
+def _policy(nets: Evaluator, planes: np.ndarray, symmetries: int) -> np.ndarray:
+    """``nets.policy``, averaged over ``symmetries`` of the board's eight."""
+    p = nets.policy(symmetric_batch(planes, symmetries))
+    return mean_policy_back(p, symmetries, planes.shape[-1])
+
+
+def _value(nets: Evaluator, planes: np.ndarray, symmetries: int) -> np.ndarray:
+    """``nets.value``, averaged over ``symmetries`` of the board's eight."""
+    return nets.value(symmetric_batch(planes, symmetries)).reshape(symmetries, -1).mean(0)
+
+
+def _policy_and_value(nets: OnePassEvaluator, planes: np.ndarray, symmetries: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """``nets.policy_and_value``, averaged over ``symmetries`` of the eight."""
+    p, v = nets.policy_and_value(symmetric_batch(planes, symmetries))
+    return (mean_policy_back(p, symmetries, planes.shape[-1]),
+            v.reshape(symmetries, -1).mean(0))
+
+
 def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
                     stored: np.ndarray | None, planes: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -417,8 +437,9 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
     priors = np.zeros((b, n * n + 1), np.float32)
     nets = search.nets
     one_pass = nets if isinstance(nets, OnePassEvaluator) else None
+    sym = search.cfg.symmetries
     if need_policy.any() and one_pass is None:
-        priors[need_policy] = nets.policy(planes[need_policy, :POLICY_PLANES])
+        priors[need_policy] = _policy(nets, planes[need_policy, :POLICY_PLANES], sym)
     sign = np.where(states[:, B.H_TOMOVE] == B.BLACK, 1.0, -1.0)
     cfg = search.cfg
     lam = cfg.leaf_lambda if nets.has_value else 0.0
@@ -436,7 +457,7 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
             vnet[~todo] = stored[~todo] - T.VALUE_OFFSET
         rows = need_policy | todo
         if rows.any():
-            p, v = one_pass.policy_and_value(planes if rows.all() else planes[rows])
+            p, v = _policy_and_value(one_pass, planes if rows.all() else planes[rows], sym)
             priors[need_policy] = p[need_policy[rows]]
             vnet[todo] = sign[todo] * v[todo[rows]]
         if lam > 0:
@@ -447,9 +468,9 @@ def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,
             assert stored is not None       # else every leaf is to do
             vnet[~todo] = stored[~todo] - T.VALUE_OFFSET
         if todo.all():
-            vnet[:] = sign * nets.value(planes)
+            vnet[:] = sign * _value(nets, planes, sym)
         elif todo.any():
-            vnet[todo] = sign[todo] * nets.value(planes[todo])
+            vnet[todo] = sign[todo] * _value(nets, planes[todo], sym)
         values += lam * vnet
     if lam < 1:
         assert search.rollout is not None   # lam < 1 only with rollouts

@@ -26,7 +26,7 @@ from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 from .config import two_headed
 from .device import announce, resolve_device
 from .model import DualNet, ModelFileError, Net, PolicyNet, ValueNet, load_model
-from .symmetry import NUM_SYMMETRIES, inverse, transform_planes
+from .symmetry import mean_back, mean_policy_back, symmetric_batch
 
 N = TypeVar("N", bound=Net)      # a network, its own class kept through _prepare
 
@@ -126,13 +126,8 @@ class Networks:
     def policy(self, planes: np.ndarray, symmetries: int = 1) -> np.ndarray:
         """Move probabilities (B, n*n + 1), pass last; with ``symmetries``
         > 1 the mean over the first that many of the board's eight."""
-        p = _softmax(self.policy_logits(_symmetric_batch(planes, symmetries)))
-        if symmetries == 1:
-            return p
-        b, n = len(planes), planes.shape[-1]
-        board = _mean_back(p[:, :-1].reshape(symmetries, b, n, n))
-        return np.concatenate([board.reshape(b, n * n), p[:, -1:].reshape(symmetries, b, 1).mean(0)],
-                              axis=1)
+        p = _softmax(self.policy_logits(symmetric_batch(planes, symmetries)))
+        return mean_policy_back(p, symmetries, planes.shape[-1])
 
     def value(self, planes: np.ndarray) -> np.ndarray:
         """Values in [-1, 1] for the player to move, from 49-plane input."""
@@ -147,11 +142,11 @@ class Networks:
         the mean over the first that many of the board's eight symmetries
         (as many evaluations, in one batch)."""
         v, own = self._run(self._value().forward_with_ownership,
-                           _symmetric_batch(planes, symmetries))
+                           symmetric_batch(planes, symmetries))
         if symmetries == 1:
             return v, own
         b = len(planes)
-        return v.reshape(symmetries, b).mean(0), _mean_back(own.reshape(symmetries, b, *own.shape[1:]))
+        return v.reshape(symmetries, b).mean(0), mean_back(own.reshape(symmetries, b, *own.shape[1:]))
 
 
 class DualNetworks(Networks):
@@ -205,18 +200,3 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     p /= p.sum(axis=1, keepdims=True)
     return p
 
-
-def _symmetric_batch(planes: np.ndarray, symmetries: int) -> np.ndarray:
-    """``planes`` seen under symmetries 0 .. ``symmetries``-1, stacked."""
-    if not 1 <= symmetries <= NUM_SYMMETRIES:
-        raise ValueError(f"symmetries must be 1..{NUM_SYMMETRIES}, got {symmetries}")
-    if symmetries == 1:
-        return planes
-    return np.concatenate([np.ascontiguousarray(transform_planes(planes, k))
-                           for k in range(symmetries)])
-
-
-def _mean_back(maps: np.ndarray) -> np.ndarray:
-    """Mean of ``maps[k]`` (K, B, n, n), each seen under symmetry ``k``,
-    turned back to the original board."""
-    return np.mean([transform_planes(m, inverse(k)) for k, m in enumerate(maps)], axis=0)

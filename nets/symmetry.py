@@ -89,3 +89,31 @@ def transform_policy(policy: np.ndarray, k: int, n: int) -> np.ndarray:
         raise ValueError(f"policy must end in n*n + 1 = {n * n + 1} entries, got {policy.shape[-1]}")
     # out[..., perm[i]] = policy[..., i], i.e. out = policy[..., perm^-1]
     return policy[..., index_permutation(inverse(k), n)]
+
+
+def symmetric_batch(planes: np.ndarray, symmetries: int) -> np.ndarray:
+    """``planes`` (B, P, n, n) seen under symmetries 0 .. ``symmetries``-1,
+    stacked: (symmetries * B, P, n, n), one network call for all of them."""
+    if not 1 <= symmetries <= NUM_SYMMETRIES or int(symmetries) != symmetries:
+        raise ValueError(f"symmetries must be 1..{NUM_SYMMETRIES}, got {symmetries!r}")
+    if symmetries == 1:
+        return planes
+    return np.concatenate([np.ascontiguousarray(transform_planes(planes, k))
+                           for k in range(symmetries)])
+
+
+def mean_back(maps: np.ndarray) -> np.ndarray:
+    """Mean of ``maps[k]`` (K, B, n, n), each seen under symmetry ``k``,
+    turned back to the original board."""
+    return np.mean([transform_planes(m, inverse(k)) for k, m in enumerate(maps)], axis=0)
+
+
+def mean_policy_back(policy: np.ndarray, symmetries: int, n: int) -> np.ndarray:
+    """Move probabilities (K * B, n*n + 1) of a ``symmetric_batch`` of B
+    positions, turned back and averaged: (B, n*n + 1), pass last."""
+    if symmetries == 1:
+        return policy
+    b = len(policy) // symmetries
+    board = mean_back(policy[:, :-1].reshape(symmetries, b, n, n))
+    passes = policy[:, -1:].reshape(symmetries, b, 1).mean(0)
+    return np.concatenate([board.reshape(b, n * n), passes], axis=1)

@@ -61,13 +61,21 @@ class AnalyzeConfig:
     progress: bool = option_of(Progress, "progress",
                                help="progress bars on stderr (off when not a terminal)")
     batch_size: int = option_of(SearchConfig, "batch_size")
+    symmetries: int = option_of(SearchConfig, "symmetries")
+    recheck: int = option(0, metavar="N",
+                          help="a second, deeper pass over the N moves that lost most in the "
+                               "first: the better move and the move played each searched alone "
+                               "with --recheck-visits, their win rates the move's before and after")
+    recheck_visits: int = option(2 * DEFAULT_VISITS, metavar="V",
+                                 help="visits of each search of the second pass")
     rollouts: bool = option(False, help="mix fast rollouts into the leaf values (slower; "
                                         "default: the value network alone)")
     seed: int | None = option(None, help="random seed")
     networks: NetworkConfig = section(NetworkConfig, "networks")
 
     def __post_init__(self) -> None:
-        at_least(self, 1, "visits", "top_mistakes")
+        at_least(self, 1, "visits", "top_mistakes", "recheck_visits")
+        at_least(self, 0, "recheck")
         require(self.seconds is None or (math.isfinite(self.seconds) and self.seconds > 0),
                 "seconds must be a positive number")
         require(self.visits is None or self.seconds is None,
@@ -89,7 +97,8 @@ class AnalyzeConfig:
         return self.visits or DEFAULT_VISITS, None
 
     def search_config(self) -> SearchConfig:
-        return SearchConfig(batch_size=self.batch_size, rollouts=self.rollouts, seed=self.seed)
+        return SearchConfig(batch_size=self.batch_size, rollouts=self.rollouts, seed=self.seed,
+                            symmetries=self.symmetries)
 
     def outputs(self) -> list[str]:
         return [name for name in OUTPUTS if getattr(self, name)]

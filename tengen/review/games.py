@@ -105,7 +105,11 @@ def search_settings(config: AnalyzeConfig, size: int) -> dict:
             "batch_size": config.batch_size, "seed": config.seed, "tengen": __version__,
             "models": {"policy": _file_digest(net.policy_path(size)),
                        "value": _file_digest(net.value_path(size)),
-                       "calibration": _file_digest(_calibration(net.value_path(size)))}}
+                       "calibration": _file_digest(_calibration(net.value_path(size)))},
+            # only when used, so that reviews made before these settings existed stay valid
+            **({"symmetries": config.symmetries} if config.symmetries != 1 else {}),
+            **({"recheck": config.recheck, "recheck_visits": config.recheck_visits}
+               if config.recheck else {})}
 
 
 def fingerprint(game: InputGame, rules: Rules, settings: dict) -> str:

@@ -35,7 +35,7 @@ from collections.abc import Callable
 
 from engine.board import BLACK, PASS, WHITE
 from engine.colors import COLOR_LETTERS
-from engine.coords import format_gtp
+from engine.coords import format_gtp, parse_gtp
 from engine.dead_stones import final_score
 from engine.game import Game, IllegalMove
 from engine.rules import Rules
@@ -170,6 +170,36 @@ class Reviewer:
         for m, stake in zip(which, found or []):
             m.stake = stake
 
+    # ---- the second pass ------------------------------------------------------
+    def _recheck(self, seen: list[_Seen], moves: list[MoveReview]) -> None:
+        """Search again the ``config.recheck`` moves that lost most win rate
+        in the first pass (the search's best move excepted): from the
+        position before each, the better move alone and the move played
+        alone, ``config.recheck_visits`` visits each in a fresh tree.  The
+        first pass compares the better move's share of one search with
+        another search of the position after the move; here both moves are
+        read as deep as each other, from the same side."""
+        picked = sorted((m for m in moves if not m.is_best and not seen[m.number - 1].game.is_over),
+                        key=lambda m: (-m.winrate_loss, m.number))[:self.config.recheck]
+        for m in picked:
+            before = seen[m.number - 1]
+            n = before.game.size
+            search = self.positions.ensure(n)
+            found = []
+            for vertex in (m.best_move, m.move):
+                search.new_tree()
+                point = parse_gtp(vertex, n)
+                done = self.positions.analyse(before.game, before.mover,
+                                              visits=self.config.recheck_visits,
+                                              root_moves=[point])
+                mine = [x for x in done.root_stats(1) if x.move == point and x.visits > 0]
+                found.append(winrate(done.nets, mine[0].winrate) if mine else None)
+            if None not in found:
+                m.winrate_before, m.winrate_after = found      # type: ignore[assignment]
+                m.recheck_visits = self.config.recheck_visits
+        if picked:
+            self.positions.ensure(seen[0].game.size).new_tree()
+
     # ---- one game -----------------------------------------------------------
     def review(self, record: GameRecord, rules: Rules, name: str, fingerprint: str,
                progress: Callable[[int, int], None] | None = None) -> GameReview:
@@ -197,6 +227,7 @@ class Reviewer:
         self._scores(seen, record.moves)
         moves = [self._move(i, c, p, seen[i], seen[i + 1], n)
                  for i, (c, p) in enumerate(record.moves)]
+        self._recheck(seen, moves)
         self._stakes(seen, moves)
         positions = [Position(k, COLOR_LETTERS[s.mover],
                               _frame(s.winrate, s.mover, BLACK, lambda w: 1 - w),

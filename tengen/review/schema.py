@@ -13,6 +13,7 @@ One JSON object per game, written as ``NAME.json``::
                 "winrate_loss", "score_before", "score_after", "score_loss",
                 "best_move", "best_pv", "played_visits", "visits",
                 "policy_prior", "policy_rank", "phase", "class", "refutation", "stake",
+                "recheck_visits",
                 "candidates": [{"move", "visits", "winrate", "prior", "pv"}, ...]}, ...],
      "players": {"B": {summary}, "W": {summary}},
      "elapsed_s": ...}
@@ -41,6 +42,11 @@ the mover owns more of it after the better line); ``around``: the point of
 the biggest change in the biggest connected area of changes that agrees in
 sign with ``points``; ``why``: what changes hands there, in words
 ("White's corner group dies"); both null when nothing changes that much.
+
+``recheck_visits`` (null unless ``--recheck`` chose the move): the moves
+``tengen analyze --recheck N`` searched again, each of the better move and
+the move played alone with that many visits; ``winrate_before`` and
+``winrate_after`` are then those two searches'.
 
 Version 2: scores and win rates calibrated (``nets.score``), ``stake``
 added.  Fields may be added in a later version of the same number; a
@@ -105,6 +111,7 @@ class MoveReview:
     refutation: list[str] = field(default_factory=list)
     klass: str = "good"
     stake: Stake | None = None
+    recheck_visits: int | None = None     # the second pass's (reviewer._recheck), else null
 
     @property
     def winrate_loss(self) -> float:
