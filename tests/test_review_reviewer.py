@@ -162,3 +162,52 @@ def test_the_phases_scale_with_the_board():
     assert [phase_of(k, 19) for k in (1, 50, 51, 150, 151)] == \
         ["opening", "opening", "middle", "middle", "endgame"]
     assert [phase_of(k, 9) for k in (11, 12, 33, 34)] == ["opening", "middle", "middle", "endgame"]
+
+
+class RecheckRecorder(Reviewer):
+    """Keeps every search the second pass makes (``root_moves`` given)."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.rechecks = []
+        analyse = self.positions.analyse
+
+        def recording(game, color=None, visits=None, root_moves=None, **kw):
+            search = analyse(game, color, visits=visits, root_moves=root_moves, **kw)
+            if root_moves is not None:
+                self.rechecks.append((game.state[:].copy(), color, list(root_moves), visits,
+                                      search.root_stats(1)))
+            return search
+        self.positions.analyse = recording
+
+
+def test_the_second_pass_searches_the_biggest_losses_again_better_move_and_played_alone(tmp_path):
+    from engine.coords import parse_gtp
+    rec = parse_sgf(GAME_9, "game9.sgf")
+    first = Reviewer(tiny_config(tmp_path)).review(rec, rules_for(rec, None), "game9", "fp")
+    reviewer = RecheckRecorder(tiny_config(tmp_path, recheck=3, recheck_visits=40))
+    review = reviewer.review(rec, rules_for(rec, None), "game9", "fp")
+    expected = sorted((m for m in first.moves if not m.is_best),
+                      key=lambda m: (-m.winrate_loss, m.number))[:3]
+    moves = {m.number: m for m in review.moves}
+    assert {m.number for m in review.moves if m.recheck_visits is not None} == \
+        {m.number for m in expected}
+    assert len(reviewer.rechecks) == 6           # the biggest loss first
+    for number, best, played in zip([m.number for m in expected], reviewer.rechecks[::2],
+                                    reviewer.rechecks[1::2]):
+        m = moves[number]
+        assert m.recheck_visits == 40
+        assert best[2] == [parse_gtp(m.best_move, 9)] and played[2] == [parse_gtp(m.move, 9)]
+        assert best[1] == played[1] == (BLACK if m.color == "B" else 3 - BLACK)
+        assert best[3] == played[3] == 40
+        # each alone at the root, with the visits asked for, and its win rate the move's
+        assert [s.move for s in best[4] if s.visits] == best[2]
+        assert [s.move for s in played[4] if s.visits] == played[2]
+        assert best[4][0].visits >= 39 and played[4][0].visits >= 39
+        assert m.winrate_before == pytest.approx(best[4][0].winrate)
+        assert m.winrate_after == pytest.approx(played[4][0].winrate)
+    untouched = [m for m in review.moves if m.recheck_visits is None]
+    by_number = {m.number: m for m in first.moves}
+    for m in untouched:
+        assert m.winrate_before == pytest.approx(by_number[m.number].winrate_before)
+        assert m.winrate_after == pytest.approx(by_number[m.number].winrate_after)

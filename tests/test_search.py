@@ -470,3 +470,55 @@ def test_exploration_that_grows_with_the_parents_visits_widens_the_root():
 def test_first_play_urgency_by_visited_policy_reduces_less_while_the_search_is_narrow():
     assert visited_moves(fpu_reduction=1.0, fpu_by_policy=True) > \
         visited_moves(fpu_reduction=1.0)
+
+
+class OrientedNets:
+    """A stand-in that sees orientation: all of its policy on the first
+    point of the planes it is shown (y 0, x 0), and a value of +1 when the
+    mover has a stone on the planes' first row, else -1."""
+    has_value = True
+
+    def policy(self, planes):
+        b, _, n, _ = planes.shape
+        p = np.zeros((b, n * n + 1), np.float32)
+        p[:, 0] = 1.0
+        return p
+
+    def value(self, planes):
+        return np.where(planes[:, 0, 0, :].sum(axis=1) > 0, 1.0, -1.0).astype(np.float32)
+
+
+class OrientedOnePassNets(OrientedNets):
+    def policy_and_value(self, planes):
+        return self.policy(planes), self.value(planes)
+
+
+@pytest.mark.parametrize("nets", [OrientedNets(), OrientedOnePassNets()])
+def test_symmetries_average_each_leafs_priors_and_value_over_that_many_orientations(nets):
+    from mcts.search import evaluate_leaves
+    from nets.symmetry import inverse, transform_index
+    game = Game(7)
+    game.play(parse_gtp("D1", 7), BLACK)     # Black's stone on the first row (y 0)
+    game.play(parse_gtp("G7", 7), WHITE)
+    found = {}
+    for k in (1, 2):
+        s = Search(nets, SearchConfig(batch_size=1, symmetries=k))
+        s.set_position(game)
+        planes = np.zeros((1, VALUE_PLANES, 7, 7), np.uint8)
+        priors, values, _ = evaluate_leaves(s, game.state[None].copy(), np.array([True]), None,
+                                            planes)
+        found[k] = priors[0], values[0]
+    assert found[1][1] == 1.0 and found[1][0][0] == 1.0
+    # a quarter turn takes D1 off the first row: the mean of +1 and -1
+    priors, value = found[2]
+    assert value == pytest.approx(0.0)
+    corner = int(transform_index(0, inverse(1), 7))      # the turned view's first point
+    assert corner != 0
+    assert priors[0] == pytest.approx(0.5) and priors[corner] == pytest.approx(0.5)
+    assert priors.sum() == pytest.approx(1.0)
+
+
+def test_symmetries_must_be_one_to_eight():
+    for bad in (0, 9):
+        with pytest.raises(ValueError, match="symmetries"):
+            SearchConfig(symmetries=bad)
