@@ -404,19 +404,21 @@ class Leaves:
 
 
 def _policy(nets: Evaluator, planes: np.ndarray, symmetries: int) -> np.ndarray:
-    """``nets.policy``, averaged over ``symmetries`` of the board's eight."""
+    """The networks' move probabilities, averaged over ``symmetries`` of the
+    board's eight."""
     p = nets.policy(symmetric_batch(planes, symmetries))
     return mean_policy_back(p, symmetries, planes.shape[-1])
 
 
 def _value(nets: Evaluator, planes: np.ndarray, symmetries: int) -> np.ndarray:
-    """``nets.value``, averaged over ``symmetries`` of the board's eight."""
+    """The networks' values, averaged over ``symmetries`` of the board's eight."""
     return nets.value(symmetric_batch(planes, symmetries)).reshape(symmetries, -1).mean(0)
 
 
 def _policy_and_value(nets: OnePassEvaluator, planes: np.ndarray, symmetries: int
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """``nets.policy_and_value``, averaged over ``symmetries`` of the eight."""
+    """Both from one pass of a two-headed network, averaged over ``symmetries``
+    of the board's eight."""
     p, v = nets.policy_and_value(symmetric_batch(planes, symmetries))
     return (mean_policy_back(p, symmetries, planes.shape[-1]),
             v.reshape(symmetries, -1).mean(0))

@@ -7,7 +7,7 @@ import pytest
 from review_helpers import GAME_9, HANDICAP_9, PASSES_5, tiny_config
 
 from tengen.review.games import rules_for
-from tengen.review.reviewer import Reviewer, last_mover_bias, phase_of
+from tengen.review.reviewer import SAME_SEARCH_VISITS, Reviewer, last_mover_bias, phase_of
 from engine.board import BLACK
 from engine.coords import format_gtp
 from engine.sgf.read import parse_sgf
@@ -52,16 +52,51 @@ def test_the_figures_of_a_move_are_the_searchs_own(reviewed):
         assert m.best_move == format_gtp(stats[0].move, 9)
         assert m.best_pv == [format_gtp(p, 9) for p in stats[0].pv]
         assert m.winrate_before == pytest.approx(stats[0].winrate)
-        # the next position is seen by the opponent: the mover's win rate is the rest
-        assert m.winrate_after == pytest.approx(1 - after[0].winrate)
-        assert m.visits == visits
         played = next(s for s in stats if format_gtp(s.move, 9) == m.move)
+        if played.visits >= SAME_SEARCH_VISITS:
+            # read in the same search: the best move's win rate less the played
+            # move's, nothing for the best move, never below nothing
+            expected = stats[0].winrate if m.is_best else min(stats[0].winrate, played.winrate)
+            assert m.winrate_after == pytest.approx(expected)
+        else:
+            # the next position is seen by the opponent: the mover's win rate is the rest
+            assert m.winrate_after == pytest.approx(1 - after[0].winrate)
+        assert m.winrate_loss >= 0 or played.visits < SAME_SEARCH_VISITS
+        assert m.visits == visits
         assert m.played_visits == played.visits
         assert m.policy_prior == pytest.approx(played.prior)
         assert m.policy_rank == 1 + sum(s.prior > played.prior for s in stats)
         assert [c.move for c in m.candidates] == [format_gtp(s.move, 9) for s in stats[:5]
                                                   if s.visits > 0]
         assert m.refutation == [format_gtp(p, 9) for p in after[0].pv]
+
+
+@pytest.mark.parametrize("played_move, played_visits, played_winrate, loss", [
+    ("E5", 40, 0.50, 0.10),     # read by the search: the best's win rate less the played's
+    ("E5", 9, 0.50, -0.10),     # barely looked at: against the next position's search
+    ("D4", 100, 0.60, 0.0),     # the best move loses nothing
+    ("E5", 40, 0.65, 0.0),      # better by a less visited reading: the search preferred its best
+])
+def test_a_moves_loss_is_read_in_the_same_search_where_it_read_the_move(
+        tmp_path, played_move, played_visits, played_winrate, loss):
+    from engine.coords import parse_gtp
+    from engine.game import Game
+    from mcts.search import MoveStats
+    from tengen.review.reviewer import _Seen
+    reviewer = Reviewer(tiny_config(tmp_path))
+    game = Game(9)
+    reviewer.positions.ensure(9)
+
+    def stat(vertex, visits, wr):
+        return MoveStats(parse_gtp(vertex, 9), visits, 2 * wr - 1, 0.1, [parse_gtp(vertex, 9)])
+    stats = [stat("D4", 100, 0.60)]
+    if played_move != "D4":
+        stats.append(stat(played_move, played_visits, played_winrate))
+    before = _Seen(game, BLACK, 0.60, 200, stats)
+    after = _Seen(game, 3 - BLACK, 0.30, 200, [stat("C3", 150, 0.30)])   # White's view: 0.7 Black's
+    m = reviewer._move(0, BLACK, parse_gtp(played_move, 9), before, after, 9)
+    assert m.winrate_before == pytest.approx(0.60)
+    assert m.winrate_loss == pytest.approx(loss)
 
 
 def test_positions_carry_blacks_win_rate(reviewed):

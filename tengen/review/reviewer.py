@@ -5,9 +5,17 @@ For move ``i`` by colour ``c`` the position before it is searched with
 anyway, so each position is searched once and the tree of the move played
 is reused for the next (``Search.set_position``): with a visit budget only
 the missing visits are searched.  The win rate of a position is the
-search's best move's (the most visited), from the side to move; the win
-rate after a move is the next position's from the other side, so the loss
-of a move is what it gave away against the best move the search found.
+search's best move's (the most visited), from the side to move.  The loss
+of a move is what it gave away against the best move the search found,
+read within that one search wherever it read the move played (at least
+``SAME_SEARCH_VISITS`` visits): the best move's win rate less the played
+move's, two children of one root searched side by side, from the same
+side; nothing for the best move itself, and never below nothing (the
+search preferred its best).  Only a move the search barely looked at is
+measured against the next position's own search (from the other side, to
+a different depth): against a much stronger engine's judgement that
+ranked the moves' losses better (BENCHMARKS.md, "Agreement with a strong
+judge").
 The last position is searched too (the win rate after the last move); a
 game that ended with two passes is scored instead (area count with the
 estimated dead stones).
@@ -49,6 +57,7 @@ from .schema import Candidate, GameReview, MoveReview, Position
 from .stakes import StakeQuery, stakes
 
 PV_LENGTH = 12
+SAME_SEARCH_VISITS = 10     # visits of the move played from which its loss is read in one search
 OPENING_MOVES_19 = 50       # 19x19: moves 1-50 the opening, 51-150 the middle game
 ENDGAME_FROM_19 = 151
 
@@ -262,10 +271,15 @@ class Reviewer:
             best_lead, played_lead = mine(before.after_best), mine(before.after_played)
             assert best_lead is not None and played_lead is not None    # set with the scores
             score_before = score_after + best_lead - played_lead
+        winrate_after = _frame(after.winrate, after.mover, color, lambda w: 1 - w)
+        if played is not None and best is not None and played.visits >= SAME_SEARCH_VISITS:
+            # read in the same search (module docstring)
+            winrate_after = (before.winrate if played is best
+                             else min(before.winrate, winrate(nets, played.winrate)))
         return MoveReview(
             number=i + 1, color=COLOR_LETTERS[color], move=format_gtp(point, n),
             winrate_before=before.winrate,
-            winrate_after=_frame(after.winrate, after.mover, color, lambda w: 1 - w),
+            winrate_after=winrate_after,
             score_before=score_before, score_after=score_after,
             best_move=format_gtp(best.move, n) if best else format_gtp(PASS, n),
             best_pv=[format_gtp(m, n) for m in best.pv] if best else [],

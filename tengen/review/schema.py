@@ -21,7 +21,9 @@ One JSON object per game, written as ``NAME.json``::
 Conventions: vertices are GTP (``D4``, ``pass``); win rates are fractions
 in [0, 1] and scores are points, both from the mover's side in ``moves``
 (``_before``: the position before the move, by the search's best move;
-``_after``: the position after it) and from Black's side in ``positions``
+``_after``: after the move played: its win rate in that same search where
+the search read it, else the next position's, ``tengen.review.reviewer``;
+the score after is the next position's) and from Black's side in ``positions``
 (position ``k`` is the board after ``k`` moves; ``positions[0]`` the
 start).  A loss is ``before - after`` (negative when the move did better
 than the search expected).  ``score_*`` are null without a value network.
@@ -62,7 +64,7 @@ SCHEMA = "tengen-analysis"
 SCHEMA_VERSION = 2
 # bumped when the same search gives other figures (a review made before is
 # then searched again rather than resumed with stale numbers)
-REVIEW_METHOD = 3
+REVIEW_METHOD = 4
 
 
 @dataclass
