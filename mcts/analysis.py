@@ -42,7 +42,7 @@ from .search import MoveStats, Search
 if TYPE_CHECKING:     # annotations only: importing it loads PyTorch
     from nets.inference import Networks
 
-_LOADED: dict[tuple, "Networks"] = {}    # network files (and threads) -> the loaded networks
+_LOADED: dict[tuple, "Networks"] = {}    # network files and settings -> the loaded networks
 _LOADING = threading.Lock()
 
 
@@ -56,14 +56,16 @@ def _identity(path: Path | None) -> tuple[str, int, int] | None:
 
 
 def shared_networks(policy: Path | None, value: Path | None, threads: int | None,
-                    device: str = "auto") -> "Networks":
-    """The networks of these files on ``device``, loaded once per process."""
+                    device: str = "auto", runtime: str = "torch") -> "Networks":
+    """The networks of these files on ``device`` and ``runtime``, loaded
+    once per process."""
     from nets.inference import Networks
 
-    key = (_identity(policy), _identity(value), threads, device)
+    key = (_identity(policy), _identity(value), threads, device, runtime)
     with _LOADING:
         if key not in _LOADED:
-            _LOADED[key] = Networks(policy, value, threads=threads, device=device)
+            _LOADED[key] = Networks(policy, value, threads=threads, device=device,
+                                    runtime=runtime)
         return _LOADED[key]
 
 
@@ -98,7 +100,8 @@ class PositionSearch:
             if self.search is None or (self._paths is not None and paths != self._paths):
                 from nets.rollout.policy import load_rollout
 
-                nets = shared_networks(*paths, self.networks.threads, self.networks.device)
+                nets = shared_networks(*paths, self.networks.threads, self.networks.device,
+                                       self.networks.runtime)
                 rollout = None if self.search is None else self.search.rollout
                 if rollout is None and (self.config.with_rollouts or not nets.has_value):
                     rollout = load_rollout()   # RolloutFileError (a ValueError) when missing

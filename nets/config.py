@@ -1,4 +1,5 @@
-"""Which network files a player loads, and how many threads run them.
+"""Which network files a player loads, and how and with how many threads
+they run.
 
 Without PyTorch: the GTP front end builds this from its command line before
 anything heavy is imported; the networks load on the first move.
@@ -17,6 +18,8 @@ from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 
 from .device import check_device
 
+RUNTIMES = ("auto", "torch", "onnx-int8")    # --runtime: nets.int8.int8_networks has the rules
+
 
 @dataclass(frozen=True)
 class NetworkConfig:
@@ -27,14 +30,23 @@ class NetworkConfig:
     value_model: str | None = option(
         None, metavar="PATH", help="value network weights (default tengen/models/value.safetensors "
         "when it exists; without a value network the search needs rollouts)")
-    threads: int | None = option(None, help="PyTorch threads (default: all cores)")
+    threads: int | None = option(None, help="threads running the networks (default: all cores)")
     device: str = option(
         "auto", help="where the networks run: auto (a CUDA GPU, else Apple's MPS, else the "
         "CPU), cpu, cuda, cuda:N or mps; a device named but absent is an error")
+    runtime: str = option(
+        "auto", choices=RUNTIMES, help="what runs the networks: torch (PyTorch); onnx-int8 "
+        "(ONNX Runtime int8, on the CPU: pip install 'tengen[int8]', and an int8 file beside "
+        "each network, made by tengen quantize); auto: onnx-int8 where it is installed, the "
+        "networks would run on a CPU without native bf16 (in fp32 there, which int8 runs about "
+        "twice as fast) and every network has an up-to-date int8 file, else torch")
 
     def __post_init__(self) -> None:
         at_least(self, 1, "threads")
         check_device(self.device)
+        check_runtime(self.runtime)
+        require(self.runtime != "onnx-int8" or self.device in ("auto", "cpu"),
+                f"--runtime onnx-int8 runs on the CPU, not {self.device}: pass --device cpu")
         require(not (self.value_model and self.policy_model and two_headed(self.policy_model)),
                 f"{self.policy_model} has a value head of its own: pass no --value-model")
 
@@ -57,6 +69,12 @@ class NetworkConfig:
 
     def has_policy(self) -> bool:
         return self.policy_path().exists()
+
+
+def check_runtime(name: str) -> str:
+    """``name`` when it is one of ``RUNTIMES``, else ValueError."""
+    require(name in RUNTIMES, f"--runtime must be one of {', '.join(RUNTIMES)}, not {name!r}")
+    return name
 
 
 def _shipped(name: str, size: int | None) -> Path:

@@ -139,8 +139,9 @@ class Device:
         elif self.type == "mps":
             torch.mps.synchronize()
 
-    def describe(self) -> str:
-        return f"{self.torch} ({self.hardware}), {self.precision}"
+    def describe(self, precision: str | None = None) -> str:
+        """The device, its hardware and ``precision`` (default: its own)."""
+        return f"{self.torch} ({self.hardware}), {precision or self.precision}"
 
 
 @functools.cache
@@ -199,10 +200,11 @@ def _cpu_name() -> str:
 _ANNOUNCED: set[str] = set()
 
 
-def announce(device: Device, what: str = "tengen") -> Device:
+def announce(device: Device, what: str = "tengen", precision: str | None = None) -> Device:
     """Say on stderr, once per process, where ``what`` runs and in what
-    precision (``device.describe()``); returns ``device``."""
-    line = f"{what}: device {device.describe()}"
+    precision (``device.describe()``; ``precision``: what runs in place of
+    the device's own, as ``nets.int8``'s int8); returns ``device``."""
+    line = f"{what}: device {device.describe(precision)}"
     if line not in _ANNOUNCED:
         _ANNOUNCED.add(line)
         print(line, file=sys.stderr, flush=True)

@@ -46,7 +46,7 @@ from tengen.base.paths import MODELS_DIR, ROLLOUT_FILE
 
 from .data import Window, build_window
 from .features import VALUE_PLANES
-from .config import NetworkConfig
+from .config import NetworkConfig, check_runtime
 from .device import check_device
 from .inference import Networks
 from .model import ModelFileError
@@ -201,12 +201,16 @@ class EvalConfig:
     symmetries: int = option(1, help="average each network over this many of the board's "
                                      "eight symmetries (1..8; as many evaluations)")
     device: str = option_of(NetworkConfig, "device")
+    runtime: str = option_of(NetworkConfig, "runtime", help="what runs the networks: torch, "
+                             "onnx-int8 (the int8 files of tengen quantize) or auto "
+                             "(NetworkConfig's rules)")
 
     def __post_init__(self) -> None:
         require(bool(self.games), "--games needs at least one path")
         at_least(self, 1, "batch")
         require(1 <= self.symmetries <= NUM_SYMMETRIES, f"--symmetries must be 1..{NUM_SYMMETRIES}")
         check_device(self.device)
+        check_runtime(self.runtime)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -232,7 +236,7 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except RolloutFileError as e:
         parser.error(str(e))
     try:
-        nets = Networks.from_spec(cfg.model, device=cfg.device)
+        nets = Networks.from_spec(cfg.model, device=cfg.device, runtime=cfg.runtime)
     except ModelFileError:
         if rollout is None or cfg.model != "default":
             raise

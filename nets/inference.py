@@ -5,7 +5,9 @@ mixed precision: on the CPU bf16 autocast where the CPU has native bf16
 (AVX-512 BF16 / AMX roughly doubles throughput; elsewhere fp32 is
 faster), on a GPU bf16 or fp16.  On a GPU each batch crosses once, as
 uint8 planes from pinned memory, and the results come back as numpy
-arrays; on the CPU the path is the one it always was.
+arrays; on the CPU the path is the one it always was.  Or, on the CPU,
+in int8 by ONNX Runtime (``runtime``: ``nets.int8``), through the same
+methods.
 
 A two-headed network's file (``tengen train dual``) in the policy
 network's place loads as ``DualNetworks``: the same questions answered by
@@ -25,6 +27,7 @@ from tengen.base.paths import MODELS_DIR, POLICY_FILE, VALUE_FILE
 
 from .config import two_headed
 from .device import announce, resolve_device
+from .int8 import PRECISION, Int8Network, int8_networks
 from .model import DualNet, ModelFileError, Net, PolicyNet, ValueNet, load_model
 from .symmetry import mean_back, mean_policy_back, symmetric_batch
 
@@ -59,16 +62,27 @@ class Networks:
         return super().__new__(cls)
 
     def __init__(self, policy_path: str | Path | None = None, value_path: str | Path | None = None,
-                 bf16: bool | None = None, threads: int | None = None, device: str = "auto"):
+                 bf16: bool | None = None, threads: int | None = None, device: str = "auto",
+                 runtime: str = "torch"):
         """``device``: where the networks run (``nets.device.resolve_device``,
-        said once on stderr); ``bf16``: its precision where not the
-        device's own (None)."""
+        said once on stderr with the precision); ``bf16``: its precision
+        where not the device's own (None); ``runtime``: ``torch``,
+        ``onnx-int8`` or ``auto`` (``nets.int8.int8_networks``), PyTorch by
+        default so that what takes no ``--runtime`` (training, evaluation,
+        self-play, benchmarks) computes what it always did.  The PyTorch
+        modules load whichever runtime answers."""
         if threads:
             torch.set_num_threads(threads)
-        self.device = announce(resolve_device(device, bf16))
+        self.device = resolve_device(device, bf16)
         self.bf16 = self.device.bf16
         self.policy_net, self.value_net = self._load(policy_path, value_path)
         self.policy_path, self.value_path = policy_path, value_path
+        paths = {role: Path(p) for role, p in (("policy", policy_path), ("value", value_path)) if p}
+        int8 = int8_networks(runtime, self.device, paths, isinstance(self.policy_net, DualNet),
+                             threads)
+        self.policy_int8: Int8Network | None = int8.get("policy")
+        self.value_int8: Int8Network | None = int8.get("value")
+        announce(self.device, precision=PRECISION if int8 else None)
 
     def _load(self, policy_path: str | Path | None, value_path: str | Path | None
               ) -> tuple[PolicyNet | DualNet | None, ValueNet | DualNet | None]:
@@ -91,6 +105,7 @@ class Networks:
         the one value network of its worker."""
         paired = copy.copy(self)
         paired.value_net, paired.value_path = other.value_net, other.value_path
+        paired.value_int8 = other.value_int8
         return paired
 
     def _prepare(self, net: N) -> N:
@@ -121,7 +136,10 @@ class Networks:
     def policy_logits(self, planes: np.ndarray) -> np.ndarray:
         """Logits (B, n*n + 1) from 48-plane (or 49: the extra is ignored) input."""
         net = self._policy()
-        return self._run(net, planes[:, :net.cfg.planes])
+        planes = planes[:, :net.cfg.planes]
+        if self.policy_int8 is not None:
+            return self.policy_int8.run(planes)[0]
+        return self._run(net, planes)
 
     def policy(self, planes: np.ndarray, symmetries: int = 1) -> np.ndarray:
         """Move probabilities (B, n*n + 1), pass last; with ``symmetries``
@@ -131,6 +149,8 @@ class Networks:
 
     def value(self, planes: np.ndarray) -> np.ndarray:
         """Values in [-1, 1] for the player to move, from 49-plane input."""
+        if self.value_int8 is not None:
+            return self.value_int8.run(planes)[0]
         return self._run(self._value(), planes)
 
     def value_and_ownership(self, planes: np.ndarray,
@@ -141,8 +161,11 @@ class Networks:
         estimates of ``tengen analyze`` add up.  With ``symmetries`` > 1,
         the mean over the first that many of the board's eight symmetries
         (as many evaluations, in one batch)."""
-        v, own = self._run(self._value().forward_with_ownership,
-                           symmetric_batch(planes, symmetries))
+        batch = symmetric_batch(planes, symmetries)
+        if self.value_int8 is not None:
+            v, own = self.value_int8.run(batch)
+        else:
+            v, own = self._run(self._value().forward_with_ownership, batch)
         if symmetries == 1:
             return v, own
         b = len(planes)

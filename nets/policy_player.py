@@ -49,7 +49,7 @@ class PolicyPlayer(Player):
         if self.nets is None or self.nets.policy_path != path:
             from .inference import Networks
             self.nets = Networks(path, None, threads=self.networks.threads,
-                                 device=self.networks.device)
+                                 device=self.networks.device, runtime=self.networks.runtime)
         return self.nets
 
     def networks_for(self, size: int) -> "Networks":

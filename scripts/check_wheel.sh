@@ -13,8 +13,9 @@ python - "$wheel" <<'PY'
 import glob, sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
 sized = sorted(glob.glob("tengen/models/*x*/*.safetensors"))   # the networks of one board size
+int8 = sorted(glob.glob("tengen/models/*.int8.onnx") + glob.glob("tengen/models/*x*/*.int8.onnx"))
 for f in ["tengen/models/policy.safetensors", "tengen/models/value.safetensors",
-          "tengen/models/value.calibration.json", "tengen/models/rollout.npz", *sized]:
+          "tengen/models/value.calibration.json", "tengen/models/rollout.npz", *sized, *int8]:
     assert f in names, f"{f} is not in the wheel"
 print(f"{sys.argv[1]}: {len(names)} files, networks included")
 PY

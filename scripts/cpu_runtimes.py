@@ -4,9 +4,11 @@ Candidates: PyTorch eager (fp32, and bf16 autocast; the default is what
 ``nets.inference`` runs on this CPU: bf16 where it computes bf16 natively,
 fp32 elsewhere, where autocast would emulate bf16), PyTorch ``torch.compile`` (inductor, weights
 frozen; fp32 and bf16), ONNX Runtime (fp32, int8) and OpenVINO (fp32, bf16,
-int8).  The network is exported once to ONNX (``torch.onnx.export``); the
-int8 models are calibrated on real positions of the TRAINING corpus (ONNX
-Runtime's static quantisation, OpenVINO's NNCF), never the held-out one.
+int8).  The network is exported to ONNX as tengen exports it
+(``nets.int8.export_onnx``); the int8 models are calibrated on real
+positions of the TRAINING corpus, never the held-out one: ONNX Runtime's is
+tengen's int8 file (``nets.int8.quantize_model``, what ``tengen quantize``
+writes), OpenVINO's comes from NNCF.
 
 Each runtime takes the 48 uint8 feature planes and gives float32 logits, so
 every figure includes the input's conversion.  Speed: positions a second at
@@ -51,12 +53,15 @@ import numpy as np                                     # noqa: E402
 import torch                                           # noqa: E402
 
 from engine.corpus import load_corpus                  # noqa: E402
-from nets.data import Window, build_window             # noqa: E402
+from nets.data import Window                           # noqa: E402
 from nets.device import bf16_supported                 # noqa: E402
 from nets.evaluate import scored_windows               # noqa: E402
 from nets.features import POLICY_PLANES                # noqa: E402
 from nets.inference import Networks                    # noqa: E402
+from nets.int8 import export_onnx as export_network    # noqa: E402
+from nets.int8 import inference_session, quantize_model  # noqa: E402
 from nets.model import load_model, planes_to_tensor    # noqa: E402
+from nets.quantize import calibration_batches          # noqa: E402
 from tengen.base.paths import MODELS_DIR, POLICY_FILE  # noqa: E402
 
 NATIVE_BF16 = bf16_supported()
@@ -80,17 +85,6 @@ def positions(path: str, count: int, seed: int = 0, chunk_games: int = 200) -> W
     move = np.concatenate([w.move for w in parts])[:count]
     return Window(packed, move, np.zeros(len(move), np.float32), np.zeros(len(move), np.int32),
                   POLICY_PLANES, corpus.size)
-
-
-def calibration_batches(path: str, count: int, batch: int, seed: int = 1) -> list[np.ndarray]:
-    """``count`` training positions (one from each of ``count`` random games,
-    under random symmetries, as training sees them) as float32 batches."""
-    corpus = load_corpus(path)
-    rng = np.random.default_rng(seed)
-    games = np.sort(rng.choice(corpus.games, size=count, replace=False))
-    w = build_window(corpus, games, POLICY_PLANES, rng, per_game=1)
-    planes = w.planes_of(np.arange(len(w))).astype(np.float32)
-    return [planes[i:i + batch] for i in range(0, len(planes), batch)]
 
 
 class Runtime:
@@ -148,34 +142,22 @@ def torch_compiled(policy: Path, bf16: bool) -> Runtime:
 
 
 def export_onnx(policy: Path, out: Path) -> float:
-    """The policy network as ONNX with a dynamic batch axis; returns the
+    """The policy network as ONNX (batch and board size dynamic); returns the
     largest absolute logit difference from PyTorch fp32 on random planes."""
-    net = load_model(policy, "policy")
+    net = export_network(policy, out)
     x = torch.from_numpy((np.random.default_rng(2).random((4, POLICY_PLANES, 19, 19)) < 0.2)
                          .astype(np.float32))
     with torch.inference_mode():
         want = net(x).numpy()
-    torch.onnx.export(net, (x,), str(out), input_names=["planes"], output_names=["logits"],
-                      dynamic_axes={"planes": {0: "batch"}, "logits": {0: "batch"}},
-                      opset_version=17, dynamo=False)
-    import onnxruntime as ort
-
-    got = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(
-        None, {"planes": x.numpy()})[0]
+    got = inference_session(out).run(None, {"planes": x.numpy()})[0]
     return float(np.abs(got - want).max())
 
 
 # -- ONNX Runtime --------------------------------------------------------------
 
 def onnxruntime_session(model: Path, name: str, note: str = "") -> Runtime:
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    sess = ort.InferenceSession(str(model), so, providers=["CPUExecutionProvider"])
+    """``model`` in a session as tengen opens one, on one thread."""
+    sess = inference_session(model, threads=1)
 
     def run(planes: np.ndarray) -> np.ndarray:
         return sess.run(None, {"planes": planes.astype(np.float32)})[0]
@@ -183,31 +165,11 @@ def onnxruntime_session(model: Path, name: str, note: str = "") -> Runtime:
     return Runtime(name, lambda b: run, note)
 
 
-def onnxruntime_int8(model: Path, out: Path, calibration: list[np.ndarray]) -> Runtime:
-    """Static quantisation: QDQ, weights int8 per channel, activations uint8
-    (MinMax ranges from ``calibration``)."""
-    from onnxruntime.quantization import (
-        CalibrationDataReader,
-        CalibrationMethod,
-        QuantFormat,
-        QuantType,
-        quantize_static,
-    )
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    class Reader(CalibrationDataReader):
-        def __init__(self) -> None:
-            self.it = iter(calibration)
-
-        def get_next(self) -> dict[str, np.ndarray] | None:
-            b = next(self.it, None)
-            return None if b is None else {"planes": b}
-
-    pre = out.with_suffix(".pre.onnx")
-    quant_pre_process(str(model), str(pre))
-    quantize_static(str(pre), str(out), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                    calibrate_method=CalibrationMethod.MinMax)
+def onnxruntime_int8(policy: Path, out: Path, calibration: list[np.ndarray]) -> Runtime:
+    """tengen's int8 file of the policy network (``quantize_model``: static
+    quantisation, QDQ, weights int8 per channel, activations uint8 in MinMax
+    ranges from ``calibration``)."""
+    quantize_model(policy, calibration, out)
     return onnxruntime_session(out, "onnxruntime int8",
                                f"static QDQ, per-channel, MinMax on {sum(map(len, calibration))} "
                                "training positions")
@@ -383,7 +345,7 @@ def main() -> None:
     policy = Path(args.policy)
 
     held = positions(args.held_out, args.positions)
-    calib = calibration_batches(args.train, args.calibration, 32)
+    calib = calibration_batches(load_corpus(args.train), args.calibration, POLICY_PLANES)
     print(f"{len(held)} held-out positions, {sum(map(len, calib))} calibration positions "
           f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
 
@@ -405,7 +367,7 @@ def main() -> None:
     runtimes.append(failed("onnxruntime bf16", RuntimeError(
         "not measured: ONNX Runtime's CPU provider has no bf16 convolution kernels")))
     try:
-        runtimes.append(onnxruntime_int8(onnx_file, tmp / "policy.int8.onnx", calib))
+        runtimes.append(onnxruntime_int8(policy, tmp / "policy.int8.onnx", calib))
     except Exception as e:
         runtimes.append(failed("onnxruntime int8", e))
     try:

@@ -33,6 +33,7 @@ COMMANDS: Table = {
     "analysis": ("tengen.analysis_engine.command", "KataGo's JSON analysis protocol on stdin/stdout (KaTrain, q5Go)"),
     "calibrate": ("tengen.review.calibration", "how well tengen analyze's win rates predict real results"),
     "calibrate-value": ("nets.score_fit", "fit the value network's score and win-rate calibration on training games, measure it on held-out ones"),
+    "quantize": ("nets.quantize", "int8 versions of the networks, which ONNX Runtime runs faster on CPUs without native bf16 (pip install 'tengen[int8]')"),
     "warmup": ("tengen.gtp.warmup", "compile and load the engine once after installing (first moves quick)"),
 }
 

@@ -58,8 +58,8 @@ def module_of(path):
     return importlib.import_module(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
 
 
-FILE_TYPES = {"csv", "gtp", "gz", "html", "json", "jsonl", "md", "npy", "npz", "out", "png", "pt",
-              "py", "safetensors", "sgf", "txt", "zip"}
+FILE_TYPES = {"csv", "gtp", "gz", "html", "json", "jsonl", "md", "npy", "npz", "onnx", "out", "png",
+              "pt", "py", "safetensors", "sgf", "txt", "zip"}
 
 
 def code_names(source):

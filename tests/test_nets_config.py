@@ -40,3 +40,13 @@ def test_a_file_that_cannot_be_read_is_no_two_headed_network_here(files, name):
     """The loader, not the configuration, says what is wrong with it."""
     assert not two_headed(files / name)
     assert NetworkConfig(policy_model=str(files / name)).value_path(19) == MODELS_DIR / VALUE_FILE
+
+
+def test_the_runtime_is_checked_where_the_config_is_built():
+    """A front end refuses a runtime it cannot have before it loads anything."""
+    for name in ("auto", "torch", "onnx-int8"):
+        assert NetworkConfig(runtime=name).runtime == name
+    with pytest.raises(ValueError, match="--runtime must be one of auto, torch, onnx-int8"):
+        NetworkConfig(runtime="int8")
+    with pytest.raises(ValueError, match="onnx-int8 runs on the CPU, not cuda: pass --device cpu"):
+        NetworkConfig(device="cuda", runtime="onnx-int8")
