@@ -14,7 +14,10 @@ position after it, in win rate and in points), against the review's
 (``winrate_loss``, ``score_loss`` of ``tengen analyze``'s JSON); the
 Spearman rank correlation of the two over the game's moves, and how many of
 the judge's 10 biggest losses are among the review's 10 (and 20) biggest.
-A Markdown table on stdout, every figure in ``WORK/agreement-LABEL.json``.
+Beside them, the same with the policy: the mean of a loss's rank and the
+rank of the move's surprise to the policy network (-log prior).  A Markdown
+table on stdout, every figure in ``WORK/agreement-LABEL.json``
+(``-judgeV`` added for a judge of V visits).
 Reviews and the judge's answers are kept in ``WORK`` and reused: a second
 run with other review settings (``--label``, ``--review-args``) searches
 only the reviews.
@@ -87,6 +90,11 @@ def agreement(review: dict, judge: dict) -> dict:
     judge_points = mover_losses(judge["score_black"], colors)
     review_win = [m["winrate_loss"] for m in moves]
     review_points = [m["score_loss"] if m["score_loss"] is not None else 0.0 for m in moves]
+    # policy and value together: the mean of a loss's rank and the rank of
+    # the move's surprise to the policy network (-log prior)
+    surprise = [-np.log(max(m["policy_prior"] or 0.0, 1e-6)) for m in moves]
+    mixed = list((ranks(np.asarray(review_win, np.float64))
+                  + ranks(np.asarray(surprise, np.float64))) / 2)
     return {
         "moves": len(moves),
         "rho_winrate": spearman(review_win, judge_win),
@@ -94,6 +102,9 @@ def agreement(review: dict, judge: dict) -> dict:
         "top10_winrate": overlap(judge_win, review_win),
         "top10_in_20_winrate": overlap(judge_win, review_win, within=2 * TOP),
         "top10_points": overlap(judge_points, review_points),
+        "rho_with_policy": spearman(mixed, judge_win),
+        "top10_with_policy": overlap(judge_win, mixed),
+        "top10_in_20_with_policy": overlap(judge_win, mixed, within=2 * TOP),
         "judge_top10_winrate": sorted(i + 1 for i in biggest(judge_win, TOP)),
         "review_top10_winrate": sorted(i + 1 for i in biggest(review_win, TOP)),
         "review_seconds": review.get("elapsed_s"),
@@ -202,17 +213,20 @@ def run_judge(reviews: list[dict], visits: int, folder: Path,
 # ---- the report --------------------------------------------------------------------------
 def table(rows: list[tuple[str, dict]]) -> str:
     lines = ["| game | moves | ρ win rate | ρ points | judge's top 10 in review's top 10 "
-             "(win rate) | ... in its top 20 | ... (points) |",
-             "|---|---|---|---|---|---|---|"]
+             "(win rate) | ... in its top 20 | ... (points) | ρ win rate with policy "
+             "| top 10 | top 20 |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in rows:
         lines.append(f"| {name} | {r['moves']} | {r['rho_winrate']:.2f} | {r['rho_points']:.2f} "
-                     f"| {r['top10_winrate']} | {r['top10_in_20_winrate']} "
-                     f"| {r['top10_points']} |")
+                     f"| {r['top10_winrate']:g} | {r['top10_in_20_winrate']:g} "
+                     f"| {r['top10_points']:g} | {r['rho_with_policy']:.2f} "
+                     f"| {r['top10_with_policy']:g} | {r['top10_in_20_with_policy']:g} |")
     return "\n".join(lines)
 
 
 def summary(rows: list[dict]) -> dict:
-    keys = ("rho_winrate", "rho_points", "top10_winrate", "top10_in_20_winrate", "top10_points")
+    keys = ("rho_winrate", "rho_points", "top10_winrate", "top10_in_20_winrate", "top10_points",
+            "rho_with_policy", "top10_with_policy", "top10_in_20_with_policy")
     return {k: float(np.nanmean([r[k] for r in rows])) for k in keys}
 
 
@@ -242,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows + [("mean", {"moves": sum(r["moves"] for _, r in rows), **mean})]))
     result = {"label": args.label, "review_args": args.review_args,
               "judge_visits": args.judge_visits, "games": dict(rows), "mean": mean}
-    (args.work / f"agreement-{args.label}.json").write_text(json.dumps(result, indent=1))
+    judge = "" if args.judge_visits == 1 else f"-judge{args.judge_visits}"
+    (args.work / f"agreement-{args.label}{judge}.json").write_text(json.dumps(result, indent=1))
     return 0
 
 
