@@ -23,6 +23,10 @@ run with other review settings (``--label``, ``--review-args``) searches
 only the reviews.
 
     nice -n 10 python scripts/judge_agreement.py --work /tmp/judge --games 5
+    # where KaTrain's OpenCL KataGo cannot run: KataGo built with its Eigen backend
+    #   (cmake -DUSE_BACKEND=EIGEN -DNO_GIT_REVISION=1 in KataGo's cpp/)
+    nice -n 10 python scripts/judge_agreement.py --work /tmp/judge --games 5 \\
+        --katago KataGo/cpp/build/katago --judge-visits 8
     nice -n 10 python scripts/judge_agreement.py --work /tmp/judge --games 5 \\
         --label v400 --review-args "--visits 400"
 """
