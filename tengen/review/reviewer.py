@@ -184,10 +184,10 @@ class Reviewer:
         """Search again the ``config.recheck`` moves that lost most win rate
         in the first pass (the search's best move excepted): from the
         position before each, the better move alone and the move played
-        alone, ``config.recheck_visits`` visits each in a fresh tree.  The
-        first pass compares the better move's share of one search with
-        another search of the position after the move; here both moves are
-        read as deep as each other, from the same side."""
+        alone, ``config.recheck_visits`` visits each in a fresh tree: in the
+        first pass the move played often had a small share of the search,
+        here both moves are read as deep as each other.  Off by default: it
+        agreed less with a strong judge (BENCHMARKS.md)."""
         picked = sorted((m for m in moves if not m.is_best and not seen[m.number - 1].game.is_over),
                         key=lambda m: (-m.winrate_loss, m.number))[:self.config.recheck]
         for m in picked:
