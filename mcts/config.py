@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from engine.move_choice import ResignRule, TemperatureSchedule
+from nets.symmetry import NUM_SYMMETRIES
 from tengen.base.config import at_least, option, require
 
 VISITS_WITHOUT_CLOCK = 400      # visits per move when neither a clock nor --visits decides
@@ -72,7 +73,7 @@ class SearchConfig:
 
     def __post_init__(self) -> None:
         at_least(self, 1, "visits", "batch_size", "gpu_batch_size", "expand_threshold")
-        require(1 <= self.symmetries <= 8, "symmetries must be 1 to 8")
+        require(1 <= self.symmetries <= NUM_SYMMETRIES, f"symmetries must be 1 to {NUM_SYMMETRIES}")
         require(self.lam is None or (math.isfinite(self.lam) and 0.0 <= self.lam <= 1.0),
                 "lambda must be between 0 and 1")
         require(self.with_rollouts or self.lam is None or self.lam >= 1.0,

@@ -411,7 +411,10 @@ def _policy(nets: Evaluator, planes: np.ndarray, symmetries: int) -> np.ndarray:
 
 
 def _value(nets: Evaluator, planes: np.ndarray, symmetries: int) -> np.ndarray:
-    """The networks' values, averaged over ``symmetries`` of the board's eight."""
+    """The networks' values, averaged over ``symmetries`` of the board's eight
+    (one orientation, the default: the network's own answer, untouched)."""
+    if symmetries == 1:
+        return nets.value(planes)
     return nets.value(symmetric_batch(planes, symmetries)).reshape(symmetries, -1).mean(0)
 
 
@@ -419,6 +422,8 @@ def _policy_and_value(nets: OnePassEvaluator, planes: np.ndarray, symmetries: in
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Both from one pass of a two-headed network, averaged over ``symmetries``
     of the board's eight."""
+    if symmetries == 1:
+        return nets.policy_and_value(planes)
     p, v = nets.policy_and_value(symmetric_batch(planes, symmetries))
     return (mean_policy_back(p, symmetries, planes.shape[-1]),
             v.reshape(symmetries, -1).mean(0))
