@@ -1,10 +1,12 @@
 """The shipped networks (``tengen/models/``): every file the model card
-names is there and loads as the kind its name says, and the engine picks
-each board size's own files."""
+names is there and loads as the kind its name says, the engine picks
+each board size's own files, and the int8 files are made from the
+networks beside them."""
 
 import pytest
 
 from nets.config import NetworkConfig
+from nets.int8 import Int8Network, int8_path, onnxruntime_installed
 from nets.model import load_model
 from nets.rollout.model import load_model as load_rollout_model
 from tengen.base.paths import MODELS_DIR, POLICY_FILE, ROLLOUT_FILE, VALUE_FILE
@@ -12,6 +14,7 @@ from tengen.base.paths import MODELS_DIR, POLICY_FILE, ROLLOUT_FILE, VALUE_FILE
 # named, not globbed: a missing file fails here instead of leaving nothing to test
 DEFAULT = [POLICY_FILE, VALUE_FILE]
 SIZED = ["9x9/policy.safetensors", "9x9/value.safetensors", "13x13/value.safetensors"]
+INT8 = DEFAULT      # the 19x19 networks; no 9x9 or 13x13 games to calibrate the others on
 
 
 def test_every_shipped_network_is_there_and_every_board_sizes_network_is_named_here():
@@ -45,3 +48,17 @@ def test_each_board_sizes_shipped_network_loads_as_its_kind_and_is_picked_for_th
     # other sizes keep the default files
     other = cfg.policy_path(19) if kind == "policy" else cfg.value_path(19)
     assert other.parent == MODELS_DIR
+
+
+def test_only_the_19x19_networks_ship_int8_files():
+    found = sorted(p.relative_to(MODELS_DIR).as_posix() for p in MODELS_DIR.rglob("*.onnx"))
+    assert found == sorted(int8_path(name).as_posix() for name in INT8)
+
+
+@pytest.mark.skipif(not onnxruntime_installed(), reason="pip install 'tengen[int8]'")
+@pytest.mark.parametrize("name", INT8)
+def test_each_shipped_int8_file_was_made_from_the_network_beside_it(name):
+    """A network retrained or replaced without `tengen quantize` fails
+    here, before `auto` silently falls back to PyTorch for every user."""
+    net = Int8Network(MODELS_DIR / name, threads=1)
+    assert net.path == MODELS_DIR / int8_path(name)
