@@ -36,7 +36,7 @@ from engine.coords import index_to_point, point_to_index
 from engine.game import Game
 from engine.player import with_mover
 from nets.features import POLICY_PLANES, VALUE_PLANES, encode_batch
-from nets.symmetry import mean_policy_back, symmetric_batch
+from nets.symmetry import mean_policy_back, mean_values_back, symmetric_batch
 
 from . import tree as T
 from .config import SearchConfig
@@ -413,20 +413,15 @@ def _policy(nets: Evaluator, planes: np.ndarray, symmetries: int) -> np.ndarray:
 def _value(nets: Evaluator, planes: np.ndarray, symmetries: int) -> np.ndarray:
     """The networks' values, averaged over ``symmetries`` of the board's eight
     (one orientation, the default: the network's own answer, untouched)."""
-    if symmetries == 1:
-        return nets.value(planes)
-    return nets.value(symmetric_batch(planes, symmetries)).reshape(symmetries, -1).mean(0)
+    return mean_values_back(nets.value(symmetric_batch(planes, symmetries)), symmetries)
 
 
 def _policy_and_value(nets: OnePassEvaluator, planes: np.ndarray, symmetries: int
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Both from one pass of a two-headed network, averaged over ``symmetries``
     of the board's eight."""
-    if symmetries == 1:
-        return nets.policy_and_value(planes)
     p, v = nets.policy_and_value(symmetric_batch(planes, symmetries))
-    return (mean_policy_back(p, symmetries, planes.shape[-1]),
-            v.reshape(symmetries, -1).mean(0))
+    return mean_policy_back(p, symmetries, planes.shape[-1]), mean_values_back(v, symmetries)
 
 
 def evaluate_leaves(search: Search, states: np.ndarray, need_policy: np.ndarray,

@@ -29,7 +29,7 @@ from .config import two_headed
 from .device import announce, resolve_device
 from .int8 import PRECISION, Int8Network, int8_networks
 from .model import DualNet, ModelFileError, Net, PolicyNet, ValueNet, load_model
-from .symmetry import mean_back, mean_policy_back, symmetric_batch
+from .symmetry import mean_ownership_back, mean_policy_back, mean_values_back, symmetric_batch
 
 N = TypeVar("N", bound=Net)      # a network, its own class kept through _prepare
 
@@ -166,10 +166,7 @@ class Networks:
             v, own = self.value_int8.run(batch)
         else:
             v, own = self._run(self._value().forward_with_ownership, batch)
-        if symmetries == 1:
-            return v, own
-        b = len(planes)
-        return v.reshape(symmetries, b).mean(0), mean_back(own.reshape(symmetries, b, *own.shape[1:]))
+        return mean_values_back(v, symmetries), mean_ownership_back(own, symmetries)
 
 
 class DualNetworks(Networks):

@@ -117,3 +117,19 @@ def mean_policy_back(policy: np.ndarray, symmetries: int, n: int) -> np.ndarray:
     board = mean_back(policy[:, :-1].reshape(symmetries, b, n, n))
     passes = policy[:, -1:].reshape(symmetries, b, 1).mean(0)
     return np.concatenate([board.reshape(b, n * n), passes], axis=1)
+
+
+def mean_values_back(values: np.ndarray, symmetries: int) -> np.ndarray:
+    """Values (K * B,) of a ``symmetric_batch`` of B positions, averaged:
+    (B,); with one orientation the network's own answer, untouched."""
+    if symmetries == 1:
+        return values
+    return values.reshape(symmetries, -1).mean(0)
+
+
+def mean_ownership_back(ownership: np.ndarray, symmetries: int) -> np.ndarray:
+    """Ownership maps (K * B, n, n) of a ``symmetric_batch`` of B
+    positions, turned back and averaged: (B, n, n)."""
+    if symmetries == 1:
+        return ownership
+    return mean_back(ownership.reshape(symmetries, -1, *ownership.shape[1:]))

@@ -11,6 +11,10 @@ from nets import features as F
 from nets.symmetry import (
     index_permutation,
     inverse,
+    mean_ownership_back,
+    mean_policy_back,
+    mean_values_back,
+    symmetric_batch,
     transform_index,
     transform_planes,
     transform_policy,
@@ -117,6 +121,25 @@ def test_policy_vectors_move_with_their_points():
         perm = index_permutation(k, n)
         assert np.array_equal(out[:, perm], pol)
         assert np.allclose(transform_policy(out, inverse(k), n), pol)
+
+
+def test_averages_over_a_symmetric_batch_turn_each_answer_back_first():
+    """A stand-in network whose ownership is its input's first plane and
+    whose value is a function of the position: every orientation's answer,
+    turned back, is the original's, so the averages equal it; with one
+    orientation each helper hands back the very array it was given."""
+    n, b = 5, 3
+    planes = np.random.default_rng(2).random((b, 2, n, n))
+    for k in (1, 2, 8):
+        batch = symmetric_batch(planes, k)
+        values = np.tile(planes.sum(axis=(1, 2, 3)), k)
+        own = batch[:, 0]
+        assert np.allclose(mean_values_back(values, k), planes.sum(axis=(1, 2, 3)))
+        assert np.allclose(mean_ownership_back(own, k), planes[:, 0])
+        policy = np.concatenate([own.reshape(k * b, n * n), np.ones((k * b, 1))], axis=1)
+        assert np.allclose(mean_policy_back(policy, k, n)[:, :-1], planes[:, 0].reshape(b, -1))
+    values, own = planes.sum(axis=(1, 2, 3)), planes[:, 0]
+    assert mean_values_back(values, 1) is values and mean_ownership_back(own, 1) is own
 
 
 def test_torch_tensors_transform_like_arrays():
