@@ -48,7 +48,7 @@ import torch.nn.functional as F
 from tengen.base.config import at_least, option, require
 from tengen.base.files import atomic_write_bytes
 
-from .features import FEATURE_SET_VERSION, POLICY_PLANES, VALUE_PLANES, check_feature_set
+from .features import FEATURE_SET_VERSION, POLICY_PLANES, VALUE_PLANES, check_feature_set, offset
 
 MAX_EDGE_DISTANCE = 13  # covers 25x25 boards: distances 0..12
 ARCHS = ("plain", "residual")
@@ -240,17 +240,20 @@ class PolicyHead(nn.Module):
         return torch.cat([logits, p], dim=1)
 
 
-def value_from_head(h: torch.Tensor, fc: nn.Linear, out: nn.Linear
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
+def value_from_head(h: torch.Tensor, fc: nn.Linear, out: nn.Linear,
+                    colour: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(value (B,), ownership (B, n, n)) from the value head's 1x1
     convolution ``h`` (B, value_channels, n, n).  Its first channel,
     squashed by tanh, is trained (as an auxiliary target) to predict who
     owns each point at the end of the game; its board average is a
     territory count the value layers read.  Game results alone are a weak
     signal (a few bits per game); final ownership gives every position n*n
-    targets and teaches the trunk to count."""
+    targets and teaches the trunk to count.  ``colour`` (B, 1): the
+    player-colour plane's value, read by the value layers beside the
+    pooled head (a two-headed network's)."""
     owner = torch.tanh(h[:, 0])
-    pooled = torch.cat([owner.mean(dim=(1, 2)).unsqueeze(1), h[:, 1:].mean(dim=(2, 3))], 1)
+    parts = [owner.mean(dim=(1, 2)).unsqueeze(1), h[:, 1:].mean(dim=(2, 3))]
+    pooled = torch.cat(parts if colour is None else parts + [colour.to(h.dtype)], 1)
     v = torch.tanh(out(F.relu(fc(pooled)))).squeeze(1)
     return v, owner
 
@@ -287,6 +290,9 @@ class ValueNet(nn.Module):
         return value_from_head(self.head(self.trunk(x)), self.fc, self.out)
 
 
+# the plane a DualNet's value layers read who is to move from
+COLOUR_PLANE = offset("player_colour")
+
 # the names a DualNet's value and ownership head, and its policy head, have
 # their parameters under
 VALUE_HEAD = ("value_head.", "fc.", "out.")
@@ -296,7 +302,11 @@ POLICY_HEAD = ("head.", "point_bias", "pass_logit.")
 class DualNet(PolicyHead):
     """One trunk, two heads (AlphaGo Zero): the policy head of ``PolicyNet``
     and the value and ownership head of ``ValueNet`` (here ``value_head``),
-    over the value network's 49 planes."""
+    over the value network's 49 planes.  The value layers also read the
+    player-colour plane directly: a trunk started from the policy
+    network's (48 planes) and kept fixed, the cheap way to train this
+    head, would otherwise never see who is to move, and so whom komi
+    favours."""
 
     def __init__(self, cfg: NetConfig):
         super().__init__()
@@ -304,19 +314,23 @@ class DualNet(PolicyHead):
         self.trunk = build_trunk(cfg)
         self._init_policy_head(cfg)
         self.value_head = nn.Conv2d(cfg.width, cfg.value_channels, 1)
-        self.fc = nn.Linear(cfg.value_channels, cfg.value_hidden)
+        self.fc = nn.Linear(cfg.value_channels + 1, cfg.value_hidden)
         self.out = nn.Linear(cfg.value_hidden, 1)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(policy logits (B, n*n + 1), value (B,), ownership (B, n, n)),
         from one pass of the trunk."""
         h = self.trunk(x)
-        v, owner = value_from_head(self.value_head(h), self.fc, self.out)
+        v, owner = self._value(x, h)
         return self.policy_from_trunk(h), v, owner
 
     def forward_with_ownership(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(value (B,), ownership (B, n, n)), as ``ValueNet``'s."""
-        return value_from_head(self.value_head(self.trunk(x)), self.fc, self.out)
+        return self._value(x, self.trunk(x))
+
+    def _value(self, x: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        colour = x[:, COLOUR_PLANE, 0, 0].unsqueeze(1)
+        return value_from_head(self.value_head(h), self.fc, self.out, colour)
 
 
 # every network ``build`` makes

@@ -107,7 +107,9 @@ def init_from_network(net: Net, path: str) -> None:
             if name not in mine:
                 continue    # e.g. batch-norm statistics: the source is folded
             target = mine[name]
-            if name == "trunk.convs.0.weight":
+            if name in ("trunk.convs.0.weight", "fc.weight") and target.shape != w.shape:
+                # more inputs here (the colour plane; a dual network's value
+                # layers' colour): the new ones start at zero
                 k = min(w.shape[1], target.shape[1])
                 target.zero_()
                 target[:, :k] = w[:, :k]

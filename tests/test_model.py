@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from nets.features import POLICY_PLANES, VALUE_PLANES
+from nets.features import POLICY_PLANES, VALUE_PLANES, offset
 from nets.inference import Networks
 from nets.model import (
     ModelFileError,
@@ -212,6 +212,24 @@ def test_a_two_headed_network_gives_the_policy_and_the_value_networks_outputs(ar
     assert policy_keys < set(net.state_dict())          # the policy head under its own names
     with pytest.raises(ValueError, match="49"):
         NetConfig(kind="dual", planes=POLICY_PLANES)
+
+
+def test_a_two_headed_networks_value_sees_who_is_to_move_even_with_the_colour_plane_unread():
+    """The value layers read the player-colour plane themselves: with every
+    trunk weight on that plane at zero (a trunk started from the policy
+    network's 48 planes, kept fixed), the same stones with the other
+    player to move still get another value, and the policy the same."""
+    torch.manual_seed(3)
+    net = build(dual_config(width=8, layers=3, arch="plain")).eval()
+    colour = offset("player_colour")
+    with torch.no_grad():
+        net.trunk.convs[0].weight[:, colour] = 0
+    x = (torch.rand(2, VALUE_PLANES, 9, 9) < 0.3).float()
+    black, white = x.clone(), x.clone()
+    black[:, colour], white[:, colour] = 1.0, 0.0
+    (pb, vb, ob), (pw, vw, ow) = net(black), net(white)
+    assert torch.equal(pb, pw) and torch.equal(ob, ow)
+    assert not torch.allclose(vb, vw)
 
 
 def test_a_two_headed_model_file_round_trips_and_is_no_other_kind(tmp_path):

@@ -548,8 +548,11 @@ def test_a_two_headed_network_starts_from_a_value_networks_trunk_and_head(tmp_pa
     init_from_network(dual, str(tmp_path / "v.safetensors"))
     mine = dual.state_dict()
     for k, v in value.state_dict().items():
-        assert torch.equal(mine[k.replace("head.", "value_head.", 1) if k.startswith("head.")
-                                else k], v), k
+        name = k.replace("head.", "value_head.", 1) if k.startswith("head.") else k
+        # the value layers' one more input, the colour, starts at zero
+        got = mine[name][:, :-1] if name == "fc.weight" else mine[name]
+        assert torch.equal(got, v), k
+    assert not mine["fc.weight"][:, -1].any()
     assert policy_head and all(torch.equal(mine[k], v) for k, v in policy_head.items())
     x, _, _, _ = batch_of(VALUE_PLANES)
     with torch.no_grad():
