@@ -78,8 +78,7 @@ class Networks:
         self.policy_net, self.value_net = self._load(policy_path, value_path)
         self.policy_path, self.value_path = policy_path, value_path
         paths = {role: Path(p) for role, p in (("policy", policy_path), ("value", value_path)) if p}
-        int8 = int8_networks(runtime, self.device, paths, isinstance(self.policy_net, DualNet),
-                             threads)
+        int8 = int8_networks(runtime, self.device, paths, threads)
         self.policy_int8: Int8Network | None = int8.get("policy")
         self.value_int8: Int8Network | None = int8.get("value")
         announce(self.device, precision=PRECISION if int8 else None)
@@ -187,11 +186,15 @@ class DualNetworks(Networks):
 
     def _outputs(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(logits, values, ownership) of ``planes``, which must hold the
-        player-colour plane the policy network's 48 lack."""
+        player-colour plane the policy network's 48 lack; from the int8
+        file where it runs (``policy_int8``: the one network's)."""
         net = self._policy()
         if planes.shape[1] != net.cfg.planes:
             raise ValueError(f"a two-headed network reads {net.cfg.planes} planes "
                              f"(nets.features.encode_state(s, value=True)), got {planes.shape[1]}")
+        if self.policy_int8 is not None:
+            logits, v, own = self.policy_int8.run(planes)
+            return logits, v, own
         return self._run(net, planes)
 
     def policy_logits(self, planes: np.ndarray) -> np.ndarray:
@@ -201,6 +204,12 @@ class DualNetworks(Networks):
     def value(self, planes: np.ndarray) -> np.ndarray:
         """Values in [-1, 1] for the player to move, from 49-plane input."""
         return self.value_and_ownership(planes)[0]
+
+    def value_and_ownership(self, planes: np.ndarray,
+                            symmetries: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """As ``Networks.value_and_ownership``, from the one network's pass."""
+        _, v, own = self._outputs(symmetric_batch(planes, symmetries))
+        return mean_values_back(v, symmetries), mean_ownership_back(own, symmetries)
 
     def policy_and_value(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(move probabilities (B, n*n + 1), values (B,) for the player to

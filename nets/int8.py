@@ -76,23 +76,23 @@ class _ValueAndOwnership(torch.nn.Module):
         return self.net.forward_with_ownership(x)
 
 
-def export_onnx(model_path: str | Path, out: str | Path) -> PolicyNet | ValueNet:
+def export_onnx(model_path: str | Path, out: str | Path) -> PolicyNet | ValueNet | DualNet:
     """The network of ``model_path`` as fp32 ONNX in ``out`` (a policy
-    network: ``logits``; a value network: ``value`` and ``ownership``), the
-    batch and the board size free; returns the network.  Loaded here, fresh:
-    a network that has run keeps each board size's bias index, which export
-    would freeze into the graph as a constant.  A two-headed network is
-    refused (ModelFileError): it runs in PyTorch only."""
+    network: ``logits``; a value network: ``value`` and ``ownership``; a
+    two-headed one: all three, in that order), the batch and the board size
+    free; returns the network.  Loaded here, fresh: a network that has run
+    keeps each board size's bias index, which export would freeze into the
+    graph as a constant."""
     net = load_model(model_path)
-    if isinstance(net, DualNet):
-        raise ModelFileError(f"{model_path}: a network with a policy and a value head runs in "
-                             "PyTorch only; there is no int8 runtime for it")
+    logits = {"logits": {0: "batch", 1: "moves"}}
+    value = {"value": {0: "batch"}, "ownership": {0: "batch", 1: "n", 2: "n"}}
+    module: torch.nn.Module
     if isinstance(net, PolicyNet):
-        module: torch.nn.Module = net
-        axes = {"logits": {0: "batch", 1: "moves"}}
+        module, axes = net, logits
+    elif isinstance(net, DualNet):
+        module, axes = net, logits | value
     else:
-        module = _ValueAndOwnership(net)
-        axes = {"value": {0: "batch"}, "ownership": {0: "batch", 1: "n", 2: "n"}}
+        module, axes = _ValueAndOwnership(net), value
     example = torch.zeros((2, net.cfg.planes, 19, 19))
     # the TorchScript exporter (the one scripts/cpu_runtimes.py measured)
     # keeps the board size free; torch.export's fixed it at the example's 19.
@@ -182,37 +182,32 @@ class Int8Network:
     def run(self, planes: np.ndarray) -> list[np.ndarray]:
         """The outputs (float32) for 0/1 ``planes`` (B, P, n, n): a policy
         network's logits (B, n*n + 1); a value network's values (B,) and
-        ownership (B, n, n)."""
+        ownership (B, n, n); a two-headed network's all three."""
         return self.session.run(None, {INPUT: planes.astype(np.float32)})
 
 
 def int8_networks(runtime: str, device: Device, paths: dict[str, Path],
-                  two_headed: bool = False, threads: int | None = None
-                  ) -> dict[str, Int8Network]:
+                  threads: int | None = None) -> dict[str, Int8Network]:
     """The networks of ``paths`` (role -> model file) that run int8, by
     role; empty: all run in PyTorch.  The rules of ``--runtime``:
 
     * ``torch``: none;
     * ``onnx-int8``: all, or an error saying why not (ValueError: not the
-      CPU, a two-headed network, ONNX Runtime missing; ModelFileError: an
-      int8 file missing or stale);
+      CPU, ONNX Runtime missing; ModelFileError: an int8 file missing or
+      stale);
     * ``auto``: all, exactly where int8 was measured faster: the networks
       run on the CPU in fp32 because it has no native bf16 (where bf16 is
       native, int8 has not been measured against PyTorch's bf16), ONNX Runtime is installed, and every
-      network has an int8 file made from it; else none, silently.  A
-      two-headed network runs in PyTorch."""
+      network has an int8 file made from it; else none, silently."""
     if check_runtime(runtime) == "torch":
         return {}
     if runtime == "onnx-int8":
         if device.type != "cpu":
             raise ValueError(f"--runtime onnx-int8 runs on the CPU, not {device.torch}: "
                              "pass --device cpu")
-        if two_headed:
-            raise ValueError("--runtime onnx-int8: a network with a policy and a value head "
-                             "runs in PyTorch only: pass --runtime torch or auto")
         _import("onnxruntime")
         return {role: Int8Network(path, threads) for role, path in paths.items()}
-    if (two_headed or device.type != "cpu" or device.precision != "fp32" or bf16_supported()
+    if (device.type != "cpu" or device.precision != "fp32" or bf16_supported()
             or not onnxruntime_installed()
             or not all(int8_path(p).exists() for p in paths.values())):
         return {}

@@ -117,7 +117,7 @@ def main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         for path in files:
             try:
                 written.append(str(quantize_model(path, batches)))
-            except ValueError as e:         # a two-headed network, ONNX Runtime missing
+            except ValueError as e:         # ONNX Runtime missing
                 print(f"tengen quantize: {e}", file=sys.stderr)
                 return 2
             print(f"wrote {written[-1]} ({positions[size]} {size}x{size} positions)",

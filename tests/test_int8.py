@@ -196,12 +196,30 @@ def test_onnx_int8_without_an_int8_file_says_how_to_make_it(tmp_path):
         Networks(policy, value, device="cpu", runtime="onnx-int8")
 
 
-def test_a_two_headed_network_runs_in_pytorch(tmp_path, monkeypatch):
+def test_a_two_headed_network_runs_int8_as_one_file_with_all_three_outputs(tmp_path, monkeypatch):
+    """``tengen quantize`` makes one file of a two-headed network; it answers
+    the policy, the value and the ownership as PyTorch does, in one pass a
+    leaf, and ``auto`` runs it where it runs the two networks' files."""
     monkeypatch.setattr(int8, "bf16_supported", lambda: False)
-    save_model(build(dual_config(width=8, layers=3, arch="plain")), tmp_path / "d.safetensors")
-    with pytest.raises(ModelFileError, match="runs in PyTorch only"):
-        quantize_model(tmp_path / "d.safetensors", [positions(9, 4, seed=1)])
-    with pytest.raises(ValueError, match="runs in PyTorch only"):
-        Networks(tmp_path / "d.safetensors", device="cpu", runtime="onnx-int8")
-    nets = Networks(tmp_path / "d.safetensors", device="cpu", runtime="auto")
-    assert nets.policy_int8 is None and nets.value(positions(9, 2, seed=2)).shape == (2,)
+    torch.manual_seed(5)
+    net = build(dual_config(width=16, blocks=2, global_pool=True, value_hidden=16,
+                            value_channels=4))
+    save_model(net, tmp_path / "d.safetensors")
+    games = random_games_dir(tmp_path, 40, moves=80, seed=6)
+    assert main(["quantize", "--model", str(tmp_path / "d.safetensors"), "--archive", str(games),
+                 "--positions", "32", "--sizes", "9"]) == 0
+    pytorch = Networks(tmp_path / "d.safetensors", device="cpu", bf16=False, runtime="torch")
+    quick = Networks(tmp_path / "d.safetensors", device="cpu", runtime="auto")
+    assert quick.policy_int8 is not None and quick.value_int8 is None
+    x = positions(9, 48, seed=7)
+    p, v = pytorch.policy_and_value(x)
+    p8, v8 = quick.policy_and_value(x)
+    assert close_policies(p, p8) and np.abs(v - v8).mean() < 0.02
+    assert close_policies(pytorch.policy(x, 8), quick.policy(x, 8))
+    own, own8 = pytorch.value_and_ownership(x, 2)[1], quick.value_and_ownership(x, 2)[1]
+    assert own8.shape == (48, 9, 9) and np.abs(own - own8).mean() < 0.02
+    turned = np.ascontiguousarray(transform_planes(x, 1))
+    assert np.abs(own - quick.value_and_ownership(turned)[1]).mean() > 0.05
+    s = Search(quick, SearchConfig(batch_size=4, seed=1))
+    s.set_position(Game(9))
+    assert s.run(visits=32, early_stop=False) == 32
