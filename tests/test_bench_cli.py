@@ -33,9 +33,11 @@ def test_bench_features_and_rollout_report_per_position_costs():
 
 
 @pytest.mark.skipif(not (MODELS_DIR / POLICY_FILE).exists(), reason="no shipped policy network")
-def test_bench_mcts_reports_visits_against_the_networks():
-    r = bench("mcts", "--seconds", "0.5", "--positions", "1", "--threads", "1")
+def test_bench_mcts_reports_visits_against_the_networks_in_the_runtime_asked_for():
+    r = bench("mcts", "--seconds", "0.5", "--positions", "1", "--threads", "1",
+              "--runtime", "torch")
     assert r["visits_per_s"] > 0 and 0 < r["ratio_to_policy"] and r["expand_threshold"] == 3
+    assert r["runtime"] == "torch"
 
 
 def test_bench_mcts_times_a_two_headed_network_in_one_pass(tmp_path):

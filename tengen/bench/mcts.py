@@ -16,7 +16,7 @@ import numpy as np
 
 from engine.game import Game
 from mcts.config import SearchConfig
-from nets.config import NetworkConfig
+from nets.config import NetworkConfig, check_runtime
 from nets.device import check_device
 from tengen.base.config import option, option_of
 
@@ -32,11 +32,13 @@ class Config:
     gpu_batch_size: int = option_of(SearchConfig, "gpu_batch_size")
     threads: int = option(0, help="PyTorch threads (0: all cores)")
     device: str = option_of(NetworkConfig, "device")
+    runtime: str = option_of(NetworkConfig, "runtime")
     rollouts: bool = option(False, help="mix in fast rollouts (lambda 0.5; default off)")
     expand_threshold: int = option_of(SearchConfig, "expand_threshold")
 
     def __post_init__(self) -> None:
         check_device(self.device)
+        check_runtime(self.runtime)
 
 def _positions(count: int) -> list[Game]:
     """Mid-game 19x19 positions from the validation games when present,
@@ -65,7 +67,7 @@ def run(args: Config) -> dict:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    nets = Networks.from_spec(args.model, device=args.device)
+    nets = Networks.from_spec(args.model, device=args.device, runtime=args.runtime)
     rollout = None
     if args.rollouts:
         from nets.rollout.policy import load_rollout
@@ -116,4 +118,5 @@ def run(args: Config) -> dict:
             "rollouts": bool(args.rollouts), "threads": torch.get_num_threads(),
             "bf16": nets.bf16, "value_net": nets.value_net is not None,
             "two_headed": one_pass is not None,
+            "runtime": "onnx-int8" if nets.policy_int8 is not None else "torch",
             "expand_threshold": cfg.expand_threshold, "device": nets.device.describe()}
