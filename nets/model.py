@@ -303,10 +303,10 @@ class DualNet(PolicyHead):
     """One trunk, two heads (AlphaGo Zero): the policy head of ``PolicyNet``
     and the value and ownership head of ``ValueNet`` (here ``value_head``),
     over the value network's 49 planes.  The value layers also read the
-    player-colour plane directly: a trunk started from the policy
-    network's (48 planes) and kept fixed, the cheap way to train this
-    head, would otherwise never see who is to move, and so whom komi
-    favours."""
+    player-colour plane directly, so that they know whom komi favours from
+    the first step even where the trunk started from the policy network's
+    48 planes (its colour weights at zero) or is kept fixed
+    (``--freeze-layers``)."""
 
     def __init__(self, cfg: NetConfig):
         super().__init__()
