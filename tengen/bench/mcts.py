@@ -30,7 +30,7 @@ class Config:
     positions: int = option(3, help="positions searched")
     batch_size: int = option_of(SearchConfig, "batch_size")
     gpu_batch_size: int = option_of(SearchConfig, "gpu_batch_size")
-    threads: int = option(0, help="PyTorch threads (0: all cores)")
+    threads: int = option(0, help="threads running the networks, PyTorch's or ONNX Runtime's (0: all cores)")
     device: str = option_of(NetworkConfig, "device")
     runtime: str = option_of(NetworkConfig, "runtime")
     rollouts: bool = option(False, help="mix in fast rollouts (lambda 0.5; default off)")
@@ -65,9 +65,9 @@ def run(args: Config) -> dict:
     from nets.features import VALUE_PLANES
     from nets.inference import Networks
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    nets = Networks.from_spec(args.model, device=args.device, runtime=args.runtime)
+    # the threads of whichever runtime answers (Networks sets PyTorch's too)
+    nets = Networks.from_spec(args.model, device=args.device, runtime=args.runtime,
+                              threads=args.threads or None)
     rollout = None
     if args.rollouts:
         from nets.rollout.policy import load_rollout
