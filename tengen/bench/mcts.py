@@ -30,7 +30,8 @@ class Config:
     positions: int = option(3, help="positions searched")
     batch_size: int = option_of(SearchConfig, "batch_size")
     gpu_batch_size: int = option_of(SearchConfig, "gpu_batch_size")
-    threads: int = option(0, help="threads running the networks, PyTorch's or ONNX Runtime's (0: all cores)")
+    threads: int = option(0, help="threads running the networks, PyTorch's or ONNX Runtime's "
+                                  "(0: all cores)")
     device: str = option_of(NetworkConfig, "device")
     runtime: str = option_of(NetworkConfig, "runtime")
     rollouts: bool = option(False, help="mix in fast rollouts (lambda 0.5; default off)")
