@@ -21,7 +21,7 @@ from nets.config import NetworkConfig
 from nets.device import Device, resolve_device
 from nets.features import encode_state
 from nets.inference import Networks
-from nets.int8 import int8_networks, int8_path, quantize_model
+from nets.int8 import int8_networks, int8_path
 from nets.model import ModelFileError, build, dual_config, policy_config, save_model, value_config
 from nets.symmetry import transform_planes
 from tengen.cli import main
