@@ -160,12 +160,15 @@ class Networks:
         estimates of ``tengen analyze`` add up.  With ``symmetries`` > 1,
         the mean over the first that many of the board's eight symmetries
         (as many evaluations, in one batch)."""
-        batch = symmetric_batch(planes, symmetries)
-        if self.value_int8 is not None:
-            v, own = self.value_int8.run(batch)
-        else:
-            v, own = self._run(self._value().forward_with_ownership, batch)
+        v, own = self._value_and_ownership(symmetric_batch(planes, symmetries))
         return mean_values_back(v, symmetries), mean_ownership_back(own, symmetries)
+
+    def _value_and_ownership(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(values, ownership) of ``planes``, one orientation each."""
+        if self.value_int8 is not None:
+            v, own = self.value_int8.run(planes)
+            return v, own
+        return self._run(self._value().forward_with_ownership, planes)
 
 
 class DualNetworks(Networks):
@@ -205,11 +208,10 @@ class DualNetworks(Networks):
         """Values in [-1, 1] for the player to move, from 49-plane input."""
         return self.value_and_ownership(planes)[0]
 
-    def value_and_ownership(self, planes: np.ndarray,
-                            symmetries: int = 1) -> tuple[np.ndarray, np.ndarray]:
-        """As ``Networks.value_and_ownership``, from the one network's pass."""
-        _, v, own = self._outputs(symmetric_batch(planes, symmetries))
-        return mean_values_back(v, symmetries), mean_ownership_back(own, symmetries)
+    def _value_and_ownership(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """From the one network's pass."""
+        _, v, own = self._outputs(planes)
+        return v, own
 
     def policy_and_value(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(move probabilities (B, n*n + 1), values (B,) for the player to
